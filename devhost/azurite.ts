@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+
+export const AZURITE_ACCOUNT = 'devstoreaccount1';
+export const AZURITE_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface AzuriteOptions {
+  /** Data folder; ignored with `inMemory`. */
+  location: string;
+  inMemory?: boolean;
+  /** 0 picks free ports. */
+  blobPort?: number;
+  queuePort?: number;
+  tablePort?: number;
+}
+
+export interface RunningAzurite {
+  connectionString: string;
+  ports: { blob: number; queue: number; table: number };
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export function azuriteConnectionString(ports: { blob: number; queue: number; table: number }): string {
+  const base = `http://127.0.0.1`;
+  return (
+    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
+    `BlobEndpoint=${base}:${ports.blob}/${AZURITE_ACCOUNT};QueueEndpoint=${base}:${ports.queue}/${AZURITE_ACCOUNT};` +
+    `TableEndpoint=${base}:${ports.table}/${AZURITE_ACCOUNT};`
+  );
+}
+
+async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Azurite exited with code ${child.exitCode}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/`).then(
+      () => true,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Azurite did not listen on port ${port} within ${timeoutMs} ms`);
+}
+
+/**
+ * Starts Azurite (blob, queue, table) as a child process. Started by path, not through
+ * node_modules/.bin, because the bin file may lack its run bit after install.
+ */
+export async function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
+  const ports = {
+    blob: options.blobPort || (await freePort()),
+    queue: options.queuePort || (await freePort()),
+    table: options.tablePort || (await freePort()),
+  };
+  const entry = join(dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'azurite.js');
+  const args = [
+    entry,
+    '--blobHost', '127.0.0.1', '--blobPort', String(ports.blob),
+    '--queueHost', '127.0.0.1', '--queuePort', String(ports.queue),
+    '--tableHost', '127.0.0.1', '--tablePort', String(ports.table),
+    '--skipApiVersionCheck', '--disableProductStyleUrl', '--silent',
+  ];
+  if (options.inMemory) {
+    args.push('--inMemoryPersistence');
+  } else {
+    mkdirSync(options.location, { recursive: true });
+    args.push('--location', options.location);
+  }
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  try {
+    await Promise.all([
+      waitForPort(ports.blob, child, 30_000),
+      waitForPort(ports.queue, child, 30_000),
+      waitForPort(ports.table, child, 30_000),
+    ]);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}${stderr ? `: ${stderr}` : ''}`);
+  }
+  return {
+    connectionString: azuriteConnectionString(ports),
+    ports,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}

@@ -1,0 +1,14 @@
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { checkHealth } from '../lib/health';
+import { storageClientsFromSetting } from '../lib/storage/clients';
+import { appVersion } from '../lib/version';
+
+const clients = storageClientsFromSetting();
+const version = appVersion();
+
+export async function health(_request: HttpRequest): Promise<HttpResponseInit> {
+  const report = await checkHealth(clients, version);
+  return { status: report.status === 'Healthy' ? 200 : 503, jsonBody: report };
+}
+
+app.http('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: health });
