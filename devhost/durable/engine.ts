@@ -1,0 +1,597 @@
+import { randomUUID } from 'node:crypto';
+import type { Registration } from '../functionsCore';
+import type { Invoker } from '../invoker';
+import type { Logger } from '../log';
+import { actionInputValue, runEpisode } from './episode';
+import { completedTaskId, event, EventType, isSchedulingEvent, type HistoryEvent } from './history';
+import { DurableStore, type HistoryCursor, type InstanceRecord, type RuntimeStatus } from './store';
+
+export class DurableError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface EngineOptions {
+  store: DurableStore;
+  invoker: Invoker;
+  log: Logger;
+  registrations: Registration[];
+  maxConcurrentActivities: number;
+  maxConcurrentOrchestrations: number;
+  /** Extra inputs (durable client) for activities and orchestrators that declare them. */
+  extraInputsFor: (reg: Registration) => Record<string, unknown>;
+}
+
+/** An instance loaded in memory: its committed history plus what waits for its next episode. */
+interface Runtime {
+  record: InstanceRecord;
+  history: HistoryEvent[];
+  cursor: HistoryCursor;
+  scheduled: Set<number>;
+  completed: Set<number>;
+  messageIds: Set<string>;
+  pending: HistoryEvent[];
+  timers: Map<number, NodeJS.Timeout>;
+  queued: boolean;
+  running: boolean;
+  /** Status and custom status last written to the row, to skip writes that change nothing. */
+  rowSignature: string;
+}
+
+interface ActivityWork {
+  instanceId: string;
+  executionId: string;
+  taskId: number;
+  name: string;
+  input: string | null;
+}
+
+const INVALID_ID = /[\/\\#?\u0000-\u001f\u007f-\u009f]/;
+const TERMINAL: RuntimeStatus[] = ['Completed', 'Failed', 'Terminated', 'Canceled'];
+const MAX_TIMEOUT = 2 ** 31 - 1;
+
+/**
+ * A Durable Task runtime for one task hub: runs orchestrator episodes and activities in this
+ * process, with everything needed to resume after a crash kept in Azure Storage.
+ * Activities are at-least-once: a result not yet committed to history is simply run again.
+ */
+export class DurableEngine {
+  private readonly runtimes = new Map<string, Runtime>();
+  private readonly orchestrators = new Map<string, Registration>();
+  private readonly activities = new Map<string, Registration>();
+  private readonly episodeQueue: Runtime[] = [];
+  private readonly activityQueue: ActivityWork[] = [];
+  private runningEpisodes = 0;
+  private runningActivities = 0;
+  private stopping = false;
+  private pumpScheduled = false;
+
+  constructor(private readonly options: EngineOptions) {
+    for (const reg of options.registrations) {
+      const type = reg.trigger.type.toLowerCase();
+      if (type === 'orchestrationtrigger') this.orchestrators.set(reg.name.toLowerCase(), reg);
+      if (type === 'activitytrigger') this.activities.set(reg.name.toLowerCase(), reg);
+    }
+  }
+
+  get store(): DurableStore {
+    return this.options.store;
+  }
+
+  get hasOrchestrations(): boolean {
+    return this.orchestrators.size > 0;
+  }
+
+  // ---------- client operations ----------
+
+  async startNew(name: string, instanceId: string | undefined, input: string | null): Promise<string> {
+    const reg = this.orchestrators.get(name.toLowerCase());
+    if (!reg) throw new DurableError(400, `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+    const id = instanceId ?? randomUUID().replace(/-/g, '');
+    if (!id || id.length > 256 || INVALID_ID.test(id)) {
+      throw new DurableError(400, `Instance ID '${id}' is invalid: it must be 1-256 characters without '/', '\\', '#', '?' or control characters.`);
+    }
+    await this.createInstance(reg.name, id, input, undefined);
+    return id;
+  }
+
+  private async createInstance(
+    name: string,
+    instanceId: string,
+    input: string | null,
+    parent: { instanceId: string; executionId: string; taskId: number } | undefined,
+  ): Promise<void> {
+    const { store } = this.options;
+    const now = new Date().toISOString();
+    const record: InstanceRecord = {
+      instanceId,
+      name,
+      executionId: randomUUID().replace(/-/g, ''),
+      status: 'Pending',
+      input,
+      output: null,
+      customStatus: null,
+      createdTime: now,
+      lastUpdatedTime: now,
+      parentInstanceId: parent?.instanceId,
+      parentExecutionId: parent?.executionId,
+      parentTaskId: parent?.taskId,
+    };
+    const existing = await store.getInstance(instanceId);
+    if (existing) {
+      if (!TERMINAL.includes(existing.status)) {
+        throw new DurableError(500, `An Orchestration instance with the status ${existing.status} already exists.`);
+      }
+      // A finished instance id may be reused: its old history goes away with it.
+      this.runtimes.delete(instanceId);
+      await store.deleteHistory(instanceId);
+      await store.clearInbox(instanceId);
+      if (!(await store.replaceInstance(record, existing.etag!))) {
+        throw new DurableError(500, `Instance '${instanceId}' changed while it was being started again.`);
+      }
+    } else if (!(await store.createInstance(record))) {
+      throw new DurableError(500, `An Orchestration instance with the ID '${instanceId}' already exists.`);
+    }
+    const rt = this.newRuntime(record);
+    rt.pending.push(this.executionStarted(record));
+    this.runtimes.set(instanceId, rt);
+    this.wake(rt);
+  }
+
+  private executionStarted(record: InstanceRecord): HistoryEvent {
+    return event(EventType.ExecutionStarted, {
+      Name: record.name,
+      Input: record.input,
+      Version: '',
+      OrchestrationInstance: { InstanceId: record.instanceId, ExecutionId: record.executionId },
+      ParentInstance: record.parentInstanceId
+        ? { OrchestrationInstance: { InstanceId: record.parentInstanceId, ExecutionId: record.parentExecutionId }, TaskScheduleId: record.parentTaskId }
+        : null,
+    });
+  }
+
+  /** Sends a message (event, terminate, suspend, resume) durably, then wakes the instance. */
+  async send(instanceId: string, message: HistoryEvent): Promise<void> {
+    const record = await this.options.store.getInstance(instanceId);
+    if (!record) throw new DurableError(404, `No instance with ID '${instanceId}' found.`);
+    if (TERMINAL.includes(record.status)) throw new DurableError(410, `Instance '${instanceId}' is ${record.status}.`);
+    const messageId = await this.options.store.addInbox(instanceId, message);
+    const rt = this.runtimes.get(instanceId);
+    if (rt) {
+      rt.pending.push({ ...message, MessageId: messageId });
+      this.wake(rt);
+    }
+  }
+
+  async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    return this.options.store.getInstance(instanceId);
+  }
+
+  async getHistory(record: InstanceRecord): Promise<HistoryEvent[]> {
+    return (await this.options.store.readHistory(record.instanceId, record.executionId)).events;
+  }
+
+  async purge(instanceId: string): Promise<boolean> {
+    const record = await this.options.store.getInstance(instanceId);
+    if (!record) return false;
+    if (!TERMINAL.includes(record.status)) {
+      throw new DurableError(400, `Instance '${instanceId}' is ${record.status}: only finished instances can be purged.`);
+    }
+    this.runtimes.delete(instanceId);
+    await this.options.store.deleteHistory(instanceId);
+    await this.options.store.clearInbox(instanceId);
+    await this.options.store.deleteInstance(instanceId);
+    return true;
+  }
+
+  // ---------- recovery ----------
+
+  /** Loads every unfinished instance from storage and resumes its pending work. */
+  async recover(): Promise<number> {
+    const { store } = this.options;
+    let continuation: string | undefined;
+    const loaded: Runtime[] = [];
+    do {
+      const page = await store.queryInstances({ statuses: ['Pending', 'Running', 'Suspended', 'ContinuedAsNew'], continuation });
+      continuation = page.continuation;
+      for (const record of page.items) {
+        const rt = await this.load(record);
+        if (rt) loaded.push(rt);
+      }
+    } while (continuation);
+    for (const rt of loaded) await this.resumeWork(rt);
+    return loaded.length;
+  }
+
+  private newRuntime(record: InstanceRecord): Runtime {
+    return {
+      record,
+      history: [],
+      cursor: { blocks: [] },
+      scheduled: new Set(),
+      completed: new Set(),
+      messageIds: new Set(),
+      pending: [],
+      timers: new Map(),
+      queued: false,
+      running: false,
+      rowSignature: `${record.status}|${record.customStatus}`,
+    };
+  }
+
+  private absorb(rt: Runtime, events: HistoryEvent[]): void {
+    for (const e of events) {
+      rt.history.push(e);
+      if (isSchedulingEvent(e)) rt.scheduled.add(e.EventId);
+      const done = completedTaskId(e);
+      if (done !== undefined) rt.completed.add(done);
+      if (e.MessageId) rt.messageIds.add(e.MessageId);
+    }
+  }
+
+  private async load(record: InstanceRecord): Promise<Runtime | undefined> {
+    const { events, cursor } = await this.options.store.readHistory(record.instanceId, record.executionId);
+    const rt = this.newRuntime(record);
+    rt.cursor = cursor;
+    this.absorb(rt, events);
+    this.runtimes.set(record.instanceId, rt);
+    // The history may be ahead of the row (crash between the two writes): the history wins.
+    const end = events.find((e) => e.EventType === EventType.ExecutionCompleted || e.EventType === EventType.ExecutionTerminated);
+    if (end) {
+      if (end.EventType === EventType.ExecutionCompleted && end.OrchestrationStatus === 'ContinuedAsNew') {
+        await this.continueAsNew(rt, end.Result ?? null);
+        return undefined;
+      }
+      const status: RuntimeStatus = end.EventType === EventType.ExecutionTerminated ? 'Terminated' : (end.OrchestrationStatus as RuntimeStatus);
+      await this.finish(rt, status, end.EventType === EventType.ExecutionTerminated ? JSON.stringify(end.Input ?? '') : end.Result ?? null);
+      return undefined;
+    }
+    if (events.length === 0) rt.pending.push(this.executionStarted(record));
+    return rt;
+  }
+
+  /** Re-dispatches what the history says is outstanding, and re-reads the inbox. */
+  private async resumeWork(rt: Runtime): Promise<void> {
+    const { record } = rt;
+    for (const e of rt.history) {
+      if (!isSchedulingEvent(e) || rt.completed.has(e.EventId)) continue;
+      if (e.EventType === EventType.TaskScheduled) this.enqueueActivity(rt, e);
+      else if (e.EventType === EventType.TimerCreated) this.startTimer(rt, e);
+      else await this.ensureChild(rt, e);
+    }
+    for (const message of await this.options.store.listInbox(record.instanceId)) {
+      if (!rt.messageIds.has(message.messageId)) rt.pending.push({ ...message.event, MessageId: message.messageId });
+    }
+    if (rt.pending.length) this.wake(rt);
+  }
+
+  // ---------- episodes ----------
+
+  private wake(rt: Runtime): void {
+    if (rt.queued || rt.running) return;
+    rt.queued = true;
+    this.episodeQueue.push(rt);
+    this.schedulePump();
+  }
+
+  /** Deferred to the next turn so completions arriving together land in one episode. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.stopping) return;
+    while (this.runningEpisodes < this.options.maxConcurrentOrchestrations && this.episodeQueue.length) {
+      const rt = this.episodeQueue.shift()!;
+      rt.queued = false;
+      if (this.runtimes.get(rt.record.instanceId) !== rt) continue;
+      rt.running = true;
+      this.runningEpisodes++;
+      this.episode(rt)
+        .catch((err: Error) => {
+          this.options.log.error(`Episode of instance '${rt.record.instanceId}' failed in the host: ${err.stack ?? err.message}. It will be retried.`);
+          setTimeout(() => this.wake(rt), 1000).unref();
+        })
+        .finally(() => {
+          rt.running = false;
+          this.runningEpisodes--;
+          if (rt.pending.length && this.runtimes.get(rt.record.instanceId) === rt) this.wake(rt);
+          this.pump();
+        });
+    }
+    // While draining for shutdown, running activities finish but no new one starts.
+    while (!this.draining && this.runningActivities < this.options.maxConcurrentActivities && this.activityQueue.length) {
+      const work = this.activityQueue.shift()!;
+      this.runningActivities++;
+      this.runActivity(work).finally(() => {
+        this.runningActivities--;
+        this.pump();
+      });
+    }
+  }
+
+  private async episode(rt: Runtime): Promise<void> {
+    const now = new Date();
+    const incoming = rt.pending.splice(0);
+    if (incoming.length === 0) return;
+    const { record } = rt;
+    const reg = this.orchestrators.get(record.name.toLowerCase());
+
+    const terminate = incoming.find((e) => e.EventType === EventType.ExecutionTerminated);
+    if (terminate) {
+      await this.commit(rt, [event(EventType.OrchestratorStarted, {}, now), terminate, event(EventType.OrchestratorCompleted, {}, now)]);
+      await this.finish(rt, 'Terminated', JSON.stringify(terminate.Input ?? ''));
+      return;
+    }
+    if (!reg) {
+      const reason = JSON.stringify(`The orchestrator function '${record.name}' is not registered in this app.`);
+      const failed = event(EventType.ExecutionCompleted, { OrchestrationStatus: 'Failed', Result: reason }, now);
+      await this.commit(rt, [event(EventType.OrchestratorStarted, {}, now), failed, event(EventType.OrchestratorCompleted, {}, now)]);
+      await this.finish(rt, 'Failed', reason);
+      return;
+    }
+
+    // Suspended instances take in only resume (and terminate, above); other messages wait.
+    let suspended = record.status === 'Suspended';
+    const accepted: HistoryEvent[] = [];
+    const deferred: HistoryEvent[] = [];
+    for (const e of incoming) {
+      if (e.EventType === EventType.ExecutionSuspended) suspended = true;
+      else if (e.EventType === EventType.ExecutionResumed) suspended = false;
+      else if (suspended) {
+        deferred.push(e);
+        continue;
+      }
+      accepted.push(e);
+    }
+    rt.pending.unshift(...deferred);
+    const newEvents = [event(EventType.OrchestratorStarted, {}, now), ...accepted];
+    const hasWork = accepted.some((e) => e.EventType !== EventType.ExecutionSuspended && e.EventType !== EventType.ExecutionResumed);
+
+    let outcome: Awaited<ReturnType<typeof runEpisode>> = {
+      kind: 'running',
+      scheduling: [],
+      canceledTimers: [],
+      output: null,
+      customStatus: record.customStatus,
+    };
+    if (hasWork) {
+      outcome = await runEpisode(this.options.invoker, {
+        reg,
+        instanceId: record.instanceId,
+        executionId: record.executionId,
+        input: record.input,
+        parentInstanceId: record.parentInstanceId,
+        history: rt.history,
+        newEvents,
+        scheduled: rt.scheduled,
+        now,
+      });
+    }
+    const events = [...newEvents];
+    if (outcome.kind === 'running') events.push(...outcome.scheduling);
+    if (outcome.kind === 'completed') events.push(event(EventType.ExecutionCompleted, { OrchestrationStatus: 'Completed', Result: outcome.output }, now));
+    if (outcome.kind === 'failed') events.push(event(EventType.ExecutionCompleted, { OrchestrationStatus: 'Failed', Result: outcome.output }, now));
+    if (outcome.kind === 'continuedAsNew') {
+      events.push(event(EventType.ExecutionCompleted, { OrchestrationStatus: 'ContinuedAsNew', Result: outcome.continueAsNewInput ?? null }, now));
+    }
+    events.push(event(EventType.OrchestratorCompleted, {}, now));
+    await this.commit(rt, events);
+    record.customStatus = outcome.customStatus;
+
+    const inboxIds = accepted.map((e) => e.MessageId).filter((id): id is string => !!id);
+    if (inboxIds.length) await this.options.store.deleteInbox(record.instanceId, inboxIds);
+
+    if (outcome.kind === 'completed' || outcome.kind === 'failed') {
+      await this.finish(rt, outcome.kind === 'completed' ? 'Completed' : 'Failed', outcome.output);
+      return;
+    }
+    if (outcome.kind === 'continuedAsNew') {
+      await this.continueAsNew(rt, outcome.continueAsNewInput ?? null);
+      return;
+    }
+    record.status = suspended ? 'Suspended' : 'Running';
+    await this.saveRowIfChanged(rt);
+    for (const id of outcome.canceledTimers) {
+      clearTimeout(rt.timers.get(id));
+      rt.timers.delete(id);
+    }
+    for (const e of outcome.scheduling) {
+      if (e.EventType === EventType.TaskScheduled) this.enqueueActivity(rt, e);
+      else if (e.EventType === EventType.TimerCreated) {
+        if (!outcome.canceledTimers.includes(e.EventId)) this.startTimer(rt, e);
+      } else await this.ensureChild(rt, e);
+    }
+  }
+
+  private async commit(rt: Runtime, events: HistoryEvent[]): Promise<void> {
+    rt.cursor = await this.options.store.appendHistory(rt.record.instanceId, rt.record.executionId, events, rt.cursor);
+    this.absorb(rt, events);
+  }
+
+  private async saveRowIfChanged(rt: Runtime): Promise<void> {
+    const signature = `${rt.record.status}|${rt.record.customStatus}`;
+    if (signature === rt.rowSignature) return;
+    rt.record.lastUpdatedTime = new Date().toISOString();
+    await this.options.store.saveInstance(rt.record);
+    rt.rowSignature = signature;
+  }
+
+  private async finish(rt: Runtime, status: RuntimeStatus, output: string | null): Promise<void> {
+    const { record } = rt;
+    record.status = status;
+    record.output = output;
+    record.lastUpdatedTime = new Date().toISOString();
+    await this.options.store.saveInstance(record);
+    for (const timer of rt.timers.values()) clearTimeout(timer);
+    if (this.runtimes.get(record.instanceId) === rt) this.runtimes.delete(record.instanceId);
+    this.options.log.debug(`Orchestration '${record.name}' (${record.instanceId}) ${status}.`);
+    if (record.parentInstanceId) await this.notifyParent(record);
+  }
+
+  private async continueAsNew(rt: Runtime, input: string | null): Promise<void> {
+    const previous = rt.record;
+    const record: InstanceRecord = {
+      ...previous,
+      executionId: randomUUID().replace(/-/g, ''),
+      status: 'Running',
+      input,
+      output: null,
+      lastUpdatedTime: new Date().toISOString(),
+    };
+    for (const timer of rt.timers.values()) clearTimeout(timer);
+    await this.options.store.saveInstance(record);
+    const next = this.newRuntime(record);
+    next.pending.push(this.executionStarted(record), ...rt.pending.filter((e) => e.EventType === EventType.EventRaised));
+    this.runtimes.set(record.instanceId, next);
+    this.wake(next);
+  }
+
+  // ---------- sub-orchestrations ----------
+
+  private async ensureChild(rt: Runtime, created: HistoryEvent): Promise<void> {
+    const childId = created.InstanceId!;
+    const existing = await this.options.store.getInstance(childId);
+    const ours =
+      existing?.parentInstanceId === rt.record.instanceId &&
+      existing.parentExecutionId === rt.record.executionId &&
+      existing.parentTaskId === created.EventId;
+    if (ours && existing) {
+      if (TERMINAL.includes(existing.status)) await this.notifyParent(existing);
+      return; // still running: it resumes by itself and reports when done
+    }
+    try {
+      const reg = this.orchestrators.get((created.Name ?? '').toLowerCase());
+      if (!reg) throw new DurableError(400, `The function '${created.Name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+      await this.createInstance(reg.name, childId, created.Input ?? null, {
+        instanceId: rt.record.instanceId,
+        executionId: rt.record.executionId,
+        taskId: created.EventId,
+      });
+    } catch (err) {
+      this.deliver(rt.record.instanceId, rt.record.executionId, event(EventType.SubOrchestrationInstanceFailed, {
+        TaskScheduledId: created.EventId,
+        Reason: `Could not start sub-orchestration '${created.Name}' (${childId}): ${(err as Error).message}`,
+        Details: '',
+      }));
+    }
+  }
+
+  private async notifyParent(child: InstanceRecord): Promise<void> {
+    const completion =
+      child.status === 'Completed'
+        ? event(EventType.SubOrchestrationInstanceCompleted, { TaskScheduledId: child.parentTaskId, Result: child.output })
+        : event(EventType.SubOrchestrationInstanceFailed, {
+            TaskScheduledId: child.parentTaskId,
+            Reason: `Sub-orchestration '${child.name}' (${child.instanceId}) ${child.status.toLowerCase()}: ${child.output ? actionInputValue(child.output) : ''}`,
+            Details: '',
+          });
+    this.deliver(child.parentInstanceId!, child.parentExecutionId!, completion);
+  }
+
+  // ---------- activities and timers ----------
+
+  private deliver(instanceId: string, executionId: string, e: HistoryEvent): void {
+    const rt = this.runtimes.get(instanceId);
+    if (!rt || rt.record.executionId !== executionId) return; // finished or replaced: the result is discarded
+    const id = completedTaskId(e);
+    if (id !== undefined && (rt.completed.has(id) || rt.pending.some((p) => completedTaskId(p) === id))) return;
+    rt.pending.push(e);
+    this.wake(rt);
+  }
+
+  private enqueueActivity(rt: Runtime, scheduled: HistoryEvent): void {
+    this.activityQueue.push({
+      instanceId: rt.record.instanceId,
+      executionId: rt.record.executionId,
+      taskId: scheduled.EventId,
+      name: scheduled.Name ?? '',
+      input: scheduled.Input ?? null,
+    });
+    this.schedulePump();
+  }
+
+  private async runActivity(work: ActivityWork): Promise<void> {
+    const rt = this.runtimes.get(work.instanceId);
+    if (!rt || rt.record.executionId !== work.executionId) return;
+    const reg = this.activities.get(work.name.toLowerCase());
+    let completion: HistoryEvent;
+    if (!reg) {
+      const reason =
+        work.name === 'BuiltIn::HttpActivity'
+          ? 'Durable HTTP (callHttp) is not supported by the local host.'
+          : `The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`;
+      completion = event(EventType.TaskFailed, { TaskScheduledId: work.taskId, Reason: reason, Details: '' });
+    } else {
+      try {
+        const input = work.input === null ? undefined : actionInputValue(JSON.parse(work.input));
+        const { result } = await this.options.invoker.invoke(reg, input, {
+          quiet: true,
+          reason: 'ActivityTrigger',
+          triggerMetadata: { instanceId: work.instanceId },
+          extraInputs: this.options.extraInputsFor(reg),
+        });
+        completion = event(EventType.TaskCompleted, { TaskScheduledId: work.taskId, Result: result === undefined ? null : JSON.stringify(result) });
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        completion = event(EventType.TaskFailed, {
+          TaskScheduledId: work.taskId,
+          Reason: `Activity function '${reg.name}' failed: ${error.message}`,
+          Details: error.stack ?? '',
+        });
+      }
+    }
+    if (this.stopping) return;
+    this.deliver(work.instanceId, work.executionId, completion);
+  }
+
+  private startTimer(rt: Runtime, created: HistoryEvent): void {
+    const fireAt = new Date(created.FireAt!);
+    const arm = () => {
+      const delay = Math.max(0, fireAt.getTime() - Date.now());
+      const handle = setTimeout(delay > MAX_TIMEOUT ? arm : () => {
+        rt.timers.delete(created.EventId);
+        this.deliver(rt.record.instanceId, rt.record.executionId, event(EventType.TimerFired, { TimerId: created.EventId, FireAt: created.FireAt }));
+      }, Math.min(delay, MAX_TIMEOUT));
+      handle.unref();
+      rt.timers.set(created.EventId, handle);
+    };
+    arm();
+  }
+
+  // ---------- shutdown ----------
+
+  private draining = false;
+
+  /**
+   * Stops taking new work. Running activities finish and their results are committed
+   * (one last episode each) within the deadline; whatever is left is recovered on restart.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    const deadline = Date.now() + timeoutMs;
+    this.activityQueue.length = 0;
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          if (this.runningActivities === 0 && this.runningEpisodes === 0 && this.episodeQueue.length === 0) {
+            clearInterval(poll);
+            resolve();
+          }
+        }, 20);
+      }),
+      new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref()),
+    ]);
+    this.stopping = true;
+    for (const rt of this.runtimes.values()) for (const t of rt.timers.values()) clearTimeout(t);
+  }
+}
