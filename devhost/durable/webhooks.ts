@@ -115,6 +115,8 @@ async function route(
       payload.historyEvents = (await engine.getHistory(record))
         .filter((e) => e.EventType !== EventType.OrchestratorStarted && e.EventType !== EventType.OrchestratorCompleted)
         .map((e) => describeEvent(e, q.get('showHistoryOutput') === 'true'));
+      // The extension names it historyEvents; durable-functions 3.x reads `history`.
+      payload.history = payload.historyEvents;
     }
     if (RUNNING.has(record.status)) {
       const links = managementLinks(endpoints, id);

@@ -50,9 +50,11 @@ app.http('client', {
 // ---- activities ----
 df.app.activity('echo', { handler: (input) => input });
 
+// Records each execution (ECHO_LOG) so tests can see activities re-run after a crash.
 df.app.activity('slowEcho', {
   handler: async (input) => {
     await new Promise((r) => setTimeout(r, Number(process.env.SLOW_ECHO_MS ?? 25)));
+    if (process.env.ECHO_LOG) require('node:fs').appendFileSync(process.env.ECHO_LOG, `${input}\n`);
     return input;
   },
 });
