@@ -1,0 +1,8 @@
+import { registerAssetRoutes } from './assetRoutes';
+import { registry } from './common';
+
+export const {
+  list: listCodeVersions,
+  get: getCodeVersion,
+  put: putCodeVersion,
+} = registerAssetRoutes('codes', registry.codes);

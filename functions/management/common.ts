@@ -1,0 +1,47 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { toErrorResponse } from '../../lib/http/apiError';
+import { readJsonBody } from '../../lib/http/jsonBody';
+import type { Caller } from '../../lib/registry/caller';
+import { registryFromSettings } from '../../lib/registry/fromSettings';
+import { REGISTRY_MAX_BODY_BYTES } from '../../lib/registry/store';
+import { storageClientsFromSetting } from '../../lib/storage/clients';
+import { authorize, type Access } from '../shared/authorize';
+
+/** An HTTP handler as these files export it (always async, always an init object). */
+export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+/** One registry per worker: clients are reused across invocations. */
+export const registry = registryFromSettings(storageClientsFromSetting());
+
+/** Authorizes, runs the work, and turns any thrown error into the error body (logging unexpected ones). */
+export async function handle(
+  request: HttpRequest,
+  context: InvocationContext,
+  access: Access,
+  work: (caller: Caller) => Promise<HttpResponseInit>,
+): Promise<HttpResponseInit> {
+  try {
+    const auth = await authorize(request, access);
+    if (!auth.ok) return auth.response;
+    return await work(auth.caller);
+  } catch (err) {
+    const response = toErrorResponse(err);
+    if (response.status >= 500) context.error(`${request.method} ${request.url} failed`, err);
+    return response;
+  }
+}
+
+/** Management bodies are small; larger ones could not be stored anyway. */
+export const readBody = (request: HttpRequest): Promise<unknown> => readJsonBody(request, { maxBytes: REGISTRY_MAX_BODY_BYTES });
+
+/** Where this app is reached, for absolute URIs such as an endpoint's scoringUri. */
+export const baseUrlOf = (request: HttpRequest): string => new URL(request.url).origin;
+
+/** PUT answers 201 when it created the resource, 200 when it replaced (or matched) it. */
+export const putResponse = (created: boolean, jsonBody: unknown): HttpResponseInit => ({ status: created ? 201 : 200, jsonBody });
+
+/** DELETE answers 200 when it deleted, 204 when there was nothing to delete (ARM's convention: retries are safe). */
+export const deleteResponse = (deleted: boolean): HttpResponseInit => ({ status: deleted ? 200 : 204 });
+
+/** A route parameter (the host always supplies declared ones; '' keeps validation in one place). */
+export const param = (request: HttpRequest, name: string): string => request.params[name] ?? '';

@@ -1,0 +1,8 @@
+import { registerAssetRoutes } from './assetRoutes';
+import { registry } from './common';
+
+export const {
+  list: listDataVersions,
+  get: getDataVersion,
+  put: putDataVersion,
+} = registerAssetRoutes('data', registry.data);

@@ -1,0 +1,37 @@
+import { app } from '@azure/functions';
+import { deleteResponse, handle, param, putResponse, readBody, registry, type Handler } from './common';
+
+const { deployments } = registry;
+
+export const listDeployments: Handler = (request, context) =>
+  handle(request, context, 'Read', async () => ({
+    jsonBody: { value: (await deployments.list(param(request, 'endpoint'))).map((d) => deployments.envelope(d)) },
+  }));
+
+export const getDeployment: Handler = (request, context) =>
+  handle(request, context, 'Read', async () => ({
+    jsonBody: deployments.envelope(await deployments.get(param(request, 'endpoint'), param(request, 'deployment'))),
+  }));
+
+export const putDeployment: Handler = (request, context) =>
+  handle(request, context, 'Manage', async (caller) => {
+    const { deployment, created } = await deployments.put(
+      param(request, 'endpoint'),
+      param(request, 'deployment'),
+      await readBody(request),
+      caller,
+    );
+    return putResponse(created, deployments.envelope(deployment));
+  });
+
+export const deleteDeployment: Handler = (request, context) =>
+  handle(request, context, 'Manage', async () =>
+    deleteResponse(await deployments.delete(param(request, 'endpoint'), param(request, 'deployment'))),
+  );
+
+const all = 'batchEndpoints/{endpoint}/deployments';
+const one = `${all}/{deployment}`;
+app.http('deployments-list', { route: all, methods: ['GET'], authLevel: 'anonymous', handler: listDeployments });
+app.http('deployments-get', { route: one, methods: ['GET'], authLevel: 'anonymous', handler: getDeployment });
+app.http('deployments-put', { route: one, methods: ['PUT'], authLevel: 'anonymous', handler: putDeployment });
+app.http('deployments-delete', { route: one, methods: ['DELETE'], authLevel: 'anonymous', handler: deleteDeployment });

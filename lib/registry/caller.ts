@@ -1,0 +1,13 @@
+/**
+ * Who made a request; recorded as createdBy/lastModifiedBy. Identical to `Caller` in
+ * functions/shared/authorize.ts (lib/ does not import functions/; TypeScript's structural
+ * typing makes the two interchangeable).
+ */
+export interface Caller {
+  oid: string;
+  tid: string;
+  name: string;
+}
+
+/** The identity shown for resources the service itself provides (workspaceblobstore). */
+export const SYSTEM_CALLER: Caller = { oid: 'system', tid: 'system', name: 'system' };

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { AssetVersions } from './assets';
+import { assetUriSchema, checkDatastoreOf } from './assetUri';
+import type { Datastores } from './datastores';
+import type { RegistryStore } from './store';
+import { looseEnum, stringMap } from './validation';
+
+export const dataPropertiesSchema = z.strictObject({
+  dataType: looseEnum(['uri_folder', 'uri_file']),
+  dataUri: assetUriSchema,
+  description: z.string().optional(),
+  tags: stringMap.optional(),
+  properties: stringMap.optional(),
+});
+
+export type DataProperties = z.output<typeof dataPropertiesSchema>;
+
+export function createDataAssets(store: RegistryStore, datastores: Datastores): AssetVersions<DataProperties> {
+  return new AssetVersions<DataProperties>(store, {
+    collection: 'data',
+    label: 'Data asset',
+    bodySchema: z.strictObject({ properties: dataPropertiesSchema }),
+    checkReferences: (p) => checkDatastoreOf(datastores, p.dataUri, 'properties.dataUri'),
+  });
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { AssetVersions } from './assets';
+import { assetUriSchema, checkDatastoreOf } from './assetUri';
+import type { Datastores } from './datastores';
+import type { RegistryStore } from './store';
+import { looseEnum, stringMap } from './validation';
+
+export const modelPropertiesSchema = z.strictObject({
+  // Azure ML's CLI/SDK spellings; MLflowModel/CustomModel are accepted too.
+  modelType: looseEnum(['mlflow_model', 'custom_model']),
+  modelUri: assetUriSchema,
+  description: z.string().optional(),
+  tags: stringMap.optional(),
+  properties: stringMap.optional(),
+});
+
+export type ModelProperties = z.output<typeof modelPropertiesSchema>;
+
+export function createModels(store: RegistryStore, datastores: Datastores): AssetVersions<ModelProperties> {
+  return new AssetVersions<ModelProperties>(store, {
+    collection: 'models',
+    label: 'Model',
+    bodySchema: z.strictObject({ properties: modelPropertiesSchema }),
+    checkReferences: (p) => checkDatastoreOf(datastores, p.modelUri, 'properties.modelUri'),
+  });
+}

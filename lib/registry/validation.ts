@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { ApiError, type ErrorDetail } from '../http/apiError';
+
+const nouns: Record<string, string> = {
+  int: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'an object',
+  record: 'an object',
+  array: 'an array',
+};
+
+const bound = (origin: string, op: string, n: number | bigint): string | undefined => {
+  if (origin === 'number' || origin === 'int') return `must be ${op} ${n}`;
+  if (origin === 'string') return `must have ${op} ${n} characters`;
+  if (origin === 'array') return `must have ${op} ${n} items`;
+  return undefined;
+};
+
+/**
+ * Zod's per-parse error map: turns an issue into the human part of "<field> <message>".
+ * Messages set on a schema (regex hints etc.) take precedence over this map, as zod defines.
+ */
+const describeIssue: z.core.$ZodErrorMap = (issue) => {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? 'is required' : `must be ${nouns[issue.expected] ?? issue.expected}`;
+    case 'too_small':
+      return bound(issue.origin, issue.inclusive ? '≥' : '>', issue.minimum);
+    case 'too_big':
+      return bound(issue.origin, issue.inclusive ? '≤' : '<', issue.maximum);
+    case 'invalid_value':
+      return issue.values.length === 1
+        ? `must be ${JSON.stringify(issue.values[0])}`
+        : `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_format':
+      return 'has an invalid format';
+    case 'invalid_union':
+      return 'is not valid here';
+    default:
+      return undefined;
+  }
+};
+
+/** Renders one zod issue as one or more details: `properties.miniBatchSize must be ≥ 1`. */
+function toDetails(issue: z.core.$ZodIssue): ErrorDetail[] {
+  const path = issue.path.map(String).join('.');
+  const field = (p: string) => (p === '' ? 'The body' : p);
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => {
+      const target = path ? `${path}.${key}` : key;
+      return { code: 'UnknownField', target, message: `${target} is not a known field` };
+    });
+  }
+  if (issue.code === 'invalid_key') {
+    const why = issue.issues[0]?.message;
+    return [{ code: 'InvalidField', target: path, message: `${field(path)} is not an allowed key${why ? `: ${why}` : ''}` }];
+  }
+  return [{ code: 'InvalidField', target: path, message: `${field(path)} ${issue.message}` }];
+}
+
+/** A 400 ValidationError whose message and details name each field. */
+export function validationError(details: ErrorDetail[]): ApiError {
+  const message =
+    details.length === 1
+      ? `${details[0]!.message}.`
+      : `The request has ${details.length} problems: ${details.map((d) => d.message).join('; ')}.`;
+  return new ApiError(400, 'ValidationError', message, undefined, details);
+}
+
+/** Validates input against a schema; the parsed (defaulted, normalized) value or a 400 ValidationError. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input, { error: describeIssue });
+  if (result.success) return result.data;
+  throw validationError(result.error.issues.flatMap(toDetails));
+}
+
+/**
+ * A case-insensitive enum that also accepts Azure ML's snake_case spellings
+ * (`append_row` = `AppendRow`) and yields the canonical value.
+ */
+export function looseEnum<const T extends readonly [string, ...string[]]>(values: T) {
+  const squash = (s: string) => s.toLowerCase().replace(/[_\s-]/g, '');
+  const byKey = new Map(values.map((v) => [squash(v), v]));
+  return z.string().transform((input, ctx): T[number] => {
+    const found = byKey.get(squash(input));
+    if (found) return found;
+    ctx.addIssue({ code: 'custom', message: `must be one of ${values.join(', ')}` });
+    return z.NEVER;
+  });
+}
+
+/** String maps (tags, properties, environment variables) with Azure's tag limits. */
+export const stringMap = z.record(z.string().min(1).max(512), z.string().max(1024));
