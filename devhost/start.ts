@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAzurite, type RunningAzurite } from './azurite';
 import { startHost } from './host';
+import { startLocalIssuer, type LocalIssuer } from './issuer';
 import { applyLocalSettings } from './settings';
 import { isAzurite, resolveConnectionString } from './storage';
 
@@ -42,16 +43,28 @@ async function main(): Promise<void> {
   }
   if (settingsFile) console.log(`Settings from ${settingsFile}.`);
 
+  // A local OpenID issuer stands in for Entra ID: the app validates its tokens with the same code.
+  let issuer: LocalIssuer | undefined;
+  if (!process.env.AUTH_ISSUERS && process.env.AUTH_DISABLED !== 'true') {
+    issuer = await startLocalIssuer({ dataDir: join(appDir, '.devhost', 'issuer'), port: Number(process.env.LOCAL_ISSUER_PORT ?? 7072) });
+    process.env.AUTH_ISSUERS = issuer.issuer;
+    process.env.AUTH_AUDIENCES = issuer.audience;
+    console.log(`Local token issuer: ${issuer.issuer} (audience ${issuer.audience}).`);
+  }
+
   const host = await startHost({ appDir, port: Number(values.port), host: values.host });
   const health = await fetch(`${host.url}/api/health`).then((r) => r.json()).catch(() => undefined);
   console.log(`\nReady: ${host.url}  (health: ${(health as { status?: string } | undefined)?.status ?? 'unknown'})`);
-  console.log(`Try:   curl ${host.url}/api/health\nStop:  Ctrl+C\n`);
+  console.log(`Try:   curl ${host.url}/api/health`);
+  if (issuer) console.log(`Token: npm run --silent token -- --roles BatchEndpoints.Invoke`);
+  console.log('Stop:  Ctrl+C\n');
 
   let signals = 0;
   const shutdown = async (signal: string) => {
     if (++signals > 1) process.exit(130);
     console.log(`${signal} received: stopping.`);
     await host.stop().catch(() => undefined);
+    await issuer?.stop();
     await azurite?.stop();
     process.exit(0);
   };

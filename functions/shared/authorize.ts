@@ -1,21 +1,25 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { createAuthenticator, readAuthConfig, type Authenticator } from '../../lib/auth';
+import type { Caller } from '../../lib/registry/caller';
 
 /** What a caller may do: Invoke includes Read; Manage includes everything. */
 export type Access = 'Read' | 'Invoke' | 'Manage';
 
-/** Who made a request, recorded on every job and registry change. */
-export interface Caller {
-  oid: string;
-  tid: string;
-  name: string;
-}
+export type { Caller };
 
 export type Authorization = { ok: true; caller: Caller } | { ok: false; response: HttpResponseInit };
 
-/**
- * Authenticates the request and checks the access it needs.
- * TEMPORARY until Entra validation lands (issue 4): everyone is a local anonymous caller.
- */
-export async function authorize(_request: HttpRequest, _access: Access): Promise<Authorization> {
-  return { ok: true, caller: { oid: 'local', tid: 'local', name: 'local' } };
+// Read at load: a bad or unsafe auth setup (local issuer or AUTH_DISABLED in Azure) stops the app from starting.
+const authenticator: Authenticator = createAuthenticator(readAuthConfig(), {
+  log: (message) => console.warn(`[auth] ${message}`),
+});
+
+/** Validates the Entra bearer token and checks the app role the operation needs. */
+export async function authorize(request: HttpRequest, access: Access): Promise<Authorization> {
+  const result = await authenticator.authorize(request, access);
+  if (result.ok) {
+    const { oid, tid, name } = result.caller;
+    return { ok: true, caller: { oid, tid, name } };
+  }
+  return { ok: false, response: { status: result.status, jsonBody: result.body, headers: result.headers } };
 }

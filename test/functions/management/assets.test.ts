@@ -1,3 +1,4 @@
+import { AUTH_DISABLED_CALLER } from '../../../lib/auth';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, useTestStorage } from './call';
 
@@ -29,7 +30,7 @@ describe('models routes', () => {
       name: '1',
       type: 'Microsoft.MachineLearningServices/workspaces/models/versions',
       properties: { modelType: 'mlflow_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/heart/1/', description: 'heart disease', tags: { team: 'cardio' } },
-      systemData: { createdBy: 'local' },
+      systemData: { createdBy: AUTH_DISABLED_CALLER.name },
     });
     const again = await putModel('heart', '1', body);
     expect(again.status).toBe(200);

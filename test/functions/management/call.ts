@@ -5,6 +5,8 @@ import { inject } from 'vitest';
 export function useTestStorage(table: string, extra: Record<string, string> = {}): void {
   process.env.AzureWebJobsStorage = inject('storageConnectionString');
   process.env.REGISTRY_TABLE = table;
+  // Token validation has its own suite (test/lib/auth, test/e2e/security); here the registry is under test.
+  process.env.AUTH_DISABLED = 'true';
   Object.assign(process.env, extra);
 }
 

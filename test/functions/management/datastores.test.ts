@@ -1,3 +1,4 @@
+import { AUTH_DISABLED_CALLER } from '../../../lib/auth';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, useTestStorage } from './call';
 
@@ -41,7 +42,7 @@ describe('datastores routes', () => {
       credentials: { credentialsType: 'None' },
       isDefault: false,
     });
-    expect(created.body.systemData).toMatchObject({ createdBy: 'local', lastModifiedBy: 'local' });
+    expect(created.body.systemData).toMatchObject({ createdBy: AUTH_DISABLED_CALLER.name, lastModifiedBy: AUTH_DISABLED_CALLER.name });
     const replaced = await put('inputs', { properties: { ...blob, description: 'scoring inputs', serviceUri: 'http://127.0.0.1:10000/devstoreaccount1' } });
     expect(replaced.status).toBe(200);
     expect(replaced.body.properties.description).toBe('scoring inputs');

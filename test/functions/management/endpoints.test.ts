@@ -1,3 +1,4 @@
+import { AUTH_DISABLED_CALLER } from '../../../lib/auth';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, useTestStorage } from './call';
 
@@ -46,7 +47,7 @@ describe('batch endpoint routes', () => {
         scoringUri: 'http://localhost:7071/api/batchEndpoints/heart-ep/jobs',
         provisioningState: 'Succeeded',
       },
-      systemData: expect.objectContaining({ createdBy: 'local', lastModifiedBy: 'local' }),
+      systemData: expect.objectContaining({ createdBy: AUTH_DISABLED_CALLER.name, lastModifiedBy: AUTH_DISABLED_CALLER.name }),
     });
     expect((await putEndpoint('heart-ep', { properties: {} })).status).toBe(200);
     expect((await getEndpoint('HEART-EP')).body.name).toBe('heart-ep');

@@ -1,0 +1,14 @@
+export { createAuthenticator, AUTH_DISABLED_CALLER } from './authenticator';
+export type { Authenticator, AuthDeps, AuthResult } from './authenticator';
+export { bearerToken } from './bearer';
+export type { AuthRequest } from './bearer';
+export type { Caller } from './caller';
+export { readAuthConfig, openIdConfigUrlFor, DEFAULT_CLOCK_SKEW_SECONDS } from './config';
+export type { AuthConfig } from './config';
+export { DEFAULT_REALM } from './errors';
+export type { AuthFailure, AuthStatus, ErrorBody } from './errors';
+export { createJwksCache, KeySourceError } from './jwks';
+export type { JwksCache, JwksCacheOptions } from './jwks';
+export { requireRole, hasPermission, ROLE_READ, ROLE_INVOKE, ROLE_MANAGE, ALL_ROLES } from './roles';
+export type { Permission } from './roles';
+export { assertAuthConfigSafe, azureMarker } from './safety';
