@@ -1,0 +1,31 @@
+import path from 'node:path';
+import { InferenceSession } from 'onnxruntime-node';
+
+// Loading a session parses and optimizes the graph; mini-batches of the same deployment run in
+// the same worker process, so they share one session per model file.
+const sessions = new Map<string, Promise<InferenceSession>>();
+
+/**
+ * The ONNX Runtime session for a model file, created on first use and then reused by every
+ * caller in this process. A failed load is not cached, so a retry can succeed after a re-download.
+ * Callers must not release the returned session; model files at one path must not change.
+ */
+export function getInferenceSession(onnxPath: string): Promise<InferenceSession> {
+  const key = path.resolve(onnxPath);
+  let session = sessions.get(key);
+  if (!session) {
+    session = InferenceSession.create(key, { executionProviders: ['cpu'] }).catch((err: unknown) => {
+      sessions.delete(key);
+      throw new Error(`cannot load ONNX model ${key}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    });
+    sessions.set(key, session);
+  }
+  return session;
+}
+
+/** Releases every cached session (worker shutdown, tests). */
+export async function releaseInferenceSessions(): Promise<void> {
+  const all = [...sessions.values()];
+  sessions.clear();
+  await Promise.all(all.map(async (s) => (await s.catch(() => undefined))?.release()));
+}

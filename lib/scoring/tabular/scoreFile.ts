@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { formatOutputLine } from '../../output/csvLine';
+import { buildFeeds } from '../onnx/feeds';
+import { planInputs, requiredColumns, type InputBinding } from '../onnx/inputMapping';
+import type { OnnxModel } from '../onnx/model';
+import { predictionStrings } from '../onnx/predictions';
+import { InputFileError, messageOf } from './errors';
+import { readTable } from './readers';
+
+/** Rows per ONNX Runtime run: large enough to amortize the call, small enough to bound memory. */
+export const DEFAULT_CHUNK_ROWS = 10_000;
+
+export interface ScoreFileOptions {
+  /** Name written in the `file` column and used in errors (default: the path's base name). */
+  fileName?: string;
+  chunkRows?: number;
+}
+
+export interface ScoredChunk {
+  /** 0-based index of the chunk's first row within the file. */
+  firstRow: number;
+  rowCount: number;
+  /** `row,prediction,file` lines without line terminators, one per row. */
+  lines: string[];
+}
+
+/**
+ * Scores one tabular file with a no-code ONNX model, a chunk at a time, producing Azure ML's
+ * MLflow batch output lines `row,prediction,file` (row: 0-based index in the file; prediction:
+ * the model's first output for that row; file: the file's name). Any problem with the file is
+ * an InputFileError; lines of earlier chunks may already have been yielded, so callers keep
+ * a file's lines only when the whole file succeeded.
+ */
+export async function* scoreTabularFile(model: OnnxModel, filePath: string, options: ScoreFileOptions = {}): AsyncGenerator<ScoredChunk> {
+  const fileName = options.fileName ?? path.basename(filePath);
+  const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  let bindings: InputBinding[] | undefined;
+  for await (const chunk of readTable(filePath, { chunkRows, columns: requiredColumns(model), displayName: fileName })) {
+    bindings ??= planInputs(model, chunk.fileColumns, fileName);
+    const feeds = buildFeeds(bindings, chunk, fileName);
+    let output;
+    try {
+      output = (await model.session.run(feeds, [model.primaryOutput]))[model.primaryOutput];
+    } catch (err) {
+      const rows = `rows ${chunk.firstRow}-${chunk.firstRow + chunk.rowCount - 1}`;
+      throw new InputFileError(fileName, `${rows}: ONNX Runtime failed: ${messageOf(err)}`, { cause: err });
+    }
+    if (!output) throw new Error(`ONNX Runtime returned no '${model.primaryOutput}' output`);
+    const predictions = predictionStrings(output, chunk.rowCount, model.primaryOutput);
+    const lines = predictions.map((p, i) => formatOutputLine([chunk.firstRow + i, p, fileName]));
+    yield { firstRow: chunk.firstRow, rowCount: chunk.rowCount, lines };
+  }
+}
