@@ -121,7 +121,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   await app.core.runHooks('appStart', { hookData: {}, appHookData: invoker.appHookData, functionAppDirectory: appDir });
   const recovered = usesDurable ? await engine.recover() : 0;
   if (recovered) log.info(`Resumed ${recovered} unfinished orchestration instance(s) from task hub '${hubName}'.`);
-  const triggers: TriggerListener[] = await startTriggers({ registrations, invoker, storage, settings, log, env, extraInputsFor });
+  const triggers: TriggerListener[] = await startTriggers({ registrations, invoker, storage, settings, log, env, extraInputsFor, appDir });
 
   const functionLines = [
     ...http.describe(origin),
