@@ -1,0 +1,106 @@
+import type { ContainerClient } from '@azure/storage-blob';
+import { ApiError } from '../http/apiError';
+import type { InputFile, JobDataInput } from '../jobs/types';
+import { containerFor, resolveJobInput, storageProblem, type BlobLocation, type DataDeps } from './resolveInput';
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Why a file name relative to the input folder cannot be used as a local path under a download
+ * folder (undefined when it can). Names come from blob listings, so anything blob storage allows
+ * but a file system would read as "somewhere else" is refused.
+ */
+export function relativeNameProblem(name: string): string | undefined {
+  if (name === '') return 'it is empty';
+  if (name.length > 1024) return 'it is longer than 1024 characters';
+  if (CONTROL.test(name)) return 'it contains control characters';
+  if (name.includes('\\')) return "it contains '\\'";
+  if (name.startsWith('/')) return "it starts with '/'";
+  if (name.split('/').some((s) => s === '' || s === '.' || s === '..')) return "it has an empty, '.' or '..' segment";
+  return undefined;
+}
+
+/** Spark/Hadoop markers (`_SUCCESS`, `_temporary/`) and hidden files (`.DS_Store`, `.git/`) are not data. */
+const isMarkerOrHidden = (name: string): boolean => name.split('/').some((s) => s.startsWith('.') || s.startsWith('_'));
+
+const byName = (a: InputFile, b: InputFile): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+function unsafeName(name: string, problem: string, shown: string): ApiError {
+  return new ApiError(400, 'InvalidInputPath', `The input ${shown} has a file named '${name}' that cannot be downloaded: ${problem}. Rename or remove it.`);
+}
+
+async function listFolder(container: ContainerClient, location: BlobLocation, shown: string): Promise<InputFile[]> {
+  const prefix = location.path === '' || location.path.endsWith('/') ? location.path : `${location.path}/`;
+  const files: InputFile[] = [];
+  let skipped = 0;
+  try {
+    for await (const item of container.listBlobsFlat({ prefix, includeMetadata: true })) {
+      // Folder placeholders (ADLS Gen2 directories, tools that write "dir/" blobs) are not files.
+      if (item.name.endsWith('/') || item.metadata?.['hdi_isfolder'] === 'true') continue;
+      const name = item.name.slice(prefix.length);
+      if (isMarkerOrHidden(name)) {
+        skipped++;
+        continue;
+      }
+      const problem = relativeNameProblem(name);
+      if (problem) throw unsafeName(name, problem, shown);
+      files.push({ name, ref: { ...location, path: item.name }, size: item.properties.contentLength ?? 0 });
+    }
+  } catch (err) {
+    throw storageProblem(err, `The input folder ${shown}`);
+  }
+  if (files.length === 0) {
+    const why = skipped ? ` (${skipped} skipped: names starting with '.' or '_' are markers or hidden files)` : '';
+    throw new ApiError(400, 'InputEmpty', `The input folder ${shown} has no files${why}.`);
+  }
+  return files.sort(byName);
+}
+
+async function listOneBlob(container: ContainerClient, location: BlobLocation, shown: string): Promise<InputFile> {
+  const name = location.path.slice(location.path.lastIndexOf('/') + 1);
+  const problem = relativeNameProblem(name);
+  if (problem) throw unsafeName(name, problem, shown);
+  try {
+    const props = await container.getBlobClient(location.path).getProperties();
+    return { name, ref: location, size: props.contentLength ?? 0 };
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) {
+      const page = await container
+        .listBlobsFlat({ prefix: `${location.path}/` })
+        .byPage({ maxPageSize: 1 })
+        .next()
+        .catch(() => undefined);
+      if (page?.value?.segment.blobItems.length) {
+        throw new ApiError(400, 'InvalidInput', `The input ${shown} is a folder, not a file: use JobInputType UriFolder.`);
+      }
+    }
+    throw storageProblem(err, `The input file ${shown}`);
+  }
+}
+
+/** The last segment of a URL's path, when it makes a usable file name. */
+function fileNameOfUrl(url: string): string {
+  const last = new URL(url).pathname.split('/').pop() ?? '';
+  let name = '';
+  try {
+    name = decodeURIComponent(last);
+  } catch {
+    // not valid percent-encoding: use the fallback
+  }
+  return name && !name.includes('/') && !relativeNameProblem(name) ? name : 'download';
+}
+
+/**
+ * The files of a job's data input, in a stable order: a UriFolder lists recursively, sorted by
+ * name relative to the folder, without markers and hidden files; a UriFile is that one blob,
+ * which must exist; a public https file is listed without a request. Errors carry the codes
+ * InputNotFound, InputNotAccessible, InputEmpty, InvalidInput and InvalidInputPath.
+ */
+export async function listInputFiles(input: JobDataInput, deps: DataDeps): Promise<InputFile[]> {
+  const resolved = await resolveJobInput(input, deps);
+  const { location } = resolved;
+  const shown = resolved.uri === resolved.resolvedUri ? `'${resolved.uri}'` : `'${resolved.uri}' (${resolved.resolvedUri})`;
+  if (location.kind === 'https') return [{ name: fileNameOfUrl(location.url), ref: location }];
+  const container = await containerFor(location, deps);
+  return resolved.type === 'UriFile' ? [await listOneBlob(container, location, shown)] : listFolder(container, location, shown);
+}

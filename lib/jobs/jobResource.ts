@@ -1,0 +1,74 @@
+import { envelope, type ResourceEnvelope } from '../http/envelope';
+import type { Caller } from '../registry/caller';
+import { DEFAULT_OUTPUT_NAME } from './invokeRequest';
+import type { JobError, JobProgress, JobRecord, JobStatus } from './types';
+
+export const JOB_TYPE = 'Microsoft.MachineLearningServices/workspaces/batchEndpoints/jobs';
+
+/** A job's `properties` as GET answers them: Azure ML's BatchJob shape plus progress. */
+export interface JobView {
+  status: JobStatus;
+  endpointName: string;
+  deploymentName: string;
+  inputData: Record<string, unknown>;
+  /** The one output, with the blob it is (or will be) written to. */
+  outputData: Record<string, { jobOutputType: 'UriFile'; uri: string; [k: string]: unknown }>;
+  miniBatchSize: number;
+  instanceCount: number;
+  maxConcurrencyPerInstance: number;
+  errorThreshold: number;
+  retrySettings: { maxRetries: number; timeout: string };
+  outputAction: 'AppendRow' | 'SummaryOnly';
+  outputFileName: string;
+  loggingLevel: 'Warning' | 'Info' | 'Debug';
+  progress: JobProgress;
+  error?: JobError;
+  createdBy: Caller;
+  creationTime: string;
+  startTime?: string;
+  endTime?: string;
+  logsUri?: string;
+}
+
+/**
+ * The job resource. Its output is always shown as the one file it resolves to (a UriFolder output
+ * shows `<folder>/<outputFileName>`). Environment variables are the deployment's and not repeated.
+ */
+export function jobResource(job: JobRecord): ResourceEnvelope<JobView> {
+  const { spec } = job;
+  const s = spec.settings;
+  const [outputName = DEFAULT_OUTPUT_NAME, given = {}] = Object.entries(spec.outputData)[0] ?? [];
+  const properties: JobView = {
+    status: job.status,
+    endpointName: spec.endpointName,
+    deploymentName: spec.deploymentName,
+    inputData: spec.inputData,
+    outputData: { [outputName]: { ...(given as Record<string, unknown>), jobOutputType: 'UriFile', uri: spec.output.uri } },
+    miniBatchSize: s.miniBatchSize,
+    instanceCount: s.instanceCount,
+    maxConcurrencyPerInstance: s.maxConcurrencyPerInstance,
+    errorThreshold: s.errorThreshold,
+    retrySettings: { maxRetries: s.maxRetries, timeout: s.timeout },
+    outputAction: s.outputAction,
+    outputFileName: s.outputFileName,
+    loggingLevel: s.loggingLevel,
+    progress: job.progress,
+    ...(job.error ? { error: job.error } : {}),
+    createdBy: job.createdBy,
+    creationTime: job.creationTime,
+    ...(job.startTime ? { startTime: job.startTime } : {}),
+    ...(job.endTime ? { endTime: job.endTime } : {}),
+    ...(job.logsUri ? { logsUri: job.logsUri } : {}),
+  };
+  return envelope({
+    id: `/api/batchEndpoints/${spec.endpointName}/jobs/${job.jobId}`,
+    name: job.jobId,
+    type: JOB_TYPE,
+    properties,
+    systemData: {
+      createdBy: job.createdBy.name,
+      createdAt: job.creationTime,
+      lastModifiedAt: job.endTime ?? job.startTime ?? job.creationTime,
+    },
+  });
+}

@@ -1,0 +1,249 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
+import { ApiError, conflict, notFound } from '../http/apiError';
+import type { Caller } from '../registry/caller';
+import { keyOf } from '../registry/names';
+import type { StorageClients } from '../storage/clients';
+import { TERMINAL_JOB_STATUSES, type JobError, type JobProgress, type JobRecord, type JobSpec, type JobStatus } from './types';
+
+/** App setting naming the jobs table (jobs and idempotency keys share it). */
+export const JOBS_TABLE_SETTING = 'JOBS_TABLE';
+export const DEFAULT_JOBS_TABLE = 'jobs';
+
+export const jobsTableFromSettings = (clients: Pick<StorageClients, 'table'>, env: NodeJS.ProcessEnv = process.env): TableClient =>
+  clients.table(env[JOBS_TABLE_SETTING] || DEFAULT_JOBS_TABLE);
+
+const ready = new WeakMap<TableClient, Promise<void>>();
+
+/** Creates the table once per client (createTable ignores "already exists"); retried after a failure. */
+export function ensureTable(table: TableClient): Promise<void> {
+  let p = ready.get(table);
+  if (!p) {
+    p = table.createTable().catch((err: unknown) => {
+      ready.delete(table);
+      throw err;
+    });
+    ready.set(table, p);
+  }
+  return p;
+}
+
+export const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number } | null)?.statusCode;
+
+// A Table string property holds 64 KiB = 32K UTF-16 units.
+const MAX_COLUMN_CHARS = 32_000;
+// RowKeys this store reads: job ids and the like. Anything else (from a URL) cannot be a job.
+const SAFE_KEY = /^[A-Za-z0-9_.-]{1,255}$/;
+
+export const DEFAULT_LIST_TOP = 20;
+export const MAX_LIST_TOP = 1000;
+
+interface JobEntity {
+  partitionKey: string;
+  rowKey: string;
+  Spec: string;
+  Status: JobStatus;
+  Progress: string;
+  Error?: string;
+  CreatedBy: string;
+  CreationTime: string;
+  StartTime?: string;
+  EndTime?: string;
+  LogsUri?: string;
+}
+
+export type JobPatch = Partial<Pick<JobRecord, 'status' | 'progress' | 'error' | 'startTime' | 'endTime' | 'logsUri'>>;
+
+export interface UpdateOptions {
+  /** Apply only while the current status is one of these (e.g. cancel only from non-terminal ones). */
+  ifStatusIn?: readonly JobStatus[];
+}
+
+/**
+ * `applied: false` says why nothing was written; `record` is always the job as it now is.
+ * - Terminal: the job is Completed, Failed or Canceled; it never changes again.
+ * - StatusNotAllowed: the current status is not in `ifStatusIn`.
+ * - CancelRequested: a cancel was requested; only a terminal status may replace it.
+ */
+export type UpdateResult =
+  | { applied: true; record: JobRecord }
+  | { applied: false; record: JobRecord; reason: 'Terminal' | 'StatusNotAllowed' | 'CancelRequested' };
+
+export interface ListOptions {
+  /** 1..1000, default 20. */
+  top?: number;
+  /** From the previous page's `continuation`. */
+  continuation?: string;
+  status?: JobStatus | readonly JobStatus[];
+}
+
+export interface JobPage {
+  items: JobRecord[];
+  /** Present when more jobs follow: the last RowKey returned (job ids sort newest first). */
+  continuation?: string;
+}
+
+export const isTerminal = (status: JobStatus): boolean => TERMINAL_JOB_STATUSES.includes(status);
+
+const jobNotFound = (endpoint: string, jobId: string): ApiError =>
+  notFound(`Job '${jobId}' of batch endpoint '${endpoint}'`, 'jobId');
+
+function column(what: string, value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text.length > MAX_COLUMN_CHARS) {
+    throw new ApiError(
+      413,
+      'JobTooLarge',
+      `The job's ${what} is ${text.length} characters as JSON; at most ${MAX_COLUMN_CHARS} can be stored ` +
+        '(fewer or shorter literal inputs, tags or descriptions).',
+    );
+  }
+  return text;
+}
+
+/** Error messages can be long (stacks, script output): shortened so the column always fits. */
+function errorColumn(error: JobError): string {
+  const room = MAX_COLUMN_CHARS - 1000;
+  return JSON.stringify(error.message.length > room ? { ...error, message: `${error.message.slice(0, room)}…` } : error);
+}
+
+function toEntityColumns(patch: JobPatch): Partial<JobEntity> {
+  const out: Partial<JobEntity> = {};
+  if (patch.status !== undefined) out.Status = patch.status;
+  if (patch.progress !== undefined) out.Progress = JSON.stringify(patch.progress);
+  if (patch.error !== undefined) out.Error = errorColumn(patch.error);
+  if (patch.startTime !== undefined) out.StartTime = patch.startTime;
+  if (patch.endTime !== undefined) out.EndTime = patch.endTime;
+  if (patch.logsUri !== undefined) out.LogsUri = patch.logsUri;
+  return out;
+}
+
+function toRecord(e: TableEntityResult<JobEntity>): JobRecord {
+  return {
+    jobId: e.rowKey,
+    spec: JSON.parse(e.Spec) as JobSpec,
+    status: e.Status,
+    progress: JSON.parse(e.Progress) as JobProgress,
+    ...(e.Error ? { error: JSON.parse(e.Error) as JobError } : {}),
+    createdBy: JSON.parse(e.CreatedBy) as Caller,
+    creationTime: e.CreationTime,
+    ...(e.StartTime ? { startTime: e.StartTime } : {}),
+    ...(e.EndTime ? { endTime: e.EndTime } : {}),
+    ...(e.LogsUri ? { logsUri: e.LogsUri } : {}),
+    etag: e.etag,
+  };
+}
+
+/** Why a patch may not be applied to the job as it is now, or undefined when it may. */
+function refusal(current: JobStatus, patch: JobPatch, options: UpdateOptions): 'Terminal' | 'StatusNotAllowed' | 'CancelRequested' | undefined {
+  if (isTerminal(current)) return 'Terminal';
+  if (options.ifStatusIn && !options.ifStatusIn.includes(current)) return 'StatusNotAllowed';
+  // A late "Running" from the orchestrator must not undo a cancel the user asked for.
+  if (current === 'CancelRequested' && patch.status && patch.status !== 'CancelRequested' && !isTerminal(patch.status)) {
+    return 'CancelRequested';
+  }
+  return undefined;
+}
+
+/**
+ * Jobs in Table Storage: PartitionKey = endpoint name (lower case), RowKey = job id, so one
+ * endpoint's jobs list newest first and a job is one point read. The spec, progress, error and
+ * creator are JSON columns; status and times are plain columns so `$filter` can use them.
+ */
+export class JobStore {
+  constructor(private readonly table: TableClient) {}
+
+  /** Records a new job; never overwrites (409 if the id is taken). Returns it with its ETag. */
+  async create(record: JobRecord): Promise<JobRecord> {
+    await ensureTable(this.table);
+    const entity: JobEntity = {
+      partitionKey: keyOf(record.spec.endpointName),
+      rowKey: record.jobId,
+      Spec: column('specification', record.spec),
+      ...toEntityColumns(record),
+      Status: record.status,
+      Progress: JSON.stringify(record.progress),
+      CreatedBy: JSON.stringify(record.createdBy),
+      CreationTime: record.creationTime,
+    };
+    try {
+      const { etag } = await this.table.createEntity(entity);
+      return toRecord({ ...entity, etag: etag ?? '' });
+    } catch (err) {
+      if (statusOf(err) === 409) throw conflict(`Job '${record.jobId}' already exists.`, 'jobId');
+      throw err;
+    }
+  }
+
+  /** The job, or undefined (also for ids that cannot be job ids). One point read. */
+  async get(endpoint: string, jobId: string): Promise<JobRecord | undefined> {
+    if (!SAFE_KEY.test(jobId)) return undefined;
+    await ensureTable(this.table);
+    try {
+      return toRecord(await this.table.getEntity<JobEntity>(keyOf(endpoint), jobId));
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** The job, or 404 NotFound naming it. */
+  async getOrThrow(endpoint: string, jobId: string): Promise<JobRecord> {
+    const job = await this.get(endpoint, jobId);
+    if (!job) throw jobNotFound(endpoint, jobId);
+    return job;
+  }
+
+  /** One page of an endpoint's jobs, newest first, optionally only those in the given status(es). */
+  async list(endpoint: string, options: ListOptions = {}): Promise<JobPage> {
+    const top = options.top ?? DEFAULT_LIST_TOP;
+    if (!Number.isInteger(top) || top < 1 || top > MAX_LIST_TOP) {
+      throw new ApiError(400, 'InvalidQueryParameter', `$top must be an integer from 1 to ${MAX_LIST_TOP}.`, '$top');
+    }
+    const { continuation } = options;
+    if (continuation !== undefined && !SAFE_KEY.test(continuation)) {
+      throw new ApiError(400, 'InvalidQueryParameter', 'The continuation token is not valid; start the listing again.', 'continuation');
+    }
+    const statuses = options.status === undefined ? [] : typeof options.status === 'string' ? [options.status] : options.status;
+    let filter = odata`PartitionKey eq ${keyOf(endpoint)}`;
+    if (continuation) filter += odata` and RowKey gt ${continuation}`;
+    if (statuses.length) filter += ` and (${statuses.map((s) => odata`Status eq ${s}`).join(' or ')})`;
+
+    await ensureTable(this.table);
+    // One more than asked tells whether another page exists without a second round trip.
+    const items: JobRecord[] = [];
+    const pages = this.table.listEntities<JobEntity>({ queryOptions: { filter } }).byPage({ maxPageSize: top + 1 });
+    for await (const page of pages) {
+      for (const e of page) items.push(toRecord(e));
+      if (items.length > top) break;
+    }
+    if (items.length <= top) return { items };
+    const shown = items.slice(0, top);
+    return { items: shown, continuation: shown[shown.length - 1]!.jobId };
+  }
+
+  /**
+   * Merges a patch into the job if its rules allow it (see UpdateResult): read, check, then
+   * merge with If-Match on the read ETag; a concurrent change (412) means read and check again.
+   * Fields left undefined are not touched. 404 NotFound when the job does not exist.
+   */
+  async update(endpoint: string, jobId: string, patch: JobPatch, options: UpdateOptions = {}): Promise<UpdateResult> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const current = await this.get(endpoint, jobId);
+      if (!current) throw jobNotFound(endpoint, jobId);
+      const reason = refusal(current.status, patch, options);
+      if (reason) return { applied: false, record: current, reason };
+      const columns = toEntityColumns(patch);
+      if (Object.keys(columns).length === 0) return { applied: true, record: current };
+      try {
+        const entity = { partitionKey: keyOf(endpoint), rowKey: jobId, ...columns };
+        const { etag } = await this.table.updateEntity(entity, 'Merge', { etag: current.etag! });
+        return { applied: true, record: { ...current, ...patch, etag: etag ?? '' } };
+      } catch (err) {
+        if (statusOf(err) !== 412) throw err;
+        await sleep(Math.random() * 20 * (attempt + 1)); // spread out writers racing for the same job
+      }
+    }
+    throw conflict(`Job '${jobId}' is being changed by many writers at the same time; retry.`, 'jobId');
+  }
+}
