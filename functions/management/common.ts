@@ -2,16 +2,14 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { toErrorResponse } from '../../lib/http/apiError';
 import { readJsonBody } from '../../lib/http/jsonBody';
 import type { Caller } from '../../lib/registry/caller';
-import { registryFromSettings } from '../../lib/registry/fromSettings';
 import { REGISTRY_MAX_BODY_BYTES } from '../../lib/registry/store';
-import { storageClientsFromSetting } from '../../lib/storage/clients';
 import { authorize, type Access } from '../shared/authorize';
 
 /** An HTTP handler as these files export it (always async, always an init object). */
 export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
-/** One registry per worker: clients are reused across invocations. */
-export const registry = registryFromSettings(storageClientsFromSetting());
+/** One registry per worker, shared with the job routes. */
+export { registry } from '../shared/services';
 
 /** Authorizes, runs the work, and turns any thrown error into the error body (logging unexpected ones). */
 export async function handle(

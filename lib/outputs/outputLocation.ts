@@ -1,4 +1,4 @@
-import type { BlockBlobClient } from '@azure/storage-blob';
+import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { ApiError } from '../http/apiError';
 import { containerFor, datastoreUri, parseOutputUri, sameService, type BlobLocation, type DataDeps } from '../inputs/resolveInput';
 import { DEFAULT_OUTPUT_NAME, type OutputUri } from '../jobs/invokeRequest';
@@ -87,8 +87,14 @@ async function blobLocationOf(location: JobOutputLocation, deps: DataDeps): Prom
 
 /** The block blob the output is written to (its container may not exist yet). */
 export async function outputBlobClient(location: JobOutputLocation, deps: DataDeps): Promise<BlockBlobClient> {
+  return (await outputContainer(location, deps)).blob;
+}
+
+/** The output's container and blob path, e.g. to create the container or write next to the blob. */
+export async function outputContainer(location: JobOutputLocation, deps: DataDeps): Promise<{ container: ContainerClient; path: string; blob: BlockBlobClient }> {
   const blob = await blobLocationOf(location, deps);
-  return (await containerFor(blob, deps)).getBlockBlobClient(blob.path);
+  const container = await containerFor(blob, deps);
+  return { container, path: blob.path, blob: container.getBlockBlobClient(blob.path) };
 }
 
 /** Whether the output blob exists already (the invoke then answers 409 OutputAlreadyExists). */

@@ -1,0 +1,153 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { ApiError, toErrorResponse } from '../../lib/http/apiError';
+import { readJsonBody } from '../../lib/http/jsonBody';
+import { ORCHESTRATION } from '../../lib/jobs/contracts';
+import { createJob } from '../../lib/jobs/createJob';
+import { readRequestId, REQUEST_ID_HEADER } from '../../lib/jobs/idempotency';
+import { jobResource } from '../../lib/jobs/jobResource';
+import { isTerminal } from '../../lib/jobs/jobStore';
+import type { JobRecord, JobStatus } from '../../lib/jobs/types';
+import { authorize, type Access, type Caller } from '../shared/authorize';
+import { dataDeps, idempotency, jobs, miniBatches, registry } from '../shared/services';
+
+/** Seconds a poller should wait before asking again (Logic Apps honours it). */
+const RETRY_AFTER = '5';
+const INVOKE_MAX_BODY = 256 * 1024;
+
+type Work = (caller: Caller, request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+function handler(access: Access, work: Work) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      const auth = await authorize(request, access);
+      if (!auth.ok) return auth.response;
+      return await work(auth.caller, request, context);
+    } catch (err) {
+      const response = toErrorResponse(err);
+      if ((response.status ?? 500) >= 500) context.error(`${request.method} ${request.url} failed`, err);
+      return response;
+    }
+  };
+}
+
+const jobUrl = (request: HttpRequest, job: JobRecord) =>
+  `${new URL(request.url).origin}/api/batchEndpoints/${encodeURIComponent(job.spec.endpointName)}/jobs/${job.jobId}`;
+
+/** 202 + Location + Retry-After while the job runs (async request-reply), 200 once it is final. */
+function jobResponse(request: HttpRequest, job: JobRecord): HttpResponseInit {
+  if (isTerminal(job.status)) return { status: 200, jsonBody: jobResource(job) };
+  return { status: 202, jsonBody: jobResource(job), headers: { Location: jobUrl(request, job), 'Retry-After': RETRY_AFTER } };
+}
+
+async function existingEndpoint(name: string) {
+  return registry.endpoints.get(name); // 404 names the endpoint when it is missing
+}
+
+app.http('jobs-invoke', {
+  route: 'batchEndpoints/{endpoint}/jobs',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  extraInputs: [df.input.durableClient()],
+  handler: handler('Invoke', async (caller, request, context) => {
+    const client = df.getClient(context);
+    const body = await readJsonBody(request, { maxBytes: INVOKE_MAX_BODY });
+    const { job, created } = await createJob(
+      {
+        registry,
+        jobs,
+        idempotency,
+        data: dataDeps,
+        now: () => new Date(),
+        startOrchestration: async (record) => {
+          const status = await client.getStatus(record.jobId).catch(() => undefined);
+          if (status) return; // already started (a retried invoke)
+          await client.startNew(ORCHESTRATION.job, { instanceId: record.jobId, input: { endpointName: record.spec.endpointName, jobId: record.jobId } });
+        },
+      },
+      {
+        endpointName: request.params.endpoint ?? '',
+        body,
+        deploymentName: request.headers.get('azureml-model-deployment') ?? undefined,
+        requestId: readRequestId(request.headers.get(REQUEST_ID_HEADER)),
+        caller,
+      },
+    );
+    if (created) context.log(`Job ${job.jobId} created on ${job.spec.endpointName}/${job.spec.deploymentName} by ${caller.name} (${caller.oid}).`);
+    return { ...jobResponse(request, job), status: 202, headers: { Location: jobUrl(request, job), 'Retry-After': RETRY_AFTER } };
+  }),
+});
+
+app.http('jobs-list', {
+  route: 'batchEndpoints/{endpoint}/jobs',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: handler('Read', async (_caller, request) => {
+    const endpoint = await existingEndpoint(request.params.endpoint ?? '');
+    const topText = request.query.get('$top');
+    const top = topText === null ? undefined : Number(topText);
+    const statuses = (request.query.get('status') ?? '').split(',').filter(Boolean) as JobStatus[];
+    const page = await jobs.list(endpoint.name, { top, continuation: request.query.get('$skiptoken') ?? undefined, status: statuses.length ? statuses : undefined });
+    let nextLink: string | undefined;
+    if (page.continuation) {
+      const next = new URL(request.url);
+      next.searchParams.set('$skiptoken', page.continuation);
+      nextLink = next.href;
+    }
+    return { status: 200, jsonBody: { value: page.items.map(jobResource), ...(nextLink ? { nextLink } : {}) } };
+  }),
+});
+
+async function jobOf(request: HttpRequest): Promise<JobRecord> {
+  const endpoint = await existingEndpoint(request.params.endpoint ?? '');
+  return jobs.getOrThrow(endpoint.name, request.params.jobId ?? '');
+}
+
+app.http('jobs-get', {
+  route: 'batchEndpoints/{endpoint}/jobs/{jobId}',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: handler('Read', async (_caller, request) => jobResponse(request, await jobOf(request))),
+});
+
+app.http('jobs-cancel', {
+  route: 'batchEndpoints/{endpoint}/jobs/{jobId}/cancel',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: handler('Invoke', async (caller, request, context) => {
+    const job = await jobOf(request);
+    const result = await jobs.update(job.spec.endpointName, job.jobId, { status: 'CancelRequested' }, { ifStatusIn: ['NotStarted', 'Preparing', 'Running', 'CancelRequested'] });
+    if (!result.applied && result.reason !== 'CancelRequested') {
+      throw new ApiError(409, 'JobNotCancelable', `Job ${job.jobId} is ${result.record.status}: only a job that has not finished can be canceled.`);
+    }
+    context.log(`Cancel of job ${job.jobId} requested by ${caller.name} (${caller.oid}).`);
+    return jobResponse(request, result.record);
+  }),
+});
+
+app.http('jobs-errors', {
+  route: 'batchEndpoints/{endpoint}/jobs/{jobId}/errors',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: handler('Read', async (_caller, request) => {
+    const job = await jobOf(request);
+    const top = Math.min(Math.max(Number(request.query.get('$top') ?? 100) || 100, 1), 1000);
+    const page = await miniBatches.listProblems(job.jobId, top, request.query.get('$skiptoken') ?? undefined);
+    let nextLink: string | undefined;
+    if (page.continuation) {
+      const next = new URL(request.url);
+      next.searchParams.set('$skiptoken', page.continuation);
+      nextLink = next.href;
+    }
+    const value = page.items.map((mb) => ({
+      miniBatchIndex: mb.index,
+      status: mb.status,
+      files: mb.files.map((f) => f.name),
+      attempts: mb.attempts,
+      failedItems: mb.status === 'Failed' ? mb.files.length : mb.failedItems,
+      error: mb.status === 'Failed' ? mb.error : undefined,
+      itemErrors: mb.itemErrors ?? [],
+    }));
+    return { status: 200, jsonBody: { value, ...(nextLink ? { nextLink } : {}) } };
+  }),
+});

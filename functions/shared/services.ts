@@ -1,0 +1,80 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalAssets } from '../../lib/assets/localAssets';
+import { createJobActivities } from '../../lib/jobs/jobActivities';
+import { IdempotencyStore } from '../../lib/jobs/idempotency';
+import { JobStore, jobsTableFromSettings } from '../../lib/jobs/jobStore';
+import { MiniBatchStore } from '../../lib/jobs/miniBatchStore';
+import { downloadInputFile } from '../../lib/inputs/download';
+import type { DataDeps } from '../../lib/inputs/resolveInput';
+import { listInputFiles } from '../../lib/inputs/listFiles';
+import { logsLocation, outputContainer } from '../../lib/outputs/outputLocation';
+import { registryFromSettings } from '../../lib/registry/fromSettings';
+import { ScorerPool } from '../../lib/scoring/runtime/scorerPool';
+import { storageClientsFromSetting } from '../../lib/storage/clients';
+
+const env = process.env;
+const number = (name: string, fallback: number): number => {
+  const value = Number(env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+};
+
+/** One set of clients and stores per worker process, shared by every entry point. */
+export const clients = storageClientsFromSetting();
+export const registry = registryFromSettings(clients);
+export const jobs = new JobStore(jobsTableFromSettings(clients));
+export const idempotency = new IdempotencyStore(jobsTableFromSettings(clients));
+export const miniBatches = new MiniBatchStore(clients.table(env.MINIBATCHES_TABLE || 'minibatches'));
+export const dataDeps: DataDeps = { registry, blob: clients.blob };
+
+let activities: ReturnType<typeof createJobActivities> | undefined;
+const readyContainers = new Map<string, Promise<unknown>>();
+
+/** The output's container and blob, the container created once per process (new datastores start empty). */
+async function outputPlace(location: Parameters<typeof outputContainer>[0]) {
+  const place = await outputContainer(location, dataDeps);
+  let ready = readyContainers.get(place.container.url);
+  if (!ready) {
+    ready = place.container.createIfNotExists().catch((err: unknown) => {
+      readyContainers.delete(place.container.url);
+      throw err;
+    });
+    readyContainers.set(place.container.url, ready);
+  }
+  await ready;
+  return place;
+}
+
+/** The job activities, built on first use: HTTP-only invocations never start scoring workers. */
+export function jobActivities(): ReturnType<typeof createJobActivities> {
+  if (activities) return activities;
+  const workDir = env.SCORING_WORK_DIR || join(tmpdir(), 'batch-endpoints');
+  const assets = new LocalAssets(dataDeps, join(workDir, 'assets'));
+  const scorer = new ScorerPool({ maxWorkers: env.SCORING_MAX_WORKERS ? number('SCORING_MAX_WORKERS', 1) : undefined });
+  activities = createJobActivities({
+    jobs,
+    miniBatches,
+    listInputFiles: (input) => listInputFiles(input, dataDeps),
+    downloadInputFile: (file, dir) => downloadInputFile(file, dir, dataDeps),
+    outputBlob: async (location) => (await outputPlace(location)).blob,
+    writeLog: async (jobId, name, text) => {
+      const logs = logsLocation(jobId);
+      const folder = await outputPlace(logs);
+      const blob = folder.container.getBlockBlobClient(`${folder.path.replace(/\/+$/, '')}/${name}`);
+      await blob.upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' } });
+      return logs.uri;
+    },
+    localModel: (spec) => assets.model(spec),
+    localCode: (spec) => assets.code(spec),
+    scorer,
+    workDir: join(workDir, 'jobs'),
+    tuning: {
+      chunkSize: number('JOB_CHUNK_SIZE', 500),
+      retryDelayMs: number('MINI_BATCH_RETRY_DELAY_MS', 1000),
+      progressIntervalMs: number('JOB_PROGRESS_INTERVAL_MS', 2000),
+      downloadConcurrency: number('DOWNLOAD_CONCURRENCY', 8),
+    },
+    now: () => new Date(),
+  });
+  return activities;
+}

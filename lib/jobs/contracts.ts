@@ -1,0 +1,76 @@
+/**
+ * What the job orchestrations and their activities pass to each other. Kept small on purpose:
+ * durable payloads live in history, so activities read details from storage by job id.
+ */
+export interface JobRef {
+  endpointName: string;
+  jobId: string;
+}
+
+export interface JobPlan {
+  totalFiles: number;
+  miniBatches: number;
+  miniBatchSize: number;
+  parallelism: number;
+  errorThreshold: number;
+  maxRetries: number;
+  retryDelayMs: number;
+  chunkSize: number;
+  progressIntervalMs: number;
+}
+
+export type PrepareResult =
+  | { ok: true; plan: JobPlan }
+  | { ok: false; canceled?: boolean; error?: { code: string; message: string } };
+
+export interface MiniBatchOutcome {
+  succeededItems: number;
+  failedItems: number;
+  outputRows: number;
+  canceled?: boolean;
+}
+
+export interface Totals {
+  miniBatchesSucceeded: number;
+  miniBatchesFailed: number;
+  itemsSucceeded: number;
+  itemsFailed: number;
+}
+
+export interface ChunkInput extends JobRef {
+  plan: JobPlan;
+  from: number;
+  to: number;
+  totals: Totals;
+}
+
+export interface ChunkResult {
+  totals: Totals;
+  stopped?: 'ErrorThresholdExceeded' | 'Canceled';
+}
+
+export interface ProgressUpdate extends JobRef {
+  plan: JobPlan;
+  totals: Totals;
+}
+
+export interface FinishRequest extends JobRef {
+  plan?: JobPlan;
+  totals?: Totals;
+  outcome: 'Completed' | 'Failed' | 'Canceled';
+  error?: { code: string; message: string };
+}
+
+export const ACTIVITY = {
+  prepare: 'batchJob_prepare',
+  scoreMiniBatch: 'batchJob_scoreMiniBatch',
+  reportProgress: 'batchJob_reportProgress',
+  finish: 'batchJob_finish',
+} as const;
+
+export const ORCHESTRATION = {
+  job: 'batchJob',
+  chunk: 'batchJobChunk',
+} as const;
+
+export const ZERO_TOTALS: Totals = { miniBatchesSucceeded: 0, miniBatchesFailed: 0, itemsSucceeded: 0, itemsFailed: 0 };

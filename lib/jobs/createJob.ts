@@ -1,0 +1,104 @@
+import type { Registry } from '../registry/registry';
+import type { Caller } from '../registry/caller';
+import { ApiError } from '../http/apiError';
+import { validateInputUri, type DataDeps } from '../inputs/resolveInput';
+import { outputAlreadyExists, outputExists, resolveOutputLocation } from '../outputs/outputLocation';
+import { REQUEST_ID_HEADER, requestHash, type IdempotencyStore } from './idempotency';
+import { applyOverrides, parseInvokeRequest } from './invokeRequest';
+import { newJobId } from './jobId';
+import type { JobStore } from './jobStore';
+import { EMPTY_PROGRESS, type JobRecord } from './types';
+
+export interface CreateJobDeps {
+  registry: Registry;
+  jobs: JobStore;
+  idempotency: IdempotencyStore;
+  data: DataDeps;
+  /** Starts the job's orchestration (instance id = job id); must tolerate being called again. */
+  startOrchestration(job: JobRecord): Promise<void>;
+  now(): Date;
+}
+
+export interface CreateJobRequest {
+  endpointName: string;
+  body: unknown;
+  /** `azureml-model-deployment` header: a non-default deployment. */
+  deploymentName?: string;
+  /** `x-ms-client-request-id` header: makes the invoke idempotent. */
+  requestId?: string;
+  caller: Caller;
+}
+
+/**
+ * Invoke: validates everything first (body, deployment, input, output), then records the job
+ * (NotStarted) and starts its orchestration. With a request id, the same caller and id always
+ * get the same job, and never a second one.
+ */
+export async function createJob(deps: CreateJobDeps, request: CreateJobRequest): Promise<{ job: JobRecord; created: boolean }> {
+  const parsed = parseInvokeRequest(request.body);
+  const resolved = await deps.registry.resolveDeployment(request.endpointName, request.deploymentName);
+  const settings = applyOverrides(resolved.settings, parsed.overrides);
+  const input = await validateInputUri(parsed.input.uri, parsed.input.type, deps.data, `properties.inputData.${parsed.input.name}.uri`);
+
+  let jobId = newJobId(deps.now());
+  if (request.requestId) {
+    const claim = await deps.idempotency.claim(
+      { caller: request.caller, endpoint: resolved.endpoint.name, requestId: request.requestId },
+      {
+        jobId,
+        requestHash: requestHash({ deployment: resolved.deployment.name, request: parsed }),
+        jobExists: async (id) => !!(await deps.jobs.get(resolved.endpoint.name, id)),
+      },
+    );
+    if (claim.existing) {
+      if (!claim.sameRequest) {
+        throw new ApiError(409, 'IdempotencyKeyReused', `The ${REQUEST_ID_HEADER} '${request.requestId}' was used for a different request; use a new id for a new job.`, REQUEST_ID_HEADER);
+      }
+      const existing = await deps.jobs.get(resolved.endpoint.name, claim.jobId);
+      if (existing) {
+        // The first invoke may have died before starting the orchestration: start it now.
+        if (existing.status === 'NotStarted') await deps.startOrchestration(existing);
+        return { job: existing, created: false };
+      }
+      throw new ApiError(409, 'InvokeInProgress', `An invoke with ${REQUEST_ID_HEADER} '${request.requestId}' is still being processed; retry shortly.`);
+    }
+    jobId = claim.jobId;
+  }
+
+  let recorded = false;
+  try {
+    const output = await resolveOutputLocation({ jobId, outputUri: parsed.outputUri, outputFileName: settings.outputFileName, outputName: parsed.outputName }, deps.data);
+    if (settings.outputAction === 'AppendRow' && (await outputExists(output, deps.data))) throw outputAlreadyExists(output);
+    const { model, code } = resolved;
+    const job: JobRecord = {
+      jobId,
+      status: 'NotStarted',
+      progress: EMPTY_PROGRESS,
+      createdBy: request.caller,
+      creationTime: deps.now().toISOString(),
+      spec: {
+        endpointName: resolved.endpoint.name,
+        deploymentName: resolved.deployment.name,
+        inputData: parsed.inputData as Record<string, unknown>,
+        input: { ...parsed.input, resolvedUri: input.resolvedUri },
+        params: parsed.params,
+        outputData: parsed.outputData as Record<string, unknown>,
+        output,
+        settings,
+        model: { name: model.name, version: model.version, modelType: model.properties.modelType, modelUri: model.properties.modelUri },
+        code: code ? { name: code.name, version: code.version, codeUri: code.properties.codeUri } : undefined,
+        scoringScript: resolved.scoringScript,
+      },
+    };
+    await deps.jobs.create(job);
+    recorded = true;
+    await deps.startOrchestration(job);
+    return { job, created: true };
+  } catch (err) {
+    // Once the job is recorded the claim stays: a retry with the same id finds it and starts it.
+    if (request.requestId && !recorded) {
+      await deps.idempotency.release({ caller: request.caller, endpoint: resolved.endpoint.name, requestId: request.requestId }, jobId).catch(() => undefined);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BlockBlobClient } from '@azure/storage-blob';
+import type { FinishRequest, JobPlan, JobRef, MiniBatchOutcome, PrepareResult, ProgressUpdate, Totals } from './contracts';
+import type { MiniBatchResult, MiniBatchTask, ScorerSpec } from '../scoring/runtime/types';
+import { errorReport, progressOverview } from './jobLogs';
+import type { JobStore } from './jobStore';
+import type { MiniBatchRecord, MiniBatchStore } from './miniBatchStore';
+import { commitOutput, OutputExistsError, stageOutputBlock } from './outputBlocks';
+import { MAX_OUTPUT_BLOCKS, planMiniBatches } from './plan';
+import type { InputFile, JobDataInput, JobOutputLocation, JobProgress, JobRecord, JobSpec } from './types';
+
+/** What the job activities need from the outside world; the composition root supplies it. */
+export interface JobActivityDeps {
+  jobs: JobStore;
+  miniBatches: MiniBatchStore;
+  listInputFiles(input: JobDataInput): Promise<InputFile[]>;
+  downloadInputFile(file: InputFile, destDir: string): Promise<string>;
+  outputBlob(location: JobOutputLocation): Promise<BlockBlobClient>;
+  /** Writes `logs/<name>` for the job; returns the logs folder URI. */
+  writeLog(jobId: string, name: string, text: string): Promise<string>;
+  /** Local copies of the job's model and code (cached per asset version). */
+  localModel(spec: JobSpec): Promise<string>;
+  localCode(spec: JobSpec): Promise<string | undefined>;
+  scorer: { run(spec: ScorerSpec, task: MiniBatchTask): Promise<MiniBatchResult> };
+  workDir: string;
+  tuning: { chunkSize: number; retryDelayMs: number; progressIntervalMs: number; downloadConcurrency: number };
+  now(): Date;
+}
+
+
+const codeOf = (err: unknown): string => {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : 'SystemError';
+};
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+function progressOf(plan: JobPlan, totals: Totals): JobProgress {
+  return {
+    miniBatchesTotal: plan.miniBatches,
+    miniBatchesSucceeded: totals.miniBatchesSucceeded,
+    miniBatchesFailed: totals.miniBatchesFailed,
+    miniBatchesPending: Math.max(0, plan.miniBatches - totals.miniBatchesSucceeded - totals.miniBatchesFailed),
+    itemsTotal: plan.totalFiles,
+    itemsSucceeded: totals.itemsSucceeded,
+    itemsFailed: totals.itemsFailed,
+  };
+}
+
+/** Runs `work` over `items` with at most `limit` at once, keeping order in the result. */
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/**
+ * The batch job's activities, built from their dependencies (temporal-style factory), so tests
+ * and the Functions entry points wire the same code.
+ */
+export function createJobActivities(deps: JobActivityDeps) {
+  const { jobs, miniBatches } = deps;
+  const job = (ref: JobRef): Promise<JobRecord> => jobs.getOrThrow(ref.endpointName, ref.jobId);
+
+  /** Lists the input, plans mini-batches and records them; the job moves to Running. */
+  async function prepare(ref: JobRef): Promise<PrepareResult> {
+    const record = await job(ref);
+    if (record.status === 'CancelRequested' || record.status === 'Canceled') return { ok: false, canceled: true };
+    const preparing = await jobs.update(ref.endpointName, ref.jobId, { status: 'Preparing', startTime: deps.now().toISOString() }, { ifStatusIn: ['NotStarted', 'Preparing'] });
+    if (!preparing.applied) return { ok: false, canceled: preparing.record.status === 'CancelRequested' };
+    const { spec } = record;
+    let files: InputFile[];
+    try {
+      files = await deps.listInputFiles(spec.input);
+    } catch (err) {
+      return { ok: false, error: { code: codeOf(err) === 'SystemError' ? 'InputError' : codeOf(err), message: messageOf(err) } };
+    }
+    const batches = planMiniBatches(files, spec.settings.miniBatchSize);
+    if (spec.settings.outputAction === 'AppendRow' && batches.length > MAX_OUTPUT_BLOCKS) {
+      const size = Math.ceil(files.length / MAX_OUTPUT_BLOCKS);
+      return {
+        ok: false,
+        error: {
+          code: 'TooManyMiniBatches',
+          message: `${files.length} files make ${batches.length} mini-batches of ${spec.settings.miniBatchSize}; an append_row output holds at most ${MAX_OUTPUT_BLOCKS}. Set miniBatchSize to ${size} or more.`,
+        },
+      };
+    }
+    await miniBatches.createAll(ref.jobId, batches);
+    const plan: JobPlan = {
+      totalFiles: files.length,
+      miniBatches: batches.length,
+      miniBatchSize: spec.settings.miniBatchSize,
+      parallelism: spec.settings.instanceCount * spec.settings.maxConcurrencyPerInstance,
+      errorThreshold: spec.settings.errorThreshold,
+      maxRetries: spec.settings.maxRetries,
+      retryDelayMs: deps.tuning.retryDelayMs,
+      chunkSize: deps.tuning.chunkSize,
+      progressIntervalMs: deps.tuning.progressIntervalMs,
+    };
+    const running = await jobs.update(ref.endpointName, ref.jobId, { status: 'Running', progress: progressOf(plan, { miniBatchesSucceeded: 0, miniBatchesFailed: 0, itemsSucceeded: 0, itemsFailed: 0 }) }, { ifStatusIn: ['Preparing'] });
+    if (!running.applied) return { ok: false, canceled: running.record.status === 'CancelRequested' };
+    return { ok: true, plan };
+  }
+
+  /** Downloads one mini-batch, scores it in the worker pool and stages its output block. */
+  async function scoreMiniBatch(input: JobRef & { index: number }): Promise<MiniBatchOutcome> {
+    const record = await job(input);
+    if (record.status === 'CancelRequested' || record.status === 'Canceled') return { succeededItems: 0, failedItems: 0, outputRows: 0, canceled: true };
+    const { spec } = record;
+    const mb: MiniBatchRecord = await miniBatches.get(input.jobId, input.index);
+    const attempt = mb.attempts + 1;
+    await miniBatches.update(input.jobId, input.index, { status: 'Running', attempts: attempt });
+    const dir = join(deps.workDir, input.jobId, `${input.index}-${attempt}-${randomBytes(4).toString('hex')}`);
+    const started = Date.now();
+    try {
+      await mkdir(dir, { recursive: true });
+      const paths = await mapLimited(mb.files, deps.tuning.downloadConcurrency, (file) => deps.downloadInputFile(file, dir));
+      const [modelPath, codeDir] = await Promise.all([deps.localModel(spec), deps.localCode(spec)]);
+      const scorerSpec: ScorerSpec = {
+        kind: codeDir ? 'script' : 'tabular',
+        modelPath,
+        codeDir,
+        scoringScript: spec.scoringScript,
+        environmentVariables: spec.settings.environmentVariables,
+        loggingLevel: spec.settings.loggingLevel,
+      };
+      const result = await deps.scorer.run(scorerSpec, {
+        files: paths.map((path, i) => ({ path, name: mb.files[i]!.name })),
+        params: spec.params,
+        miniBatchIndex: input.index,
+        timeoutMs: spec.settings.timeoutMs,
+      });
+      let blockId: string | undefined;
+      if (spec.settings.outputAction === 'AppendRow' && result.lines.length > 0) {
+        blockId = await stageOutputBlock(await deps.outputBlob(spec.output), input.jobId, input.index, result.lines);
+      }
+      await miniBatches.update(input.jobId, input.index, {
+        status: 'Succeeded',
+        succeededItems: result.succeededItems,
+        failedItems: result.failedItems,
+        outputRows: result.lines.length,
+        blockId: blockId ?? '',
+        durationMs: Date.now() - started,
+        itemErrors: result.itemErrors,
+      });
+      return { succeededItems: result.succeededItems, failedItems: result.failedItems, outputRows: result.lines.length };
+    } catch (err) {
+      const error = { code: codeOf(err), message: messageOf(err), stack: (err as Error)?.stack, attempt };
+      await miniBatches.update(input.jobId, input.index, { status: 'Failed', error, durationMs: Date.now() - started });
+      throw new Error(`mini-batch ${input.index} attempt ${attempt}: ${error.code}: ${error.message}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async function reportProgress(update: ProgressUpdate): Promise<void> {
+    await jobs.update(update.endpointName, update.jobId, { progress: progressOf(update.plan, update.totals) }, { ifStatusIn: ['Running'] });
+  }
+
+  /** Ends the job: on success commits the output once, then writes the logs and the final status. */
+  async function finish(request: FinishRequest): Promise<string> {
+    const record = await job(request);
+    let outcome = request.outcome;
+    let error = request.error;
+    const progress = request.plan && request.totals ? progressOf(request.plan, request.totals) : undefined;
+    if (outcome === 'Completed' && record.status === 'CancelRequested') outcome = 'Canceled';
+    if (outcome === 'Completed') {
+      await jobs.update(request.endpointName, request.jobId, { status: 'Finalizing', progress }, { ifStatusIn: ['Running', 'Finalizing'] });
+      if (record.spec.settings.outputAction === 'AppendRow') {
+        const blocks: string[] = [];
+        for await (const mb of miniBatches.list(request.jobId)) if (mb.status === 'Succeeded' && mb.blockId) blocks.push(mb.blockId);
+        try {
+          await commitOutput(await deps.outputBlob(record.spec.output), request.jobId, blocks);
+        } catch (err) {
+          if (!(err instanceof OutputExistsError)) throw err;
+          outcome = 'Failed';
+          error = { code: err.code, message: err.message };
+        }
+      }
+    }
+    const endTime = deps.now();
+    const finalRecord: JobRecord = { ...record, progress: progress ?? record.progress, error };
+    const problems: MiniBatchRecord[] = [];
+    for await (const mb of miniBatches.list(request.jobId, `(Status eq 'Failed' or FailedItems gt 0)`)) problems.push(mb);
+    await deps.writeLog(request.jobId, 'job_progress_overview.txt', progressOverview(finalRecord, outcome, endTime));
+    const logsUri = await deps.writeLog(request.jobId, 'user/error.txt', errorReport(problems));
+    await jobs.update(request.endpointName, request.jobId, { status: outcome, error, progress, endTime: endTime.toISOString(), logsUri });
+    return outcome;
+  }
+
+  return { prepare, scoreMiniBatch, reportProgress, finish };
+}

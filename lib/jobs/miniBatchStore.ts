@@ -1,0 +1,155 @@
+import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import type { InputFile } from './types';
+
+export type MiniBatchStatus = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+
+/** One mini-batch of a job: its files, and what happened when it ran. */
+export interface MiniBatchRecord {
+  index: number;
+  files: InputFile[];
+  status: MiniBatchStatus;
+  attempts: number;
+  succeededItems: number;
+  failedItems: number;
+  outputRows: number;
+  /** The output block this mini-batch staged (append_row), if any. */
+  blockId?: string;
+  durationMs?: number;
+  /** The last failure: message and stack (script or system). */
+  error?: { code: string; message: string; stack?: string; attempt: number };
+  /** Per-item failures (a bad file, fewer results than files). */
+  itemErrors?: { file: string; message: string }[];
+  updatedAt?: string;
+}
+
+/** Table string properties hold 32K UTF-16 characters; longer JSON is split over numbered columns. */
+const PART = 30_000;
+const MAX_PARTS = 30;
+
+function packJson(prefix: string, value: unknown): Record<string, string | number> {
+  const text = JSON.stringify(value);
+  const parts = Math.ceil(text.length / PART) || 1;
+  if (parts > MAX_PARTS) throw new Error(`${prefix} is too large to record (${text.length} characters); use a smaller miniBatchSize.`);
+  const out: Record<string, string | number> = { [`${prefix}Parts`]: parts };
+  for (let i = 0; i < parts; i++) out[`${prefix}${i}`] = text.slice(i * PART, (i + 1) * PART);
+  return out;
+}
+
+function unpackJson<T>(entity: Record<string, unknown>, prefix: string, fallback: T): T {
+  const parts = entity[`${prefix}Parts`];
+  if (typeof parts !== 'number') return fallback;
+  let text = '';
+  for (let i = 0; i < parts; i++) text += (entity[`${prefix}${i}`] as string) ?? '';
+  return JSON.parse(text) as T;
+}
+
+const rowKey = (index: number) => String(index).padStart(9, '0');
+
+/**
+ * Mini-batches of every job in one table: PartitionKey = job id, RowKey = zero-padded index, so a
+ * job's mini-batches read back in input order and one mini-batch is one point read.
+ */
+export class MiniBatchStore {
+  private ready?: Promise<void>;
+
+  constructor(private readonly table: TableClient) {}
+
+  private ensure(): Promise<void> {
+    this.ready ??= this.table.createTable().catch((err) => {
+      this.ready = undefined;
+      throw err;
+    });
+    return this.ready;
+  }
+
+  /** Writes every mini-batch of a job (upserts: a re-run of planning writes the same rows). */
+  async createAll(jobId: string, batches: InputFile[][]): Promise<void> {
+    await this.ensure();
+    const actions: TransactionAction[] = batches.map((files, index) => [
+      'upsert',
+      {
+        partitionKey: jobId,
+        rowKey: rowKey(index),
+        Index: index,
+        Status: 'Pending',
+        Attempts: 0,
+        SucceededItems: 0,
+        FailedItems: 0,
+        OutputRows: 0,
+        ...packJson('Files', files),
+      },
+      'Replace',
+    ]);
+    for (let i = 0; i < actions.length; i += 100) await this.table.submitTransaction(actions.slice(i, i + 100));
+  }
+
+  private fromEntity(e: TableEntityResult<Record<string, unknown>>): MiniBatchRecord {
+    return {
+      index: e.Index as number,
+      files: unpackJson<InputFile[]>(e, 'Files', []),
+      status: e.Status as MiniBatchStatus,
+      attempts: (e.Attempts as number) ?? 0,
+      succeededItems: (e.SucceededItems as number) ?? 0,
+      failedItems: (e.FailedItems as number) ?? 0,
+      outputRows: (e.OutputRows as number) ?? 0,
+      blockId: (e.BlockId as string) || undefined,
+      durationMs: e.DurationMs as number | undefined,
+      error: unpackJson(e, 'Error', undefined),
+      itemErrors: unpackJson(e, 'ItemErrors', undefined),
+      updatedAt: e.UpdatedAt as string | undefined,
+    };
+  }
+
+  async get(jobId: string, index: number): Promise<MiniBatchRecord> {
+    await this.ensure();
+    return this.fromEntity(await this.table.getEntity(jobId, rowKey(index)));
+  }
+
+  async update(
+    jobId: string,
+    index: number,
+    patch: Partial<Omit<MiniBatchRecord, 'index' | 'files'>>,
+  ): Promise<void> {
+    const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = { partitionKey: jobId, rowKey: rowKey(index), UpdatedAt: new Date().toISOString() };
+    if (patch.status !== undefined) entity.Status = patch.status;
+    if (patch.attempts !== undefined) entity.Attempts = patch.attempts;
+    if (patch.succeededItems !== undefined) entity.SucceededItems = patch.succeededItems;
+    if (patch.failedItems !== undefined) entity.FailedItems = patch.failedItems;
+    if (patch.outputRows !== undefined) entity.OutputRows = patch.outputRows;
+    if (patch.blockId !== undefined) entity.BlockId = patch.blockId;
+    if (patch.durationMs !== undefined) entity.DurationMs = patch.durationMs;
+    if (patch.error !== undefined) Object.assign(entity, packJson('Error', patch.error));
+    if (patch.itemErrors !== undefined) Object.assign(entity, packJson('ItemErrors', patch.itemErrors.slice(0, 100)));
+    await this.table.updateEntity(entity, 'Merge');
+  }
+
+  /** Every mini-batch of a job, in index order (for committing output and writing logs). */
+  async *list(jobId: string, filter?: string): AsyncGenerator<MiniBatchRecord> {
+    await this.ensure();
+    const clauses = [`PartitionKey eq '${jobId.replace(/'/g, "''")}'`];
+    if (filter) clauses.push(filter);
+    for await (const e of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: clauses.join(' and ') } })) {
+      yield this.fromEntity(e);
+    }
+  }
+
+  /** Mini-batches with a failure to report (whole-batch failures or failed items), a page at a time. */
+  async listProblems(jobId: string, top: number, continuation?: string): Promise<{ items: MiniBatchRecord[]; continuation?: string }> {
+    await this.ensure();
+    const filter = `PartitionKey eq '${jobId.replace(/'/g, "''")}' and (Status eq 'Failed' or FailedItems gt 0)`;
+    const page = await this.table
+      .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+      .byPage({ maxPageSize: top, continuationToken: continuation })
+      .next();
+    if (page.done) return { items: [] };
+    return { items: page.value.map((e) => this.fromEntity(e)), continuation: page.value.continuationToken };
+  }
+
+  async deleteJob(jobId: string): Promise<void> {
+    const keys: TransactionAction[] = [];
+    for await (const e of this.table.listEntities({ queryOptions: { filter: `PartitionKey eq '${jobId.replace(/'/g, "''")}'`, select: ['RowKey'] } })) {
+      keys.push(['delete', { partitionKey: jobId, rowKey: e.rowKey! }]);
+    }
+    for (let i = 0; i < keys.length; i += 100) await this.table.submitTransaction(keys.slice(i, i + 100));
+  }
+}

@@ -1,0 +1,49 @@
+import * as df from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import { ACTIVITY, ORCHESTRATION, ZERO_TOTALS, type ChunkInput, type ChunkResult, type FinishRequest, type JobRef, type PrepareResult, type Totals } from '../lib/jobs/contracts';
+
+/**
+ * One batch job: prepare (list inputs, plan mini-batches), score them chunk by chunk (each chunk
+ * a sub-orchestration, so no history grows without bound), then finish: commit the output once
+ * on success, or record the failure or cancellation with no partial output.
+ */
+const batchJob: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const ref = context.df.getInput<JobRef>();
+  const finish = (request: Omit<FinishRequest, keyof JobRef>) => context.df.callActivity(ACTIVITY.finish, { ...ref, ...request });
+  let totals: Totals = ZERO_TOTALS;
+  try {
+    const prepared: PrepareResult = yield context.df.callActivity(ACTIVITY.prepare, ref);
+    if (!prepared.ok) {
+      yield finish({ outcome: prepared.canceled ? 'Canceled' : 'Failed', error: prepared.error });
+      return prepared.canceled ? 'Canceled' : 'Failed';
+    }
+    const { plan } = prepared;
+    let stopped: ChunkResult['stopped'];
+    for (let from = 0, chunk = 0; from < plan.miniBatches && !stopped; from += plan.chunkSize, chunk++) {
+      const input: ChunkInput = { ...ref, plan, from, to: Math.min(from + plan.chunkSize, plan.miniBatches), totals };
+      const result: ChunkResult = yield context.df.callSubOrchestrator(ORCHESTRATION.chunk, input, `${ref.jobId}-chunk-${chunk}`);
+      totals = result.totals;
+      stopped = result.stopped;
+    }
+    if (stopped === 'Canceled') {
+      yield finish({ plan, totals, outcome: 'Canceled' });
+      return 'Canceled';
+    }
+    if (stopped === 'ErrorThresholdExceeded') {
+      const message =
+        `${totals.itemsFailed} item(s) failed, more than the error threshold of ${plan.errorThreshold}; ` +
+        `the job stopped scheduling mini-batches and wrote no output. See GET .../errors for each failure.`;
+      yield finish({ plan, totals, outcome: 'Failed', error: { code: 'ErrorThresholdExceeded', message } });
+      return 'Failed';
+    }
+    yield finish({ plan, totals, outcome: 'Completed' });
+    return 'Completed';
+  } catch (err) {
+    // An activity failed for good (storage, a bug): the job must still end, and say why.
+    const message = err instanceof Error ? err.message : String(err);
+    yield finish({ totals, outcome: 'Failed', error: { code: 'SystemError', message } });
+    return 'Failed';
+  }
+};
+
+df.app.orchestration(ORCHESTRATION.job, batchJob);

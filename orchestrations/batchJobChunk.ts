@@ -1,0 +1,56 @@
+import * as df from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
+import { itemsInMiniBatch } from '../lib/jobs/plan';
+import { ACTIVITY, type ChunkInput, type ChunkResult, type MiniBatchOutcome, type ProgressUpdate } from '../lib/jobs/contracts';
+
+/**
+ * Scores mini-batches [from, to) of a job with at most `parallelism` in flight (a sliding
+ * window: each completion lets the next one start). A mini-batch is retried `maxRetries` times;
+ * one that still fails counts all its items as failed. Scheduling stops as soon as the failed
+ * items exceed the error threshold (Azure ML semantics) or the job is being canceled.
+ */
+const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = context.df.getInput<ChunkInput>();
+  const { plan } = input;
+  const totals = { ...input.totals };
+  const retry = new df.RetryOptions(plan.retryDelayMs, plan.maxRetries + 1);
+  const inFlight = new Map<Task, number>();
+  let next = input.from;
+  let stopped: ChunkResult['stopped'];
+  let lastProgress = context.df.currentUtcDateTime.getTime();
+
+  while (inFlight.size > 0 || (next < input.to && !stopped)) {
+    while (!stopped && next < input.to && inFlight.size < plan.parallelism) {
+      const task = context.df.callActivityWithRetry(ACTIVITY.scoreMiniBatch, retry, { endpointName: input.endpointName, jobId: input.jobId, index: next });
+      inFlight.set(task, next++);
+    }
+    const done: Task = yield context.df.Task.any([...inFlight.keys()]);
+    const index = inFlight.get(done)!;
+    inFlight.delete(done);
+    if (done.isFaulted) {
+      totals.miniBatchesFailed++;
+      totals.itemsFailed += itemsInMiniBatch(index, plan.totalFiles, plan.miniBatchSize);
+    } else {
+      const outcome = done.result as MiniBatchOutcome;
+      if (outcome.canceled) stopped = 'Canceled';
+      else {
+        totals.miniBatchesSucceeded++;
+        totals.itemsSucceeded += outcome.succeededItems;
+        totals.itemsFailed += outcome.failedItems;
+      }
+    }
+    if (!stopped && plan.errorThreshold >= 0 && totals.itemsFailed > plan.errorThreshold) stopped = 'ErrorThresholdExceeded';
+
+    // Live progress, at most once per interval (the orchestration clock is replay-safe).
+    const now = context.df.currentUtcDateTime.getTime();
+    if (now - lastProgress >= plan.progressIntervalMs && inFlight.size > 0) {
+      lastProgress = now;
+      const update: ProgressUpdate = { endpointName: input.endpointName, jobId: input.jobId, plan, totals: { ...totals } };
+      yield context.df.callActivity(ACTIVITY.reportProgress, update);
+    }
+  }
+  const result: ChunkResult = { totals, stopped };
+  return result;
+};
+
+df.app.orchestration('batchJobChunk', batchJobChunk);
