@@ -1,0 +1,173 @@
+import os from 'node:os';
+import { Piscina } from 'piscina';
+import { MiniBatchError, thrownMessage, thrownStack } from './errors';
+import { isWorkerEvent, type WorkerData, type WorkerEvent, type WorkerReply, type WorkerRequest } from './protocol';
+import { specKey } from './specKey';
+import type { LogEntry, MiniBatchResult, MiniBatchTask, ScorerSpec } from './types';
+import { scorerWorkerFile } from './workerFile';
+
+export interface ScorerPoolOptions {
+  /** Worker threads per spec (default: os.availableParallelism()). */
+  maxWorkers?: number;
+  /** A worker idle this long exits, freeing its script and model (default 60 s). */
+  idleTimeoutMs?: number;
+  /** Specs with a live pool; past this the least recently used idle one is closed (default 8). */
+  maxPools?: number;
+}
+
+interface SpecPool {
+  piscina: Piscina<WorkerRequest, WorkerReply>;
+  running: number;
+  /** Side-channel events (timeout start, logs) of running tasks, by task id. */
+  listeners: Map<number, (event: WorkerEvent) => void>;
+}
+
+const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_POOLS = 8;
+
+/**
+ * Runs mini-batches in worker threads: one piscina pool per distinct ScorerSpec, so a worker's
+ * process.env, loaded script and init() state belong to one deployment, and warm workers are
+ * reused by every mini-batch of that deployment. A mini-batch that passes its timeout has its
+ * worker thread terminated (an infinite loop cannot be interrupted any other way); a worker that
+ * dies (process.exit(), an exception thrown from a timer) fails only its own mini-batch. Either
+ * way the pool starts a fresh worker for the next mini-batch.
+ */
+export class ScorerPool {
+  // Map order is recency: a used pool is re-inserted at the end.
+  readonly #pools = new Map<string, SpecPool>();
+  readonly #maxWorkers: number;
+  readonly #idleTimeoutMs: number;
+  readonly #maxPools: number;
+  #nextTaskId = 1;
+  #closed = false;
+
+  constructor(options: ScorerPoolOptions = {}) {
+    this.#maxWorkers = positiveInteger(options.maxWorkers ?? os.availableParallelism(), 'maxWorkers');
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.#maxPools = positiveInteger(options.maxPools ?? DEFAULT_MAX_POOLS, 'maxPools');
+    if (!(this.#idleTimeoutMs >= 0)) throw new RangeError(`idleTimeoutMs must be >= 0, got ${options.idleTimeoutMs}`);
+  }
+
+  /** Scores one mini-batch; rejects with a MiniBatchError when the whole mini-batch failed. */
+  async run(spec: ScorerSpec, task: MiniBatchTask): Promise<MiniBatchResult> {
+    if (this.#closed) throw new Error('the ScorerPool is closed');
+    if (!(task.timeoutMs > 0 && Number.isFinite(task.timeoutMs))) throw new RangeError(`timeoutMs must be a positive number, got ${task.timeoutMs}`);
+    const pool = this.#poolFor(spec);
+    const taskId = this.#nextTaskId++;
+    const abort = new AbortController();
+    const streamedLogs: LogEntry[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    // The clock starts when a worker picks the task up, not while it waits for a free worker:
+    // a queue behind other mini-batches must not use up this one's time.
+    pool.listeners.set(taskId, (event) => {
+      if (event.type === 'log') {
+        streamedLogs.push(event.entry);
+      } else {
+        timer ??= setTimeout(() => {
+          timedOut = true;
+          abort.abort();
+        }, task.timeoutMs);
+      }
+    });
+    pool.running++;
+    try {
+      const reply = await pool.piscina.run({ taskId, task }, { signal: abort.signal });
+      if (reply.ok) return reply.result;
+      throw MiniBatchError.fromJSON(reply.error, reply.logs);
+    } catch (err) {
+      if (err instanceof MiniBatchError) throw err;
+      throw this.#lostWorker(err, task, timedOut, streamedLogs);
+    } finally {
+      clearTimeout(timer);
+      pool.listeners.delete(taskId);
+      pool.running--;
+    }
+  }
+
+  /**
+   * Stops every worker. Running mini-batches may finish first, for up to piscina's closeTimeout
+   * (30 s); later ones are stopped and reject with WorkerCrashed.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((p) => p.piscina.close()));
+  }
+
+  /** The worker replies with every scoring failure, so a rejected task means its worker is gone. */
+  #lostWorker(err: unknown, task: MiniBatchTask, timedOut: boolean, logs: LogEntry[]): MiniBatchError {
+    const batch = `mini-batch ${task.miniBatchIndex}`;
+    if (timedOut) {
+      return new MiniBatchError('Timeout', `${batch} timed out after ${task.timeoutMs / 1000} s`, {
+        details: 'the worker thread running it was stopped; raise retrySettings.timeout if the mini-batch needs longer',
+        logs,
+        cause: err,
+      });
+    }
+    if (this.#closed) return new MiniBatchError('WorkerCrashed', `${batch} was stopped: the scorer pool was closed`, { logs, cause: err });
+    const message = thrownMessage(err);
+    const exit = /^worker exited with code: (-?\d+)/.exec(message);
+    const why = exit
+      ? `the worker thread exited (code ${exit[1]}): the scoring code called process.exit() or similar`
+      : `an exception escaped the scoring code outside run()'s promise (thrown from a timer or callback, or an unhandled rejection): ${message}`;
+    return new MiniBatchError('WorkerCrashed', `${batch} failed because its worker thread stopped: ${why}`, {
+      stack: exit ? undefined : thrownStack(err),
+      logs,
+      cause: err,
+    });
+  }
+
+  #poolFor(spec: ScorerSpec): SpecPool {
+    const key = specKey(spec);
+    let pool = this.#pools.get(key);
+    if (pool) {
+      this.#pools.delete(key);
+    } else {
+      pool = this.#createPool(spec);
+    }
+    this.#pools.set(key, pool);
+    this.#closeLeastRecentlyUsed(key);
+    return pool;
+  }
+
+  #createPool(spec: ScorerSpec): SpecPool {
+    const listeners = new Map<number, (event: WorkerEvent) => void>();
+    const workerData: WorkerData = { spec };
+    const piscina = new Piscina<WorkerRequest, WorkerReply>({
+      filename: scorerWorkerFile(),
+      minThreads: 0, // an idle deployment keeps no threads
+      maxThreads: this.#maxWorkers,
+      idleTimeout: this.#idleTimeoutMs,
+      // Atomics would freeze a worker's event loop between tasks, so a script's stray timer would
+      // fire during the next mini-batch; message passing keeps Node's usual behaviour.
+      atomics: 'disabled',
+      // Each worker thread gets its own copy: specs never see each other's variables.
+      env: { ...process.env, ...spec.environmentVariables, AZUREML_MODEL_DIR: spec.modelPath },
+      workerData,
+    });
+    piscina.on('message', (message: unknown) => {
+      if (isWorkerEvent(message)) listeners.get(message.taskId)?.(message);
+    });
+    // A worker that dies while idle (e.g. a script's stray timer threw after run() returned) has
+    // no task to fail; piscina replaces it on demand. Without a listener the error would crash the host.
+    piscina.on('error', () => {});
+    return { piscina, running: 0, listeners };
+  }
+
+  #closeLeastRecentlyUsed(keep: string): void {
+    for (const [key, pool] of this.#pools) {
+      if (this.#pools.size <= this.#maxPools) return;
+      if (key === keep || pool.running > 0) continue; // busy pools stay: the cap is soft
+      this.#pools.delete(key);
+      void pool.piscina.close().catch(() => {});
+    }
+  }
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}

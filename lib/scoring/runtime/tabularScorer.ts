@@ -1,0 +1,45 @@
+import type { OnnxModel } from '../onnx/model';
+import { loadOnnxModel } from '../onnx/model';
+import { messageOf } from '../tabular/errors';
+import { scoreTabularFile } from '../tabular/scoreFile';
+import { MiniBatchError } from './errors';
+import type { ScoredBatch } from './scoredBatch';
+import type { ScriptLogger } from './taskLog';
+import type { MiniBatchTask, ScorerSpec } from './types';
+
+// One model per worker (a worker serves one spec); its ONNX session is cached by sessionCache.
+// A failed load is not kept, so a retry after a fixed download can succeed.
+let model: Promise<OnnxModel> | undefined;
+
+/**
+ * The no-code path: each file is one item, scored with the ONNX model into `row,prediction,file`
+ * lines. A file that fails keeps none of its lines (earlier chunks may have been scored) and
+ * counts as one failed item; the other files still succeed.
+ */
+export async function scoreWithModel(spec: ScorerSpec, task: MiniBatchTask, logger: ScriptLogger): Promise<ScoredBatch> {
+  model ??= loadOnnxModel(spec.modelPath).catch((err: unknown) => {
+    model = undefined;
+    throw new MiniBatchError('ModelInvalid', `the model cannot be used by the no-code scorer: ${messageOf(err)}`);
+  });
+  const onnx = await model;
+  const batch: ScoredBatch = { lines: [], succeededItems: 0, failedItems: 0, itemErrors: [] };
+  for (const file of task.files) {
+    const fileLines: string[] = [];
+    try {
+      for await (const chunk of scoreTabularFile(onnx, file.path, { fileName: file.name })) {
+        for (const line of chunk.lines) fileLines.push(line);
+      }
+    } catch (err) {
+      const text = messageOf(err);
+      const message = text.startsWith(`${file.name}:`) ? text : `${file.name}: ${text}`;
+      batch.failedItems++;
+      batch.itemErrors.push({ file: file.name, message });
+      logger.warning(message);
+      continue;
+    }
+    for (const line of fileLines) batch.lines.push(line);
+    batch.succeededItems++;
+    logger.info(`${file.name}: ${fileLines.length} row(s) scored`);
+  }
+  return batch;
+}

@@ -1,0 +1,53 @@
+/** The log levels a scoring script can write with `context.logger` (`warn` is an alias of `warning`). */
+export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
+
+/** A deployment's `loggingLevel`: Warning hides info and debug, Info hides debug. */
+export type LoggingLevel = 'Warning' | 'Info' | 'Debug';
+
+export interface LogEntry {
+  level: LogLevel;
+  message: string;
+}
+
+/**
+ * Identifies one deployment's scorer. Equal specs share warm workers (loaded script, `init()`
+ * done, ONNX sessions open); different specs never share a worker, so their environment
+ * variables and module state stay apart.
+ */
+export interface ScorerSpec {
+  kind: 'script' | 'tabular';
+  /** Local model folder (MLflow folder) or `.onnx` file; `AZUREML_MODEL_DIR` and `context.modelDir`. */
+  modelPath: string;
+  /** Local folder of the code asset (script kind). */
+  codeDir?: string;
+  /** Path relative to codeDir, e.g. 'score.js' or 'src/score.mjs' (script kind). */
+  scoringScript?: string;
+  environmentVariables: Record<string, string>;
+  loggingLevel: LoggingLevel;
+}
+
+export interface MiniBatchTask {
+  /** Local paths, and the names shown in outputs and errors (the input-relative names). */
+  files: { path: string; name: string }[];
+  /** Literal inputs of the invoke: `context.params`. */
+  params: Record<string, string>;
+  miniBatchIndex: number;
+  /** Counted from the moment a worker starts the mini-batch (not while it waits for a worker). */
+  timeoutMs: number;
+}
+
+export interface MiniBatchResult {
+  /** Output lines (no '\n'), in order, for append_row. */
+  lines: string[];
+  succeededItems: number;
+  failedItems: number;
+  /** Per-item failures: a bad file (tabular), or a note when run() returned fewer elements (script). */
+  itemErrors: { file: string; message: string }[];
+  /** What the scorer logged through `context.logger`, filtered by loggingLevel and capped. */
+  logs: LogEntry[];
+  /** Time spent in the worker: loading and init() (first mini-batch of a worker) plus scoring. */
+  durationMs: number;
+}
+
+// The error type belongs with these types for callers; it lives in errors.ts with its helpers.
+export { MiniBatchError, type MiniBatchErrorCode } from './errors';

@@ -1,0 +1,44 @@
+// The piscina worker: one thread of a pool that serves one ScorerSpec (workerData), with the
+// spec's environment variables as its process.env. Runs one mini-batch per call.
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import { MiniBatchError, thrownMessage, thrownStack } from './errors';
+import { EVENT_CHANNEL, type WorkerData, type WorkerEvent, type WorkerReply, type WorkerRequest } from './protocol';
+import type { ScoredBatch } from './scoredBatch';
+import { scoreWithScript } from './scriptScorer';
+import { createScriptLogger, TaskLog, type ScriptLogger } from './taskLog';
+import type { MiniBatchTask, ScorerSpec } from './types';
+
+const { spec } = workerData as WorkerData;
+let current: TaskLog | undefined;
+const logger = createScriptLogger(() => current);
+
+export default async function scoreMiniBatch({ taskId, task }: WorkerRequest): Promise<WorkerReply> {
+  const start = performance.now();
+  post({ channel: EVENT_CHANNEL, taskId, type: 'started' });
+  const log = new TaskLog(spec.loggingLevel, (entry) => post({ channel: EVENT_CHANNEL, taskId, type: 'log', entry }));
+  current = log;
+  try {
+    const scored = spec.kind === 'tabular' ? await scoreTabular(spec, task, logger) : await scoreWithScript(spec, task, logger);
+    return { ok: true, result: { ...scored, logs: log.entries(), durationMs: Math.round(performance.now() - start) } };
+  } catch (err) {
+    const error =
+      err instanceof MiniBatchError ? err : new MiniBatchError('RunFailed', `the scorer failed: ${thrownMessage(err)}`, { stack: thrownStack(err) });
+    return { ok: false, error: error.toJSON(), logs: log.entries() };
+  } finally {
+    current = undefined;
+  }
+}
+
+function post(event: WorkerEvent): void {
+  parentPort?.postMessage(event);
+}
+
+/**
+ * Loaded on first use: it loads onnxruntime-node's native addon, which script workers do not need,
+ * and a module that fails while a worker starts makes piscina stop starting workers at all.
+ */
+async function scoreTabular(spec: ScorerSpec, task: MiniBatchTask, log: ScriptLogger): Promise<ScoredBatch> {
+  const { scoreWithModel } = await import('./tabularScorer.js');
+  return scoreWithModel(spec, task, log);
+}
