@@ -24,7 +24,10 @@ const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationCon
       const task = context.df.callActivityWithRetry(ACTIVITY.scoreMiniBatch, retry, { endpointName: input.endpointName, jobId: input.jobId, index: next });
       inFlight.set(task, next++);
     }
-    const done: Task = yield context.df.Task.any([...inFlight.keys()]);
+    // A task that finished while we awaited something else (progress) would never resolve a new
+    // Task.any (durable-functions does not look at children that are already done): take it first.
+    const finished = [...inFlight.keys()].find((t) => t.isCompleted || t.isFaulted);
+    const done: Task = finished ?? (yield context.df.Task.any([...inFlight.keys()]));
     const index = inFlight.get(done)!;
     inFlight.delete(done);
     if (done.isFaulted) {

@@ -40,6 +40,14 @@ function jobResponse(request: HttpRequest, job: JobRecord): HttpResponseInit {
   return { status: 202, jsonBody: jobResource(job), headers: { Location: jobUrl(request, job), 'Retry-After': RETRY_AFTER } };
 }
 
+/** The next page's URL: this request's URL with `$skiptoken` set (ARM's paging convention). */
+function nextLinkOf(request: HttpRequest, continuation: string | undefined): string | undefined {
+  if (!continuation) return undefined;
+  const next = new URL(request.url);
+  next.searchParams.set('$skiptoken', continuation);
+  return next.href.replace(/%24(top|skiptoken)=/g, '$$$1=');
+}
+
 async function existingEndpoint(name: string) {
   return registry.endpoints.get(name); // 404 names the endpoint when it is missing
 }
@@ -88,12 +96,7 @@ app.http('jobs-list', {
     const top = topText === null ? undefined : Number(topText);
     const statuses = (request.query.get('status') ?? '').split(',').filter(Boolean) as JobStatus[];
     const page = await jobs.list(endpoint.name, { top, continuation: request.query.get('$skiptoken') ?? undefined, status: statuses.length ? statuses : undefined });
-    let nextLink: string | undefined;
-    if (page.continuation) {
-      const next = new URL(request.url);
-      next.searchParams.set('$skiptoken', page.continuation);
-      nextLink = next.href;
-    }
+    const nextLink = nextLinkOf(request, page.continuation);
     return { status: 200, jsonBody: { value: page.items.map(jobResource), ...(nextLink ? { nextLink } : {}) } };
   }),
 });
@@ -133,12 +136,7 @@ app.http('jobs-errors', {
     const job = await jobOf(request);
     const top = Math.min(Math.max(Number(request.query.get('$top') ?? 100) || 100, 1), 1000);
     const page = await miniBatches.listProblems(job.jobId, top, request.query.get('$skiptoken') ?? undefined);
-    let nextLink: string | undefined;
-    if (page.continuation) {
-      const next = new URL(request.url);
-      next.searchParams.set('$skiptoken', page.continuation);
-      nextLink = next.href;
-    }
+    const nextLink = nextLinkOf(request, page.continuation);
     const value = page.items.map((mb) => ({
       miniBatchIndex: mb.index,
       status: mb.status,
