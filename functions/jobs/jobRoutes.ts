@@ -9,6 +9,7 @@ import { jobResource } from '../../lib/jobs/jobResource';
 import { isTerminal } from '../../lib/jobs/jobStore';
 import type { JobRecord, JobStatus } from '../../lib/jobs/types';
 import { authorize, type Access, type Caller } from '../shared/authorize';
+import { outputBlobClient } from '../../lib/outputs/outputLocation';
 import { dataDeps, idempotency, jobs, miniBatches, registry } from '../shared/services';
 
 /** Seconds a poller should wait before asking again (Logic Apps honours it). */
@@ -147,5 +148,29 @@ app.http('jobs-errors', {
       itemErrors: mb.itemErrors ?? [],
     }));
     return { status: 200, jsonBody: { value, ...(nextLink ? { nextLink } : {}) } };
+  }),
+});
+
+app.http('jobs-output', {
+  route: 'batchEndpoints/{endpoint}/jobs/{jobId}/output',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: handler('Read', async (_caller, request) => {
+    // Azure ML users struggle to find and download outputs: serve the file where they look for the job.
+    const job = await jobOf(request);
+    if (job.spec.settings.outputAction !== 'AppendRow') {
+      throw new ApiError(404, 'NoOutputFile', `Job ${job.jobId} uses SummaryOnly: it writes no output file (its counts are in the job's progress).`);
+    }
+    if (job.status !== 'Completed') {
+      throw new ApiError(404, 'OutputNotReady', `Job ${job.jobId} is ${job.status}: the output is written only when it completes.`);
+    }
+    const blob = await outputBlobClient(job.spec.output, dataDeps);
+    const data = await blob.downloadToBuffer();
+    const name = job.spec.settings.outputFileName.replace(/"/g, '');
+    return {
+      status: 200,
+      body: data,
+      headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'x-output-uri': job.spec.output.uri },
+    };
   }),
 });

@@ -66,6 +66,11 @@ describe('batch scoring end to end (no-code ONNX)', () => {
     expect(output!.trimEnd().split('\n')).toEqual(expected);
     expect(expected).toHaveLength(450);
 
+    const download = await app.api('GET', `batchEndpoints/iris/jobs/${jobId}/output`, undefined, { roles: ['BatchEndpoints.Read'] });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toContain('text/csv');
+    expect(download.body).toBe(output);
+
     const overview = await app.readWorkspaceBlob(`azureml/${jobId}/logs/job_progress_overview.txt`);
     expect(overview).toContain('Completed');
     expect(job.properties.logsUri).toContain(`azureml/${jobId}/logs/`);
