@@ -1,7 +1,7 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { itemsInMiniBatch } from '../lib/jobs/plan';
-import { ACTIVITY, type ChunkInput, type ChunkResult, type MiniBatchOutcome, type ProgressUpdate } from '../lib/jobs/contracts';
+import { ACTIVITY, type ChunkInput, type ChunkResult, type MiniBatchOutcome, type MiniBatchRef, type ProgressUpdate } from '../lib/jobs/contracts';
 
 /**
  * Scores mini-batches [from, to) of a job with at most `parallelism` in flight (a sliding
@@ -21,7 +21,8 @@ const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationCon
 
   while (inFlight.size > 0 || (next < input.to && !stopped)) {
     while (!stopped && next < input.to && inFlight.size < plan.parallelism) {
-      const task = context.df.callActivityWithRetry(ACTIVITY.scoreMiniBatch, retry, { endpointName: input.endpointName, jobId: input.jobId, index: next });
+      const ref: MiniBatchRef = { endpointName: input.endpointName, jobId: input.jobId, index: next, chunkSize: plan.chunkSize };
+      const task = context.df.callActivityWithRetry(ACTIVITY.scoreMiniBatch, retry, ref);
       inFlight.set(task, next++);
     }
     // A task that finished while we awaited something else (progress) would never resolve a new

@@ -5,6 +5,7 @@ import { createJobActivities } from '../../lib/jobs/jobActivities';
 import { IdempotencyStore } from '../../lib/jobs/idempotency';
 import { JobStore, jobsTableFromSettings } from '../../lib/jobs/jobStore';
 import { MiniBatchStore } from '../../lib/jobs/miniBatchStore';
+import { PlanManifest } from '../../lib/jobs/planManifest';
 import { downloadInputFile } from '../../lib/inputs/download';
 import type { DataDeps } from '../../lib/inputs/resolveInput';
 import { listInputFiles } from '../../lib/inputs/listFiles';
@@ -54,6 +55,7 @@ export function jobActivities(): ReturnType<typeof createJobActivities> {
   activities = createJobActivities({
     jobs,
     miniBatches,
+    plans: new PlanManifest(clients.blob.getContainerClient(env.JOB_PLANS_CONTAINER || 'batch-job-plans')),
     listInputFiles: (input) => listInputFiles(input, dataDeps),
     downloadInputFile: (file, dir) => downloadInputFile(file, dir, dataDeps),
     outputBlob: async (location) => (await outputPlace(location)).blob,

@@ -47,7 +47,8 @@ export class LocalAssets {
   }
 
   private async download(kind: string, id: string, uri: string, dir: string): Promise<string> {
-    const marker = join(dir, '.complete.json');
+    // Next to the folder, not in it: the folder is the user's model or code, exactly as registered.
+    const marker = `${dir}.complete.json`;
     try {
       return (JSON.parse(await readFile(marker, 'utf8')) as { path: string }).path;
     } catch {

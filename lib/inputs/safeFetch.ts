@@ -66,7 +66,8 @@ export interface SafeResponse {
 export const DEFAULT_MAX_BYTES = 1024 ** 3;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+/** The system's resolver (getaddrinfo: hosts file, then DNS), every address of the name. */
+export const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 function asSafeFetchError(err: Error, url: string): SafeFetchError {
   return err instanceof SafeFetchError ? err : new SafeFetchError('NetworkError', `${url}: ${err.message}`, url);
@@ -74,9 +75,9 @@ function asSafeFetchError(err: Error, url: string): SafeFetchError {
 
 /**
  * Parses and checks a URL (a redirect's Location relative to `base`) before any socket exists:
- * scheme, credentials, literal IP addresses.
+ * scheme, credentials, literal IP addresses. Also used at invoke time (publicUrlCheck.ts).
  */
-function checkUrl(text: string, policy: AddressPolicy, base?: URL): URL {
+export function checkUrl(text: string, policy: AddressPolicy, base?: URL): URL {
   let url: URL;
   try {
     // The WHATWG parser canonicalises 2130706433, 0x7f.1, 017700000001 and the like to 127.0.0.1.

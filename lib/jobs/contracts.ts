@@ -23,6 +23,12 @@ export type PrepareResult =
   | { ok: true; plan: JobPlan }
   | { ok: false; canceled?: boolean; error?: { code: string; message: string } };
 
+/** A mini-batch activity's input: its files come from the job's plan (chunk = index / chunkSize). */
+export interface MiniBatchRef extends JobRef {
+  index: number;
+  chunkSize: number;
+}
+
 export interface MiniBatchOutcome {
   succeededItems: number;
   failedItems: number;

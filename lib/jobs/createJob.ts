@@ -1,6 +1,7 @@
 import type { Registry } from '../registry/registry';
 import type { Caller } from '../registry/caller';
 import { ApiError } from '../http/apiError';
+import { checkPublicUrl } from '../inputs/publicUrlCheck';
 import { validateInputUri, type DataDeps } from '../inputs/resolveInput';
 import { outputAlreadyExists, outputExists, resolveOutputLocation } from '../outputs/outputLocation';
 import { REQUEST_ID_HEADER, requestHash, type IdempotencyStore } from './idempotency';
@@ -38,7 +39,12 @@ export async function createJob(deps: CreateJobDeps, request: CreateJobRequest):
   const parsed = parseInvokeRequest(request.body);
   const resolved = await deps.registry.resolveDeployment(request.endpointName, request.deploymentName);
   const settings = applyOverrides(resolved.settings, parsed.overrides);
-  const input = await validateInputUri(parsed.input.uri, parsed.input.type, deps.data, `properties.inputData.${parsed.input.name}.uri`);
+  const inputField = `properties.inputData.${parsed.input.name}.uri`;
+  const input = await validateInputUri(parsed.input.uri, parsed.input.type, deps.data, inputField);
+  // SSRF: refuse a public URL to a non-public address now, before a job exists (the download checks again).
+  if (input.location.kind === 'https') {
+    await checkPublicUrl(input.location.url, { policy: deps.data.fetch?.policy, resolve: deps.data.fetch?.resolve, field: inputField });
+  }
 
   let jobId = newJobId(deps.now());
   if (request.requestId) {

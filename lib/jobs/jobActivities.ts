@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlockBlobClient } from '@azure/storage-blob';
-import type { FinishRequest, JobPlan, JobRef, MiniBatchOutcome, PrepareResult, ProgressUpdate, Totals } from './contracts';
+import type { FinishRequest, JobPlan, JobRef, MiniBatchOutcome, MiniBatchRef, PrepareResult, ProgressUpdate, Totals } from './contracts';
 import type { MiniBatchResult, MiniBatchTask, ScorerSpec } from '../scoring/runtime/types';
 import { errorReport, progressOverview } from './jobLogs';
 import type { JobStore } from './jobStore';
 import type { MiniBatchRecord, MiniBatchStore } from './miniBatchStore';
+import type { PlanManifest } from './planManifest';
 import { commitOutput, OutputExistsError, stageOutputBlock } from './outputBlocks';
 import { MAX_OUTPUT_BLOCKS, planMiniBatches } from './plan';
 import type { InputFile, JobDataInput, JobOutputLocation, JobProgress, JobRecord, JobSpec } from './types';
@@ -15,6 +16,7 @@ import type { InputFile, JobDataInput, JobOutputLocation, JobProgress, JobRecord
 export interface JobActivityDeps {
   jobs: JobStore;
   miniBatches: MiniBatchStore;
+  plans: PlanManifest;
   listInputFiles(input: JobDataInput): Promise<InputFile[]>;
   downloadInputFile(file: InputFile, destDir: string): Promise<string>;
   outputBlob(location: JobOutputLocation): Promise<BlockBlobClient>;
@@ -23,7 +25,10 @@ export interface JobActivityDeps {
   /** Local copies of the job's model and code (cached per asset version). */
   localModel(spec: JobSpec): Promise<string>;
   localCode(spec: JobSpec): Promise<string | undefined>;
-  scorer: { run(spec: ScorerSpec, task: MiniBatchTask): Promise<MiniBatchResult> };
+  scorer: {
+    run(spec: ScorerSpec, task: MiniBatchTask): Promise<MiniBatchResult>;
+    warm(spec: ScorerSpec, workers: number, params: Record<string, string>): Promise<void>;
+  };
   workDir: string;
   tuning: { chunkSize: number; retryDelayMs: number; progressIntervalMs: number; downloadConcurrency: number };
   now(): Date;
@@ -70,6 +75,18 @@ export function createJobActivities(deps: JobActivityDeps) {
   const { jobs, miniBatches } = deps;
   const job = (ref: JobRef): Promise<JobRecord> => jobs.getOrThrow(ref.endpointName, ref.jobId);
 
+  async function scorerSpecOf(spec: JobSpec): Promise<ScorerSpec> {
+    const [modelPath, codeDir] = await Promise.all([deps.localModel(spec), deps.localCode(spec)]);
+    return {
+      kind: codeDir ? 'script' : 'tabular',
+      modelPath,
+      codeDir,
+      scoringScript: spec.scoringScript,
+      environmentVariables: spec.settings.environmentVariables,
+      loggingLevel: spec.settings.loggingLevel,
+    };
+  }
+
   /** Lists the input, plans mini-batches and records them; the job moves to Running. */
   async function prepare(ref: JobRef): Promise<PrepareResult> {
     const record = await job(ref);
@@ -77,6 +94,11 @@ export function createJobActivities(deps: JobActivityDeps) {
     const preparing = await jobs.update(ref.endpointName, ref.jobId, { status: 'Preparing', startTime: deps.now().toISOString() }, { ifStatusIn: ['NotStarted', 'Preparing'] });
     if (!preparing.applied) return { ok: false, canceled: preparing.record.status === 'CancelRequested' };
     const { spec } = record;
+    // Download the model and code and start the scoring workers while the input is listed.
+    const parallelism = spec.settings.instanceCount * spec.settings.maxConcurrencyPerInstance;
+    void scorerSpecOf(spec)
+      .then((scorerSpec) => deps.scorer.warm(scorerSpec, parallelism, spec.params))
+      .catch(() => undefined);
     let files: InputFile[];
     try {
       files = await deps.listInputFiles(spec.input);
@@ -94,7 +116,9 @@ export function createJobActivities(deps: JobActivityDeps) {
         },
       };
     }
-    await miniBatches.createAll(ref.jobId, batches);
+    const chunks: InputFile[][][] = [];
+    for (let i = 0; i < batches.length; i += deps.tuning.chunkSize) chunks.push(batches.slice(i, i + deps.tuning.chunkSize));
+    await mapLimited(chunks.map((c, i) => [c, i] as const), 8, ([chunk, i]) => deps.plans.write(ref.jobId, i, chunk));
     const plan: JobPlan = {
       totalFiles: files.length,
       miniBatches: batches.length,
@@ -112,27 +136,21 @@ export function createJobActivities(deps: JobActivityDeps) {
   }
 
   /** Downloads one mini-batch, scores it in the worker pool and stages its output block. */
-  async function scoreMiniBatch(input: JobRef & { index: number }): Promise<MiniBatchOutcome> {
+  async function scoreMiniBatch(input: MiniBatchRef): Promise<MiniBatchOutcome> {
     const record = await job(input);
     if (record.status === 'CancelRequested' || record.status === 'Canceled') return { succeededItems: 0, failedItems: 0, outputRows: 0, canceled: true };
     const { spec } = record;
-    const mb: MiniBatchRecord = await miniBatches.get(input.jobId, input.index);
-    const attempt = mb.attempts + 1;
-    await miniBatches.update(input.jobId, input.index, { status: 'Running', attempts: attempt });
+    const chunk = Math.floor(input.index / input.chunkSize);
+    const files = (await deps.plans.read(input.jobId, chunk))[input.index - chunk * input.chunkSize];
+    if (!files) throw new Error(`mini-batch ${input.index} is not in the job's plan`);
+    const mb = { files };
+    const attempt = await miniBatches.start(input.jobId, input.index, files);
     const dir = join(deps.workDir, input.jobId, `${input.index}-${attempt}-${randomBytes(4).toString('hex')}`);
     const started = Date.now();
     try {
       await mkdir(dir, { recursive: true });
       const paths = await mapLimited(mb.files, deps.tuning.downloadConcurrency, (file) => deps.downloadInputFile(file, dir));
-      const [modelPath, codeDir] = await Promise.all([deps.localModel(spec), deps.localCode(spec)]);
-      const scorerSpec: ScorerSpec = {
-        kind: codeDir ? 'script' : 'tabular',
-        modelPath,
-        codeDir,
-        scoringScript: spec.scoringScript,
-        environmentVariables: spec.settings.environmentVariables,
-        loggingLevel: spec.settings.loggingLevel,
-      };
+      const scorerSpec = await scorerSpecOf(spec);
       const result = await deps.scorer.run(scorerSpec, {
         files: paths.map((path, i) => ({ path, name: mb.files[i]!.name })),
         params: spec.params,

@@ -62,25 +62,27 @@ export class MiniBatchStore {
     return this.ready;
   }
 
-  /** Writes every mini-batch of a job (upserts: a re-run of planning writes the same rows). */
-  async createAll(jobId: string, batches: InputFile[][]): Promise<void> {
+  /**
+   * Records that an attempt of a mini-batch starts, creating its row on the first one (rows exist
+   * only for mini-batches that ran). Returns the attempt number.
+   */
+  async start(jobId: string, index: number, files: InputFile[]): Promise<number> {
     await this.ensure();
-    const actions: TransactionAction[] = batches.map((files, index) => [
-      'upsert',
+    const previous = await this.tryGet(jobId, index);
+    const attempt = (previous?.attempts ?? 0) + 1;
+    await this.table.upsertEntity(
       {
         partitionKey: jobId,
         rowKey: rowKey(index),
         Index: index,
-        Status: 'Pending',
-        Attempts: 0,
-        SucceededItems: 0,
-        FailedItems: 0,
-        OutputRows: 0,
-        ...packJson('Files', files),
+        Status: 'Running',
+        Attempts: attempt,
+        UpdatedAt: new Date().toISOString(),
+        ...(previous ? {} : { SucceededItems: 0, FailedItems: 0, OutputRows: 0, ...packJson('Files', files) }),
       },
-      'Replace',
-    ]);
-    for (let i = 0; i < actions.length; i += 100) await this.table.submitTransaction(actions.slice(i, i + 100));
+      'Merge',
+    );
+    return attempt;
   }
 
   private fromEntity(e: TableEntityResult<Record<string, unknown>>): MiniBatchRecord {
@@ -100,9 +102,14 @@ export class MiniBatchStore {
     };
   }
 
-  async get(jobId: string, index: number): Promise<MiniBatchRecord> {
+  async tryGet(jobId: string, index: number): Promise<MiniBatchRecord | undefined> {
     await this.ensure();
-    return this.fromEntity(await this.table.getEntity(jobId, rowKey(index)));
+    try {
+      return this.fromEntity(await this.table.getEntity(jobId, rowKey(index)));
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
   }
 
   async update(

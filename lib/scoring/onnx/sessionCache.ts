@@ -5,6 +5,10 @@ import { InferenceSession } from 'onnxruntime-node';
 // the same worker process, so they share one session per model file.
 const sessions = new Map<string, Promise<InferenceSession>>();
 
+// Parallelism comes from running mini-batches in several workers: one ORT thread per session
+// keeps N workers from starting N x cores threads that fight over the same cores.
+const INTRA_OP_THREADS = Math.max(1, Number(process.env.ORT_INTRA_OP_THREADS) || 1);
+
 /**
  * The ONNX Runtime session for a model file, created on first use and then reused by every
  * caller in this process. A failed load is not cached, so a retry can succeed after a re-download.
@@ -14,7 +18,7 @@ export function getInferenceSession(onnxPath: string): Promise<InferenceSession>
   const key = path.resolve(onnxPath);
   let session = sessions.get(key);
   if (!session) {
-    session = InferenceSession.create(key, { executionProviders: ['cpu'] }).catch((err: unknown) => {
+    session = InferenceSession.create(key, { executionProviders: ['cpu'], intraOpNumThreads: INTRA_OP_THREADS, interOpNumThreads: 1 }).catch((err: unknown) => {
       sessions.delete(key);
       throw new Error(`cannot load ONNX model ${key}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     });

@@ -12,6 +12,8 @@ export interface WorkerData {
 export interface WorkerRequest {
   taskId: number;
   task: MiniBatchTask;
+  /** Only load the model or script (and run init()): a job warms its workers while it prepares. */
+  warm?: boolean;
 }
 
 /** Failures are returned, not thrown: a rejected piscina task then always means a dead worker. */

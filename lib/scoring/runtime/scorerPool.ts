@@ -33,6 +33,9 @@ const DEFAULT_MAX_POOLS = 8;
  * dies (process.exit(), an exception thrown from a timer) fails only its own mini-batch. Either
  * way the pool starts a fresh worker for the next mini-batch.
  */
+/** A warm-up that hangs (a script whose init() never returns) is given up after this. */
+const WARM_TIMEOUT_MS = 120_000;
+
 export class ScorerPool {
   // Map order is recency: a used pool is re-inserted at the end.
   readonly #pools = new Map<string, SpecPool>();
@@ -84,6 +87,31 @@ export class ScorerPool {
       pool.listeners.delete(taskId);
       pool.running--;
     }
+  }
+
+  /**
+   * Starts up to `workers` workers for a spec and loads its model or script (init()) in each, so
+   * the first mini-batches do not pay for it. Never rejects: a failure shows in the mini-batch.
+   */
+  async warm(spec: ScorerSpec, workers: number, params: Record<string, string> = {}): Promise<void> {
+    if (this.#closed) return;
+    const pool = this.#poolFor(spec);
+    const count = Math.min(workers, this.#maxWorkers);
+    const task: MiniBatchTask = { files: [], params, miniBatchIndex: -1, timeoutMs: WARM_TIMEOUT_MS };
+    // Concurrent tasks land on different workers, starting them as needed.
+    await Promise.all(
+      Array.from({ length: count }, async () => {
+        const taskId = this.#nextTaskId++;
+        pool.listeners.set(taskId, () => undefined);
+        try {
+          await pool.piscina.run({ taskId, task, warm: true }, { signal: AbortSignal.timeout(WARM_TIMEOUT_MS) });
+        } catch {
+          // reported by the first real mini-batch
+        } finally {
+          pool.listeners.delete(taskId);
+        }
+      }),
+    );
   }
 
   /**

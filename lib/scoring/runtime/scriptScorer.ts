@@ -13,12 +13,21 @@ import type { MiniBatchTask, ScorerSpec } from './types';
 let prepared: Promise<ScoringScript> | undefined;
 
 /** Runs a user's scoring script on one mini-batch: load + init() on first use, then run(). */
-export async function scoreWithScript(spec: ScorerSpec, task: MiniBatchTask, logger: ScriptLogger): Promise<ScoredBatch> {
+function prepareOnce(spec: ScorerSpec, task: MiniBatchTask, logger: ScriptLogger): Promise<ScoringScript> {
   prepared ??= prepare(spec, task, logger).catch((err: unknown) => {
     prepared = undefined;
     throw err;
   });
-  const script = await prepared;
+  return prepared;
+}
+
+/** Loads the script and runs init() ahead of the first mini-batch (failures are reported by that mini-batch). */
+export async function warmScript(spec: ScorerSpec, task: MiniBatchTask, logger: ScriptLogger): Promise<void> {
+  await prepareOnce(spec, task, logger);
+}
+
+export async function scoreWithScript(spec: ScorerSpec, task: MiniBatchTask, logger: ScriptLogger): Promise<ScoredBatch> {
+  const script = await prepareOnce(spec, task, logger);
   const context = { modelDir: spec.modelPath, params: { ...task.params }, logger, miniBatchIndex: task.miniBatchIndex };
   let returned: unknown;
   try {

@@ -16,12 +16,21 @@ let model: Promise<OnnxModel> | undefined;
  * lines. A file that fails keeps none of its lines (earlier chunks may have been scored) and
  * counts as one failed item; the other files still succeed.
  */
-export async function scoreWithModel(spec: ScorerSpec, task: MiniBatchTask, logger: ScriptLogger): Promise<ScoredBatch> {
+function loadModel(spec: ScorerSpec): Promise<OnnxModel> {
   model ??= loadOnnxModel(spec.modelPath).catch((err: unknown) => {
     model = undefined;
     throw new MiniBatchError('ModelInvalid', `the model cannot be used by the no-code scorer: ${messageOf(err)}`);
   });
-  const onnx = await model;
+  return model;
+}
+
+/** Loads the model ahead of the first mini-batch (failures are reported by that mini-batch). */
+export async function warmModel(spec: ScorerSpec): Promise<void> {
+  await loadModel(spec);
+}
+
+export async function scoreWithModel(spec: ScorerSpec, task: MiniBatchTask, logger: ScriptLogger): Promise<ScoredBatch> {
+  const onnx = await loadModel(spec);
   const batch: ScoredBatch = { lines: [], succeededItems: 0, failedItems: 0, itemErrors: [] };
   for (const file of task.files) {
     const fileLines: string[] = [];

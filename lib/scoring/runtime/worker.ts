@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { MiniBatchError, thrownMessage, thrownStack } from './errors';
 import { EVENT_CHANNEL, type WorkerData, type WorkerEvent, type WorkerReply, type WorkerRequest } from './protocol';
 import type { ScoredBatch } from './scoredBatch';
-import { scoreWithScript } from './scriptScorer';
+import { scoreWithScript, warmScript } from './scriptScorer';
 import { createScriptLogger, TaskLog, type ScriptLogger } from './taskLog';
 import type { MiniBatchTask, ScorerSpec } from './types';
 
@@ -13,12 +13,16 @@ const { spec } = workerData as WorkerData;
 let current: TaskLog | undefined;
 const logger = createScriptLogger(() => current);
 
-export default async function scoreMiniBatch({ taskId, task }: WorkerRequest): Promise<WorkerReply> {
+export default async function scoreMiniBatch({ taskId, task, warm }: WorkerRequest): Promise<WorkerReply> {
   const start = performance.now();
   post({ channel: EVENT_CHANNEL, taskId, type: 'started' });
   const log = new TaskLog(spec.loggingLevel, (entry) => post({ channel: EVENT_CHANNEL, taskId, type: 'log', entry }));
   current = log;
   try {
+    if (warm) {
+      await (spec.kind === 'tabular' ? warmTabular(spec) : warmScript(spec, task, logger));
+      return { ok: true, result: { lines: [], succeededItems: 0, failedItems: 0, itemErrors: [], logs: log.entries(), durationMs: Math.round(performance.now() - start) } };
+    }
     const scored = spec.kind === 'tabular' ? await scoreTabular(spec, task, logger) : await scoreWithScript(spec, task, logger);
     return { ok: true, result: { ...scored, logs: log.entries(), durationMs: Math.round(performance.now() - start) } };
   } catch (err) {
@@ -41,4 +45,9 @@ function post(event: WorkerEvent): void {
 async function scoreTabular(spec: ScorerSpec, task: MiniBatchTask, log: ScriptLogger): Promise<ScoredBatch> {
   const { scoreWithModel } = await import('./tabularScorer.js');
   return scoreWithModel(spec, task, log);
+}
+
+async function warmTabular(spec: ScorerSpec): Promise<void> {
+  const { warmModel } = await import('./tabularScorer.js');
+  await warmModel(spec);
 }

@@ -32,6 +32,20 @@ describe('ScorerPool: scoring scripts', () => {
     expect(first.durationMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('warms workers ahead of the first mini-batch: init() already ran, run() was not called', async () => {
+    const warmPool = new ScorerPool({ maxWorkers: 1 });
+    try {
+      const spec = scriptSpec(path.join(code, 'good'), 'score.js');
+      await warmPool.warm(spec, 1);
+      const result = await warmPool.run(spec, miniBatch(csv.slice(0, 1), { miniBatchIndex: 0 }));
+      // init() ran during the warm-up (once), so the mini-batch's own logs have only run()'s line.
+      expect(result.lines).toEqual(['iris-part-1.csv,51,1,function']);
+      expect(result.logs).toEqual([{ level: 'info', message: 'mini-batch 0: 1 file(s)' }]);
+    } finally {
+      await warmPool.close();
+    }
+  });
+
   it('gives an ES module in a sub-folder its params, model folder, env vars and mini-batch index', async () => {
     const spec = scriptSpec(path.join(code, 'env'), 'src/score.mjs', { environmentVariables: { ONLY_A: 'a value, with a comma' } });
     const result = await pool.run(spec, miniBatch([csv[0]!], { params: { threshold: '0.7' }, miniBatchIndex: 7 }));

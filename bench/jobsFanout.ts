@@ -1,0 +1,80 @@
+/**
+ * Job fan-out benchmark: a job of 1,000 and one of 10,000 one-file mini-batches, scored by a no-op
+ * script, each in a fresh host (devhost on Azurite). Prints the per-mini-batch time of each and
+ * their ratio (target <= 1.5), the host's peak memory for each and their ratio (target <= 1.5),
+ * and the time from invoke to the first finished mini-batch (target < 1 s).
+ * Run: npm run bench:jobs-fanout   (SMALL and LARGE override the sizes)
+ */
+import { TableClient } from '@azure/data-tables';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BenchStack, repoRoot } from './support/appStack';
+
+const SMALL = Number(process.env.SMALL ?? 1_000);
+const LARGE = Number(process.env.LARGE ?? 10_000);
+const PARALLELISM = Number(process.env.PARALLELISM ?? 8);
+
+interface Run {
+  count: number;
+  seconds: number;
+  perMiniBatchMs: number;
+  peakMiB: number;
+  firstDoneMs: number;
+}
+
+async function run(count: number): Promise<Run> {
+  const stack = await BenchStack.start();
+  try {
+    const files = Array.from({ length: count }, (_, i) => ({ name: `bench/fanout/f${String(i).padStart(6, '0')}.txt`, data: `${i}\n` }));
+    await stack.uploadMany(files, 64);
+    await stack.uploadMany([
+      { name: 'bench/noop/score.js', data: readFileSync(join(repoRoot, 'bench', 'scripts', 'noop', 'score.js')) },
+      { name: 'bench/model/model.onnx', data: readFileSync(join(repoRoot, 'samples', 'iris', 'model', 'model.onnx')) },
+    ]);
+    await stack.api('PUT', 'models/noop/versions/1', { properties: { modelType: 'custom_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/bench/model' } });
+    await stack.api('PUT', 'codes/noop/versions/1', { properties: { codeUri: 'azureml://datastores/workspaceblobstore/paths/bench/noop' } });
+    await stack.api('PUT', 'batchEndpoints/fanout', { properties: {} });
+    await stack.api('PUT', 'batchEndpoints/fanout/deployments/noop', {
+      properties: {
+        model: 'azureml:noop:1',
+        codeConfiguration: { codeId: 'azureml:noop:1', scoringScript: 'score.js' },
+        miniBatchSize: 1,
+        resources: { instanceCount: 1 },
+        maxConcurrencyPerInstance: PARALLELISM,
+      },
+    });
+    await stack.api('PATCH', 'batchEndpoints/fanout', { properties: { defaults: { deploymentName: 'noop' } } });
+    const { job, seconds, invokedAt } = await stack.runJob('fanout', 'bench/fanout');
+    if (job.properties.status !== 'Completed' || job.properties.progress.itemsSucceeded !== count) {
+      throw new Error(`job ended ${job.properties.status}: ${JSON.stringify(job.properties.progress)} ${JSON.stringify(job.properties.error)}`);
+    }
+    // The first mini-batch to finish, from the rows the activities wrote (server-side clock).
+    const table = TableClient.fromConnectionString(stack.azurite.connectionString, 'minibatches', { allowInsecureConnection: true });
+    let first = Infinity;
+    for await (const e of table.listEntities<{ UpdatedAt?: string; Status?: string }>({ queryOptions: { filter: `PartitionKey eq '${job.name}'`, select: ['UpdatedAt', 'Status'] } })) {
+      if (e.Status === 'Succeeded' && e.UpdatedAt) first = Math.min(first, Date.parse(e.UpdatedAt));
+    }
+    return { count, seconds, perMiniBatchMs: (seconds * 1000) / count, peakMiB: stack.hostPeakMemoryMiB(), firstDoneMs: first - invokedAt };
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const small = await run(SMALL);
+  const large = await run(LARGE);
+  for (const r of [small, large]) {
+    console.log(
+      `${r.count.toLocaleString('en-US').padStart(6)} mini-batches: ${r.seconds.toFixed(1)} s, ${r.perMiniBatchMs.toFixed(2)} ms per mini-batch, ` +
+        `host peak memory ${r.peakMiB.toFixed(0)} MiB, first mini-batch done ${r.firstDoneMs} ms after invoke`,
+    );
+  }
+  console.log(`per-mini-batch time ratio ${LARGE} vs ${SMALL}: ${(large.perMiniBatchMs / small.perMiniBatchMs).toFixed(2)} (target <= 1.5)`);
+  console.log(`host peak memory ratio: ${(large.peakMiB / small.peakMiB).toFixed(2)} (target <= 1.5)`);
+  console.log(`invoke to first finished mini-batch: ${small.firstDoneMs} ms and ${large.firstDoneMs} ms (target < 1000 ms)`);
+}
+
+main().catch((err: Error) => {
+  console.error(err);
+  process.exit(1);
+});
