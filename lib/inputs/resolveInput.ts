@@ -148,6 +148,24 @@ async function existingDatastore(
 }
 
 /**
+ * The service's own account also holds its internal state (host keys, durable history, job plans):
+ * a blob URL on it may only reach a container a registered datastore exposes.
+ */
+export async function checkOwnAccountContainer(location: Extract<BlobLocation, { kind: 'blob' }>, deps: DataDeps, field: string): Promise<void> {
+  if (!isOwnService(location.serviceUri, deps)) return;
+  const datastores = await deps.registry.datastores.list();
+  const exposed = datastores.some((ds) => (ds.isWorkspaceStore || sameService(ds.blobServiceUri, location.serviceUri)) && ds.containerName === location.container);
+  if (!exposed) {
+    throw new ApiError(
+      400,
+      'InputNotAllowed',
+      `${field}: container '${location.container}' of the service's own storage account is not a registered datastore; only datastore containers can be read or written.`,
+      field,
+    );
+  }
+}
+
+/**
  * Resolves a URI to where its blobs are, checking what can be checked cheaply: the form, that
  * the datastore or data asset exists, that a data asset's type fits. Blob existence is not
  * checked (listInputFiles does, when the job prepares). 400 InvalidInput / InvalidReference
@@ -186,6 +204,7 @@ export async function validateInputUri(
     location = found;
     resolvedUri = datastoreUri(found.datastore, found.path);
   }
+  if (location.kind === 'blob') await checkOwnAccountContainer(location, deps, field);
   if (location.kind === 'https' && type !== 'UriFile') {
     throw invalid(field, `'${uri}' is a public https:// URL: it can only be a UriFile input (a web server cannot be listed as a folder).`);
   }
@@ -233,7 +252,10 @@ export async function containerFor(location: BlobLocation, deps: DataDeps): Prom
 export async function parseOutputUri(uri: string, deps: DataDeps, field: string): Promise<BlobLocation> {
   const parsed = parseUri(uri, deps, field);
   if (parsed.kind === 'datastore') return existingDatastore(parsed, deps, field);
-  if (parsed.kind === 'blob') return parsed;
+  if (parsed.kind === 'blob') {
+    await checkOwnAccountContainer(parsed, deps, field);
+    return parsed;
+  }
   throw invalid(field, `'${uri}' cannot receive an output: use azureml://datastores/<datastore>/paths/<path> or a blob URL on an Azure storage account.`);
 }
 

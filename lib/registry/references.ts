@@ -37,7 +37,7 @@ const DATASTORE_URI =
 /** Parses `azureml://datastores/<ds>/paths/<path>` (also the long workspace-qualified form). */
 export function parseDatastoreUri(uri: string): DatastorePath | undefined {
   const m = DATASTORE_URI.exec(uri);
-  return m ? { datastore: m[1]!, path: m[2]!.replace(/^\/+/, '') } : undefined;
+  return m ? { datastore: m[1]!, path: m[2]! } : undefined; // a leading '/' is kept so datastorePath refuses it
 }
 
 /**

@@ -117,12 +117,13 @@ describe('listInputFiles: folders', () => {
     ]);
   });
 
-  it("lists a blob URL on the app's account in Azurite's form, any container", async () => {
-    const files = await listInputFiles(folder(`${own}/othercontainer/in/`), deps);
+  it("lists a blob URL on the app's account (Azurite's form) in a datastore's container, and refuses other containers", async () => {
+    const files = await listInputFiles(folder(`${own}/othercontainer/in/`), deps); // the 'mystore' datastore's container
     expect(names(files)).toEqual(['deep/p2.csv', 'p1.csv']);
     expect(files[1]!.ref).toEqual({ kind: 'blob', serviceUri: own, container: 'othercontainer', path: 'in/p1.csv' });
-    const missing = await failure(listInputFiles(folder(`${own}/nosuchcontainer/in/`), deps));
-    expect(missing.code).toBe('InputNotFound');
+    // The own account also holds the service's internal state: only datastore containers are reachable.
+    expect((await failure(listInputFiles(folder(`${own}/nosuchcontainer/in/`), deps))).code).toBe('InputNotAllowed');
+    expect((await failure(listInputFiles(file(`${own}/azure-webjobs-secrets/host.json`), deps))).code).toBe('InputNotAllowed');
   });
 
   it('refuses traversal before any listing', async () => {

@@ -94,9 +94,12 @@ describe('validateInputUri: data assets', () => {
 });
 
 describe('validateInputUri: URLs', () => {
-  it("maps the app's own account (Azurite form) to its clients, any container", async () => {
-    const r = await validateInputUri(`${own}/somecontainer/dir/a%20b.csv`, 'UriFile', deps);
-    expect(r.location).toEqual({ kind: 'blob', serviceUri: own, container: 'somecontainer', path: 'dir/a b.csv' });
+  it("maps the app's own account (Azurite form) to its clients for datastore containers only", async () => {
+    const r = await validateInputUri(`${own}/resolvews/dir/a%20b.csv`, 'UriFile', deps);
+    expect(r.location).toEqual({ kind: 'blob', serviceUri: own, container: 'resolvews', path: 'dir/a b.csv' });
+    const internal = await failure(validateInputUri(`${own}/somecontainer/dir/a.csv`, 'UriFile', deps));
+    expect(internal.code).toBe('InputNotAllowed');
+    expect(internal.message).toContain("container 'somecontainer'");
   });
 
   it('takes Azure blob URLs of other accounts, without SAS tokens', async () => {
