@@ -118,6 +118,38 @@ export class AppUnderTest {
     }
   }
 
+  /** The job resource (GET), whatever its status. */
+  async job(endpoint: string, jobId: string): Promise<any> {
+    const res = await this.api('GET', `batchEndpoints/${endpoint}/jobs/${jobId}`);
+    if (res.status !== 200 && res.status !== 202) throw new Error(`GET job ${jobId}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  /** The job's per-mini-batch failures (GET .../errors), first page. */
+  async jobErrors(endpoint: string, jobId: string): Promise<any[]> {
+    const res = await this.api('GET', `batchEndpoints/${endpoint}/jobs/${jobId}/errors`);
+    if (res.status !== 200) throw new Error(`GET errors of ${jobId}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.value;
+  }
+
+  /** Polls `probe` until it returns a truthy value (returned), or throws after `timeoutMs`. */
+  async waitUntil<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, intervalMs = 50): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+
+  /** Names of the blobs under `prefix` in the workspace datastore. */
+  async listWorkspaceBlobs(prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const blob of this.workspace().listBlobsFlat({ prefix })) names.push(blob.name);
+    return names;
+  }
+
   /** The text of a blob in the workspace datastore, or undefined when it does not exist. */
   async readWorkspaceBlob(path: string): Promise<string | undefined> {
     const blob = this.workspace().getBlobClient(path);

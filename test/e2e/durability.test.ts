@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppUnderTest, folderInput } from '../support/appHost';
+import { repoRoot } from '../support/devhost';
+
+// Cancel, SIGKILL and SIGTERM of the host in the middle of a job, through the real app.
+// The scorer is test/fixtures/scripts/e2e/slow: it sleeps `ms` per mini-batch and leaves a
+// "<file>.start-*" and a "<file>.done-*" marker in `state_dir` for every run() call, so the test
+// can see which mini-batches were scored, and how many times.
+
+const scripts = join(repoRoot, 'test', 'fixtures', 'scripts', 'e2e');
+const PARALLELISM = 2;
+const files = (n: number) => Array.from({ length: n }, (_, i) => `f${String(i).padStart(2, '0')}.txt`);
+const content = (i: number) => `v${i * 7}`;
+/** What the slow scorer writes for `n` one-file mini-batches: one line per file, in input order. */
+const expectedLines = (n: number) => files(n).map((f, i) => `${f},${content(i)}`);
+
+let app: AppUnderTest;
+
+const lines = (text: string | undefined) => (text ?? '').split('\n').filter((l) => l !== '');
+const defaultOutput = (jobId: string) => `azureml/${jobId}/score/predictions.csv`;
+
+/** Marker counts per file of the slow scorer: how many run() calls started / returned. */
+function markers(dir: string, kind: 'start' | 'done'): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const name of readdirSync(dir)) {
+    const m = /^(.+)\.(start|done)-[0-9a-f]+$/.exec(name);
+    if (m && m[2] === kind) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
+  }
+  return counts;
+}
+const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
+
+async function invokeSlow(folder: string, ms: number): Promise<{ jobId: string; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'e2e-durability-'));
+  const { InputData } = folderInput(folder);
+  const invoke = await app.invoke('slow', {
+    InputData: { ...InputData, ms: { JobInputType: 'Literal', Value: String(ms) }, state_dir: { JobInputType: 'Literal', Value: dir } },
+  });
+  expect(invoke.status, JSON.stringify(invoke.body)).toBe(202);
+  return { jobId: invoke.body.name, dir };
+}
+
+/** Waits until the job is Running with at least `n` mini-batches counted as succeeded; returns the job. */
+const runningWithProgress = (jobId: string, n: number) =>
+  app.waitUntil(`job ${jobId} Running with ${n} mini-batches done`, async () => {
+    const job = await app.job('slow', jobId);
+    return job.properties.status === 'Running' && job.properties.progress.miniBatchesSucceeded >= n ? job : undefined;
+  });
+
+beforeAll(async () => {
+  app = await AppUnderTest.start();
+  for (const [i, name] of files(40).entries()) await app.uploadText(`inputs/forty/${name}`, `${content(i)}\n`);
+  for (const [i, name] of files(30).entries()) await app.uploadText(`inputs/thirty/${name}`, `${content(i)}\n`);
+  await app.deploy({
+    endpoint: 'slow',
+    deployment: 'script',
+    modelFolder: join(scripts, 'model'),
+    modelType: 'custom_model',
+    codeFolder: join(scripts, 'slow'),
+    settings: { miniBatchSize: 1, maxConcurrencyPerInstance: PARALLELISM, retrySettings: { maxRetries: 2, timeout: 'PT30S' } },
+  });
+});
+afterAll(async () => {
+  await app?.stop();
+});
+
+describe('durability of a running job', () => {
+  it('cancels a running job: 202 CancelRequested, Canceled within seconds, scheduling stopped, no output; a second cancel is 409', async () => {
+    const { jobId, dir } = await invokeSlow('inputs/thirty', 300);
+    await runningWithProgress(jobId, 2);
+
+    const readOnly = await app.api('POST', `batchEndpoints/slow/jobs/${jobId}/cancel`, undefined, { roles: ['BatchEndpoints.Read'] });
+    expect(readOnly.status).toBe(403);
+    const cancel = await app.api('POST', `batchEndpoints/slow/jobs/${jobId}/cancel`, undefined, { roles: ['BatchEndpoints.Invoke'] });
+    expect(cancel.status).toBe(202);
+    expect(cancel.body.properties.status).toBe('CancelRequested');
+    const requestedAt = Date.now();
+    const doneAtCancel = total(markers(dir, 'done'));
+
+    const job = await app.waitForJob('slow', jobId, 10_000);
+    expect(job.properties.status).toBe('Canceled');
+    expect(Date.now() - requestedAt).toBeLessThan(3_000); // the 2 in-flight mini-batches (300 ms) end, nothing new starts
+    expect(job.properties.error).toBeUndefined();
+    expect(await app.readWorkspaceBlob(defaultOutput(jobId))).toBeUndefined();
+
+    // Scheduling stopped: the Canceled job waited for its in-flight mini-batches, so the markers are final.
+    const started = total(markers(dir, 'start'));
+    const done = total(markers(dir, 'done'));
+    expect(started).toBe(done); // nothing was left running
+    expect(done).toBeLessThan(30);
+    expect(done).toBeLessThanOrEqual(doneAtCancel + 2 * PARALLELISM);
+    expect(job.properties.progress.miniBatchesSucceeded).toBe(done);
+    expect(job.properties.progress.miniBatchesTotal).toBe(30);
+
+    const again = await app.api('POST', `batchEndpoints/slow/jobs/${jobId}/cancel`, undefined, { roles: ['BatchEndpoints.Invoke'] });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('JobNotCancelable');
+  });
+
+  for (const how of ['SIGKILL', 'SIGTERM'] as const) {
+    it(`finishes a job after ${how} of the host mid-job: every row exactly once, in input order, without starting over`, async () => {
+      const { jobId, dir } = await invokeSlow('inputs/forty', 150);
+      const before = await runningWithProgress(jobId, 6);
+      const committedBefore: number = before.properties.progress.miniBatchesSucceeded;
+
+      if (how === 'SIGKILL') await app.host.kill();
+      else await app.host.stop();
+      const startedAtStop = total(markers(dir, 'start'));
+      const doneAtStop = total(markers(dir, 'done'));
+      expect(doneAtStop).toBeGreaterThanOrEqual(committedBefore);
+      expect(doneAtStop).toBeLessThan(40); // the job really was interrupted mid-way
+      await app.startHost();
+
+      const job = await app.waitForJob('slow', jobId, 40_000);
+      expect(job.properties.status).toBe('Completed');
+      expect(job.properties.progress).toMatchObject({ miniBatchesTotal: 40, miniBatchesSucceeded: 40, miniBatchesFailed: 0, itemsSucceeded: 40, itemsFailed: 0 });
+      expect(lines(await app.readWorkspaceBlob(defaultOutput(jobId)))).toEqual(expectedLines(40));
+      expect(await app.jobErrors('slow', jobId)).toEqual([]);
+
+      // Every file was scored; only mini-batches not yet recorded by the orchestration when the
+      // host stopped may have run twice (activities are at-least-once), never the whole job again.
+      const starts = markers(dir, 'start');
+      expect([...starts.keys()].sort()).toEqual(files(40));
+      const rerun = [...starts].filter(([, n]) => n > 1).map(([f]) => f);
+      expect(rerun.length, `run again: ${rerun.join(', ')}`).toBeLessThanOrEqual(startedAtStop - committedBefore);
+      expect(total(starts)).toBeLessThan(40 + committedBefore);
+      if (how === 'SIGTERM') {
+        // A graceful stop lets running mini-batches finish and records them: nothing runs twice.
+        expect(doneAtStop).toBe(startedAtStop);
+        expect(rerun).toEqual([]);
+      }
+    });
+  }
+});
