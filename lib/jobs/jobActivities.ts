@@ -27,13 +27,16 @@ export interface JobActivityDeps {
   localCode(spec: JobSpec): Promise<string | undefined>;
   scorer: {
     run(spec: ScorerSpec, task: MiniBatchTask): Promise<MiniBatchResult>;
-    warm(spec: ScorerSpec, workers: number, params: Record<string, string>): Promise<void>;
+    warm(spec: ScorerSpec, workers: number, params: Record<string, string>): Promise<{ code: string; message: string } | undefined>;
   };
   workDir: string;
   tuning: { chunkSize: number; retryDelayMs: number; progressIntervalMs: number; downloadConcurrency: number };
   now(): Date;
 }
 
+
+/** Setup failures that no retry can fix; the first mini-batch would fail with the same one. */
+const SETUP_FAILURES = new Set(['ScriptNotFound', 'ScriptInvalid', 'ModelInvalid', 'AssetNotFound', 'AssetTooLarge', 'InvalidAsset', 'InputNotAllowed', 'InvalidInputPath']);
 
 const codeOf = (err: unknown): string => {
   const code = (err as { code?: unknown })?.code;
@@ -96,15 +99,21 @@ export function createJobActivities(deps: JobActivityDeps) {
     const { spec } = record;
     // Download the model and code and start the scoring workers while the input is listed.
     const parallelism = spec.settings.instanceCount * spec.settings.maxConcurrencyPerInstance;
-    void scorerSpecOf(spec)
-      .then((scorerSpec) => deps.scorer.warm(scorerSpec, parallelism, spec.params))
-      .catch(() => undefined);
+    const warming = scorerSpecOf(spec).then(
+      (scorerSpec) => deps.scorer.warm(scorerSpec, parallelism, spec.params),
+      (err: unknown) => ({ code: codeOf(err) === 'SystemError' ? 'AssetError' : codeOf(err), message: messageOf(err) }),
+    );
+    warming.catch(() => undefined);
     let files: InputFile[];
     try {
       files = await deps.listInputFiles(spec.input);
     } catch (err) {
       return { ok: false, error: { code: codeOf(err) === 'SystemError' ? 'InputError' : codeOf(err), message: messageOf(err) } };
     }
+    // A scorer that cannot even start (no such script, a broken module or model) fails every
+    // mini-batch the same way: fail the job now, with the scorer's own message.
+    const setup = await warming;
+    if (setup && SETUP_FAILURES.has(setup.code)) return { ok: false, error: { code: setup.code, message: setup.message } };
     const batches = planMiniBatches(files, spec.settings.miniBatchSize);
     if (spec.settings.outputAction === 'AppendRow' && batches.length > MAX_OUTPUT_BLOCKS) {
       const size = Math.ceil(files.length / MAX_OUTPUT_BLOCKS);
@@ -191,6 +200,15 @@ export function createJobActivities(deps: JobActivityDeps) {
     let error = request.error;
     const progress = request.plan && request.totals ? progressOf(request.plan, request.totals) : undefined;
     if (outcome === 'Completed' && record.status === 'CancelRequested') outcome = 'Canceled';
+    const problems: MiniBatchRecord[] = [];
+    for await (const mb of miniBatches.list(request.jobId, `(Status eq 'Failed' or FailedItems gt 0)`)) problems.push(mb);
+    if (outcome === 'Completed' && request.totals && request.totals.itemsSucceeded === 0 && request.totals.itemsFailed > 0) {
+      // Azure ML's "No succeeded mini batch item returned from run()": an empty output helps no one.
+      const first = problems.find((p) => p.error) ?? problems[0];
+      const reason = first?.error ? `${first.error.code}: ${first.error.message}` : first?.itemErrors?.[0]?.message;
+      outcome = 'Failed';
+      error = { code: 'NoSucceededItems', message: `No item succeeded (${request.totals.itemsFailed} failed)${reason ? `; the first failure: ${reason}` : ''}. See GET .../errors for each one.` };
+    }
     if (outcome === 'Completed') {
       await jobs.update(request.endpointName, request.jobId, { status: 'Finalizing', progress }, { ifStatusIn: ['Running', 'Finalizing'] });
       if (record.spec.settings.outputAction === 'AppendRow') {
@@ -207,8 +225,6 @@ export function createJobActivities(deps: JobActivityDeps) {
     }
     const endTime = deps.now();
     const finalRecord: JobRecord = { ...record, progress: progress ?? record.progress, error };
-    const problems: MiniBatchRecord[] = [];
-    for await (const mb of miniBatches.list(request.jobId, `(Status eq 'Failed' or FailedItems gt 0)`)) problems.push(mb);
     await deps.writeLog(request.jobId, 'job_progress_overview.txt', progressOverview(finalRecord, outcome, endTime));
     const logsUri = await deps.writeLog(request.jobId, 'user/error.txt', errorReport(problems));
     await jobs.update(request.endpointName, request.jobId, { status: outcome, error, progress, endTime: endTime.toISOString(), logsUri });

@@ -37,7 +37,7 @@ function packJson(prefix: string, value: unknown): Record<string, string | numbe
 
 function unpackJson<T>(entity: Record<string, unknown>, prefix: string, fallback: T): T {
   const parts = entity[`${prefix}Parts`];
-  if (typeof parts !== 'number') return fallback;
+  if (typeof parts !== 'number' || parts <= 0) return fallback;
   let text = '';
   for (let i = 0; i < parts; i++) text += (entity[`${prefix}${i}`] as string) ?? '';
   return JSON.parse(text) as T;
@@ -119,6 +119,8 @@ export class MiniBatchStore {
   ): Promise<void> {
     const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = { partitionKey: jobId, rowKey: rowKey(index), UpdatedAt: new Date().toISOString() };
     if (patch.status !== undefined) entity.Status = patch.status;
+    // A retry that succeeded leaves no error behind from the attempts before it.
+    if (patch.status === 'Succeeded') entity.ErrorParts = 0;
     if (patch.attempts !== undefined) entity.Attempts = patch.attempts;
     if (patch.succeededItems !== undefined) entity.SucceededItems = patch.succeededItems;
     if (patch.failedItems !== undefined) entity.FailedItems = patch.failedItems;

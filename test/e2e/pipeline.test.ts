@@ -111,6 +111,15 @@ describe('batch scoring end to end (no-code ONNX)', () => {
     expect(errorLog).toContain('sepal_length');
   });
 
+  it('fails with NoSucceededItems (and no output) when every item failed, even with errorThreshold -1', async () => {
+    const invoke = await app.invoke('iris', { ...folderInput('inputs/all-bad'), miniBatchSize: 1 });
+    const job = await app.waitForJob('iris', invoke.body.name);
+    expect(job.properties.status).toBe('Failed');
+    expect(job.properties.error.code).toBe('NoSucceededItems');
+    expect(job.properties.error.message).toMatch(/No item succeeded \(3 failed\); the first failure: .*sepal_length/);
+    expect(await app.readWorkspaceBlob(`azureml/${invoke.body.name}/score/predictions.csv`)).toBeUndefined();
+  });
+
   it('refuses an output that already exists with 409 and starts nothing', async () => {
     await app.uploadText('results/taken.csv', 'already here\n');
     const before = await app.api('GET', 'batchEndpoints/iris/jobs?$top=100');

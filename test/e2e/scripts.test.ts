@@ -154,25 +154,14 @@ describe('scoring scripts end to end', () => {
     expect(errors[0].error.message).toMatch(/^run\(\) must return an array with one element per successfully processed item; it returned an object \(keys: results\)/);
   });
 
-  it('reports a missing scoring script in GET .../errors with the files found in the code folder', async () => {
-    const { jobId } = await runJob('missing', folderInput('inputs/numbers'));
-    const errors = await app.jobErrors('missing', jobId);
-    expect(errors).toHaveLength(4);
-    for (const e of errors) {
-      expect(e).toMatchObject({ status: 'Failed', attempts: 2 }); // maxRetries 1
-      expect(e.error.code).toBe('ScriptNotFound');
-      // Only the registered code: no cache bookkeeping of the app shows up in the user's folder.
-      expect(e.error.message).toBe("scoring script 'nope.js' not found in the code folder (files in the code folder: score.js)");
-    }
-  });
-
-  // Known product bug (see the report of issue 3's e2e work): with errorThreshold -1 the job ends
-  // Completed, every item failed, with an empty output file, and its error says nothing. Remove
-  // `.fails` once a setup error (ScriptNotFound/ScriptInvalid) fails the job with its own message.
-  it.fails('fails a job whose scoring script does not exist, with a message that lists the files in the code folder', async () => {
+  it('fails a job whose scoring script does not exist before any mini-batch runs, naming the files in the code folder', async () => {
     const { jobId, job } = await runJob('missing', folderInput('inputs/numbers'));
     expect(job.properties.status).toBe('Failed');
-    expect(job.properties.error.message).toContain("scoring script 'nope.js' not found in the code folder (files in the code folder: score.js)");
+    expect(job.properties.error.code).toBe('ScriptNotFound');
+    // Only the registered code: no cache bookkeeping of the app shows up in the user's folder.
+    expect(job.properties.error.message).toBe("scoring script 'nope.js' not found in the code folder (files in the code folder: score.js)");
+    expect(job.properties.progress.miniBatchesSucceeded + job.properties.progress.miniBatchesFailed).toBe(0);
+    expect(await app.jobErrors('missing', jobId)).toEqual([]);
     expect(await app.readWorkspaceBlob(defaultOutput(jobId))).toBeUndefined();
   });
 
