@@ -112,6 +112,8 @@ async function startGateJob(): Promise<{ id: string; release: string }> {
   const release = join(scratch, `release-${randomUUID()}`);
   const res = await app.invoke(EP, { ...inputOk(), ...uniqueOutput(), InputData: { ...inputOk().InputData, release: { JobInputType: 'Literal', Value: release } } }, { 'azureml-model-deployment': 'gate' });
   expect(res.status, JSON.stringify(res.body)).toBe(202);
+  // Wait until it is Running (its plan written), so later snapshots see only what refused requests did.
+  await app.waitUntil('gate job running', async () => (await job(res.body.name)).properties.status === 'Running');
   return { id: res.body.name, release };
 }
 
