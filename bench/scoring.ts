@@ -14,6 +14,11 @@ import { BenchStack, repoRoot } from './support/appStack';
 
 const FILES = Number(process.env.FILES ?? 200);
 const ROWS_PER_FILE = Number(process.env.ROWS_PER_FILE ?? 5000);
+/**
+ * Mini-batches in flight. Two scoring workers (one per core) do the work; a few more mini-batches
+ * in flight than workers keep them busy while others download inputs and upload results.
+ */
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
 
 /** Deterministic iris-like rows (a small LCG: the same files every run). */
 function csvFile(seed: number): string {
@@ -51,7 +56,7 @@ async function main(): Promise<void> {
     await stack.api('PUT', 'models/iris/versions/1', { properties: { modelType: 'mlflow_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/bench/model' } });
     await stack.api('PUT', 'batchEndpoints/iris', { properties: {} });
     await stack.api('PUT', 'batchEndpoints/iris/deployments/onnx', {
-      properties: { model: 'azureml:iris:1', miniBatchSize: 10, resources: { instanceCount: 1 }, maxConcurrencyPerInstance: 2 },
+      properties: { model: 'azureml:iris:1', miniBatchSize: 10, resources: { instanceCount: 1 }, maxConcurrencyPerInstance: CONCURRENCY },
     });
     await stack.api('PATCH', 'batchEndpoints/iris', { properties: { defaults: { deploymentName: 'onnx' } } });
 
@@ -61,13 +66,14 @@ async function main(): Promise<void> {
     if (process.env.BENCH_DEBUG) {
       const { TableClient } = await import('@azure/data-tables');
       const table = TableClient.fromConnectionString(stack.azurite.connectionString, 'minibatches', { allowInsecureConnection: true });
-      for await (const e of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${job.name}'` } })) console.log(`mb ${e.Index} ${e.DurationMs} ms done ${e.UpdatedAt}`);
+      for await (const e of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${job.name}'` } })) console.log(`mb ${e.Index} ${e.DurationMs} ms done ${e.UpdatedAt} ${e.Timings0}`);
       console.log(`job ${job.properties.creationTime} -> ${job.properties.startTime} -> ${job.properties.endTime}`);
     }
     const output = await stack.workspace().getBlobClient(`azureml/${job.name}/score/predictions.csv`).getProperties();
     const total = FILES * ROWS_PER_FILE;
     const rawRate = total / raw;
     const e2eRate = total / seconds;
+    console.log(`deployment: miniBatchSize 10, instanceCount 1 x maxConcurrencyPerInstance ${CONCURRENCY}, scoring workers = cores (${require('node:os').availableParallelism()})`);
     console.log(`rows: ${total.toLocaleString('en-US')} in ${FILES} CSV files; output ${(output.contentLength! / 1e6).toFixed(1)} MB`);
     console.log(`raw scorer (one process, one thread): ${raw.toFixed(2)} s  ${Math.round(rawRate).toLocaleString('en-US')} rows/s`);
     console.log(`end to end (invoke to Completed):     ${seconds.toFixed(2)} s  ${Math.round(e2eRate).toLocaleString('en-US')} rows/s`);

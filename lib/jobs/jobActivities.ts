@@ -145,42 +145,67 @@ export function createJobActivities(deps: JobActivityDeps) {
   }
 
   /** Downloads one mini-batch, scores it in the worker pool and stages its output block. */
+  // The spec never changes after invoke; the status is re-read at most once a second per job, so
+  // a cancel is seen within about a second without a table read per mini-batch.
+  const recent = new Map<string, { at: number; record: Promise<JobRecord> }>();
+  function recentJob(ref: JobRef): Promise<JobRecord> {
+    const now = Date.now();
+    const cached = recent.get(ref.jobId);
+    if (cached && now - cached.at < 1000) return cached.record;
+    const record = job(ref);
+    record.catch(() => recent.delete(ref.jobId));
+    recent.set(ref.jobId, { at: now, record });
+    if (recent.size > 256) recent.delete(recent.keys().next().value!);
+    return record;
+  }
+
   async function scoreMiniBatch(input: MiniBatchRef): Promise<MiniBatchOutcome> {
-    const record = await job(input);
+    const record = await recentJob(input);
     if (record.status === 'CancelRequested' || record.status === 'Canceled') return { succeededItems: 0, failedItems: 0, outputRows: 0, canceled: true };
     const { spec } = record;
     const chunk = Math.floor(input.index / input.chunkSize);
     const files = (await deps.plans.read(input.jobId, chunk))[input.index - chunk * input.chunkSize];
     if (!files) throw new Error(`mini-batch ${input.index} is not in the job's plan`);
-    const mb = { files };
-    const attempt = await miniBatches.start(input.jobId, input.index, files);
-    const dir = join(deps.workDir, input.jobId, `${input.index}-${attempt}-${randomBytes(4).toString('hex')}`);
+    const dir = join(deps.workDir, input.jobId, `${input.index}-${randomBytes(6).toString('hex')}`);
     const started = Date.now();
+    // Recording the attempt and downloading the files do not depend on each other.
+    const starting = miniBatches.start(input.jobId, input.index, files);
+    let attempt = 0;
     try {
       await mkdir(dir, { recursive: true });
-      const paths = await mapLimited(mb.files, deps.tuning.downloadConcurrency, (file) => deps.downloadInputFile(file, dir));
+      const [paths, attemptNumber] = await Promise.all([
+        mapLimited(files, deps.tuning.downloadConcurrency, (file) => deps.downloadInputFile(file, dir)),
+        starting,
+      ]);
+      attempt = attemptNumber;
+      const downloaded = Date.now();
       const scorerSpec = await scorerSpecOf(spec);
       const result = await deps.scorer.run(scorerSpec, {
-        files: paths.map((path, i) => ({ path, name: mb.files[i]!.name })),
+        files: paths.map((path, i) => ({ path, name: files[i]!.name })),
         params: spec.params,
         miniBatchIndex: input.index,
         timeoutMs: spec.settings.timeoutMs,
       });
+      const scored = Date.now();
       let blockId: string | undefined;
-      if (spec.settings.outputAction === 'AppendRow' && result.lines.length > 0) {
-        blockId = await stageOutputBlock(await deps.outputBlob(spec.output), input.jobId, input.index, result.lines);
+      if (spec.settings.outputAction === 'AppendRow' && result.outputRows > 0) {
+        blockId = await stageOutputBlock(await deps.outputBlob(spec.output), input.jobId, input.index, result.output);
       }
+      // Where the time went, for the errors route and for tuning: download, scoring, output.
+      const timings = { downloadMs: downloaded - started, scoreMs: scored - downloaded, workerMs: result.durationMs, stageMs: Date.now() - scored };
       await miniBatches.update(input.jobId, input.index, {
         status: 'Succeeded',
         succeededItems: result.succeededItems,
         failedItems: result.failedItems,
-        outputRows: result.lines.length,
+        outputRows: result.outputRows,
         blockId: blockId ?? '',
         durationMs: Date.now() - started,
+        timings,
         itemErrors: result.itemErrors,
       });
-      return { succeededItems: result.succeededItems, failedItems: result.failedItems, outputRows: result.lines.length };
+      return { succeededItems: result.succeededItems, failedItems: result.failedItems, outputRows: result.outputRows };
     } catch (err) {
+      attempt ||= await starting.catch(() => 0);
       const error = { code: codeOf(err), message: messageOf(err), stack: (err as Error)?.stack, attempt };
       await miniBatches.update(input.jobId, input.index, { status: 'Failed', error, durationMs: Date.now() - started });
       throw new Error(`mini-batch ${input.index} attempt ${attempt}: ${error.code}: ${error.message}`);

@@ -15,6 +15,8 @@ export interface MiniBatchRecord {
   /** The output block this mini-batch staged (append_row), if any. */
   blockId?: string;
   durationMs?: number;
+  /** Where a successful attempt spent its time (ms). */
+  timings?: { downloadMs: number; scoreMs: number; workerMs: number; stageMs: number };
   /** The last failure: message and stack (script or system). */
   error?: { code: string; message: string; stack?: string; attempt: number };
   /** Per-item failures (a bad file, fewer results than files). */
@@ -96,6 +98,7 @@ export class MiniBatchStore {
       outputRows: (e.OutputRows as number) ?? 0,
       blockId: (e.BlockId as string) || undefined,
       durationMs: e.DurationMs as number | undefined,
+      timings: unpackJson(e, 'Timings', undefined),
       error: unpackJson(e, 'Error', undefined),
       itemErrors: unpackJson(e, 'ItemErrors', undefined),
       updatedAt: e.UpdatedAt as string | undefined,
@@ -127,6 +130,7 @@ export class MiniBatchStore {
     if (patch.outputRows !== undefined) entity.OutputRows = patch.outputRows;
     if (patch.blockId !== undefined) entity.BlockId = patch.blockId;
     if (patch.durationMs !== undefined) entity.DurationMs = patch.durationMs;
+    if (patch.timings !== undefined) Object.assign(entity, packJson('Timings', patch.timings));
     if (patch.error !== undefined) Object.assign(entity, packJson('Error', patch.error));
     if (patch.itemErrors !== undefined) Object.assign(entity, packJson('ItemErrors', patch.itemErrors.slice(0, 100)));
     await this.table.updateEntity(entity, 'Merge');

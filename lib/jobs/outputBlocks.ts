@@ -11,9 +11,10 @@ export function outputBlockId(jobId: string, index: number): string {
   return Buffer.from(`${job}-${String(index).padStart(10, '0')}`).toString('base64');
 }
 
-export async function stageOutputBlock(blob: BlockBlobClient, jobId: string, index: number, lines: string[]): Promise<string> {
+/** Stages a mini-batch's output (UTF-8 lines, each ending in '\n') as its block. */
+export async function stageOutputBlock(blob: BlockBlobClient, jobId: string, index: number, output: Uint8Array): Promise<string> {
   const id = outputBlockId(jobId, index);
-  const data = Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8');
+  const data = Buffer.from(output.buffer, output.byteOffset, output.byteLength);
   await blob.stageBlock(id, data, data.length);
   return id;
 }

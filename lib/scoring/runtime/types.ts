@@ -37,8 +37,9 @@ export interface MiniBatchTask {
 }
 
 export interface MiniBatchResult {
-  /** Output lines (no '\n'), in order, for append_row. */
-  lines: string[];
+  /** The output lines, in order, UTF-8, each ending in '\n' (decodeLines() splits them). */
+  output: Uint8Array;
+  outputRows: number;
   succeededItems: number;
   failedItems: number;
   /** Per-item failures: a bad file (tabular), or a note when run() returned fewer elements (script). */

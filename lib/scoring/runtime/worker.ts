@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { MiniBatchError, thrownMessage, thrownStack } from './errors';
 import { EVENT_CHANNEL, type WorkerData, type WorkerEvent, type WorkerReply, type WorkerRequest } from './protocol';
+import { encodeLines } from './outputText';
 import type { ScoredBatch } from './scoredBatch';
 import { scoreWithScript, warmScript } from './scriptScorer';
 import { createScriptLogger, TaskLog, type ScriptLogger } from './taskLog';
@@ -21,10 +22,12 @@ export default async function scoreMiniBatch({ taskId, task, warm }: WorkerReque
   try {
     if (warm) {
       await (spec.kind === 'tabular' ? warmTabular(spec) : warmScript(spec, task, logger));
-      return { ok: true, result: { lines: [], succeededItems: 0, failedItems: 0, itemErrors: [], logs: log.entries(), durationMs: Math.round(performance.now() - start) } };
+      return { ok: true, result: { output: new Uint8Array(0), outputRows: 0, succeededItems: 0, failedItems: 0, itemErrors: [], logs: log.entries(), durationMs: Math.round(performance.now() - start) } };
     }
     const scored = spec.kind === 'tabular' ? await scoreTabular(spec, task, logger) : await scoreWithScript(spec, task, logger);
-    return { ok: true, result: { ...scored, logs: log.entries(), durationMs: Math.round(performance.now() - start) } };
+    const { lines, ...counts } = scored;
+    const result = { ...counts, output: encodeLines(lines), outputRows: lines.length, logs: log.entries(), durationMs: Math.round(performance.now() - start) };
+    return { ok: true, result };
   } catch (err) {
     const error =
       err instanceof MiniBatchError ? err : new MiniBatchError('RunFailed', `the scorer failed: ${thrownMessage(err)}`, { stack: thrownStack(err) });

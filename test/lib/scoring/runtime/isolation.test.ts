@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { decodeLines } from '../../../../lib/scoring/runtime/outputText';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScorerPool } from '../../../../lib/scoring/runtime/scorerPool';
 import { assertWorkerBuilt, copyFixtures, irisCsvFiles, miniBatch, miniBatchError, scriptSpec } from './helpers';
@@ -26,7 +27,7 @@ describe('ScorerPool: runaway and crashing scripts', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(process.cpuUsage(cpu).user / 1000).toBeLessThan(250);
     const next = await pool.run(modes, miniBatch([csv!]));
-    expect(next.lines).toEqual(['iris-part-1.csv']);
+    expect(decodeLines(next.output)).toEqual(['iris-part-1.csv']);
   });
 
   it('reports process.exit() as WorkerCrashed and replaces the worker', async () => {
@@ -48,7 +49,7 @@ describe('ScorerPool: runaway and crashing scripts', () => {
     const stray = await pool.run(modes, miniBatch([csv!], { params: { mode: 'stray-throw' } }));
     expect(stray.succeededItems).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 200)); // the timer throws; the idle worker dies
-    expect((await pool.run(modes, miniBatch([csv!]))).lines).toEqual(['iris-part-1.csv']);
+    expect(decodeLines((await pool.run(modes, miniBatch([csv!]))).output)).toEqual(['iris-part-1.csv']);
   });
 
   it('starts the timeout clock when a worker picks the mini-batch up, not while it waits in the queue', async () => {
@@ -64,8 +65,8 @@ describe('ScorerPool: runaway and crashing scripts', () => {
     const b = scriptSpec(env, 'src/score.mjs', { environmentVariables: { ONLY_B: 'b', SHARED: 'from B' }, modelPath: path.join(code, 'good') });
     const [ra, rb] = await Promise.all([pool.run(a, miniBatch([csv!])), pool.run(b, miniBatch([csv!]))]);
     // file, modelDir, AZUREML_MODEL_DIR, ONLY_A, ONLY_B, SHARED, threshold, index, ort
-    expect(ra.lines[0]!.split(',').slice(3, 6)).toEqual(['a', '-', 'from A']);
-    expect(rb.lines[0]!.split(',').slice(1, 6)).toEqual([path.join(code, 'good'), path.join(code, 'good'), '-', 'b', 'from B']);
+    expect(decodeLines(ra.output)[0]!.split(',').slice(3, 6)).toEqual(['a', '-', 'from A']);
+    expect(decodeLines(rb.output)[0]!.split(',').slice(1, 6)).toEqual([path.join(code, 'good'), path.join(code, 'good'), '-', 'b', 'from B']);
     expect(process.env['SHARED']).toBeUndefined();
   });
 

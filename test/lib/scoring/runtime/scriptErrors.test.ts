@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { decodeLines } from '../../../../lib/scoring/runtime/outputText';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScorerPool } from '../../../../lib/scoring/runtime/scorerPool';
 import { assertWorkerBuilt, copyFixtures, irisCsvFiles, miniBatch, miniBatchError, scriptSpec, tempDir } from './helpers';
@@ -74,7 +75,7 @@ describe('ScorerPool: scoring script errors say what was wrong', () => {
     expect(err).toMatchObject({ code: 'RunFailed', message: "run() in 'score.js' threw: bad things happened in run" });
     expect(err.stack).toMatch(/^Error: bad things happened in run\n\s+at .*modes[/\\]score\.js:\d+/);
     const ok = await pool.run(scriptSpec(path.join(code, 'modes'), 'score.js'), miniBatch([csv!]));
-    expect(ok.lines).toEqual(['iris-part-1.csv']);
+    expect(decodeLines(ok.output)).toEqual(['iris-part-1.csv']);
   });
 
   it('WrongReturnType says what run() must return and what it returned', async () => {

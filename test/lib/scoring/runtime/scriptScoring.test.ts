@@ -1,5 +1,6 @@
 import { cpSync } from 'node:fs';
 import path from 'node:path';
+import { decodeLines } from '../../../../lib/scoring/runtime/outputText';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadOnnxModel } from '../../../../lib/scoring/onnx/model';
 import { releaseInferenceSessions } from '../../../../lib/scoring/onnx/sessionCache';
@@ -21,8 +22,8 @@ describe('ScorerPool: scoring scripts', () => {
     const first = await pool.run(spec, miniBatch(csv.slice(0, 2), { miniBatchIndex: 0 }));
     const second = await pool.run(spec, miniBatch(csv.slice(2), { miniBatchIndex: 1 }));
     // [file, non-empty lines (header + 50 rows), init() calls, onnxruntime-node loaded from the app]
-    expect(first.lines).toEqual(['iris-part-1.csv,51,1,function', 'iris-part-2.csv,51,1,function']);
-    expect(second.lines).toEqual(['iris-part-3.csv,51,1,function']);
+    expect(decodeLines(first.output)).toEqual(['iris-part-1.csv,51,1,function', 'iris-part-2.csv,51,1,function']);
+    expect(decodeLines(second.output)).toEqual(['iris-part-3.csv,51,1,function']);
     expect(first).toMatchObject({ succeededItems: 2, failedItems: 0, itemErrors: [] });
     expect(first.logs).toEqual([
       { level: 'info', message: `init called 1 time(s), model in ${IRIS_MODEL_DIR}` },
@@ -39,7 +40,7 @@ describe('ScorerPool: scoring scripts', () => {
       await warmPool.warm(spec, 1);
       const result = await warmPool.run(spec, miniBatch(csv.slice(0, 1), { miniBatchIndex: 0 }));
       // init() ran during the warm-up (once), so the mini-batch's own logs have only run()'s line.
-      expect(result.lines).toEqual(['iris-part-1.csv,51,1,function']);
+      expect(decodeLines(result.output)).toEqual(['iris-part-1.csv,51,1,function']);
       expect(result.logs).toEqual([{ level: 'info', message: 'mini-batch 0: 1 file(s)' }]);
     } finally {
       await warmPool.close();
@@ -49,7 +50,7 @@ describe('ScorerPool: scoring scripts', () => {
   it('gives an ES module in a sub-folder its params, model folder, env vars and mini-batch index', async () => {
     const spec = scriptSpec(path.join(code, 'env'), 'src/score.mjs', { environmentVariables: { ONLY_A: 'a value, with a comma' } });
     const result = await pool.run(spec, miniBatch([csv[0]!], { params: { threshold: '0.7' }, miniBatchIndex: 7 }));
-    expect(result.lines).toEqual([`iris-part-1.csv,${IRIS_MODEL_DIR},${IRIS_MODEL_DIR},"a value, with a comma",-,-,0.7,7,function`]);
+    expect(decodeLines(result.output)).toEqual([`iris-part-1.csv,${IRIS_MODEL_DIR},${IRIS_MODEL_DIR},"a value, with a comma",-,-,0.7,7,function`]);
     expect(process.env['ONLY_A']).toBeUndefined(); // set in the worker only
   });
 
@@ -74,16 +75,18 @@ describe('ScorerPool: scoring scripts', () => {
   it('counts missing elements as failed items, and writes every element when there are more', async () => {
     const spec = scriptSpec(path.join(code, 'modes'), 'score.js');
     const fewer = await pool.run(spec, miniBatch(csv, { params: { mode: 'fewer' } }));
-    expect(fewer).toMatchObject({ lines: ['iris-part-2.csv', 'iris-part-3.csv'], succeededItems: 2, failedItems: 1 });
+    expect(fewer).toMatchObject({ outputRows: 2, succeededItems: 2, failedItems: 1 });
+    expect(decodeLines(fewer.output)).toEqual(['iris-part-2.csv', 'iris-part-3.csv']);
     expect(fewer.itemErrors).toEqual([{ file: '', message: 'run() returned 2 element(s) for 3 file(s): 1 item(s) counted as failed' }]);
 
     const none = await pool.run(spec, miniBatch(csv, { params: { mode: 'none' } }));
-    expect(none).toMatchObject({ lines: [], succeededItems: 0, failedItems: 3 });
+    expect(none).toMatchObject({ outputRows: 0, succeededItems: 0, failedItems: 3 });
+    expect(none.output.byteLength).toBe(0);
     expect(none.itemErrors[0]!.message).toContain('no succeeded mini-batch item returned from run()');
 
     const more = await pool.run(spec, miniBatch(csv.slice(0, 2), { params: { mode: 'more' } }));
     expect(more).toMatchObject({ succeededItems: 2, failedItems: 0, itemErrors: [] });
-    expect(more.lines).toEqual(['iris-part-1.csv,a', 'iris-part-1.csv,b', 'iris-part-2.csv,a', 'iris-part-2.csv,b']);
+    expect(decodeLines(more.output)).toEqual(['iris-part-1.csv,a', 'iris-part-1.csv,b', 'iris-part-2.csv,a', 'iris-part-2.csv,b']);
   });
 
   it('runs samples/iris/score/score.js from a code folder outside the app', async () => {
@@ -98,9 +101,10 @@ describe('ScorerPool: scoring scripts', () => {
       for (const line of await scoreAll(model, file)) counts[Number(line.split(',')[1])]!++;
       expected.push([path.basename(file), 50, ...counts].join(','));
     }
-    expect(result).toMatchObject({ lines: expected, succeededItems: 3, failedItems: 0 });
+    expect(result).toMatchObject({ succeededItems: 3, failedItems: 0 });
+    expect(decodeLines(result.output)).toEqual(expected);
     expect(result.logs.map((l) => l.message)).toContain(`iris model loaded from ${IRIS_MODEL_DIR}`);
     const uncertain = await pool.run(spec, miniBatch([csv[0]!], { params: { min_confidence: '1.01' } }));
-    expect(uncertain.lines).toEqual(['iris-part-1.csv,50,0,0,0,50']);
+    expect(decodeLines(uncertain.output)).toEqual(['iris-part-1.csv,50,0,0,0,50']);
   });
 });

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { decodeLines } from '../../../../lib/scoring/runtime/outputText';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadOnnxModel } from '../../../../lib/scoring/onnx/model';
 import { releaseInferenceSessions } from '../../../../lib/scoring/onnx/sessionCache';
@@ -31,9 +32,9 @@ describe('ScorerPool: no-code tabular scoring', () => {
     const model = await loadOnnxModel(IRIS_MODEL_DIR);
     const expected: string[] = [];
     for (const file of files.filter((f) => f.path !== bad)) expected.push(...(await scoreAll(model, file.path, { fileName: file.name })));
-    expect(result.lines).toHaveLength(50 + 150 + 150);
-    expect(result.lines).toEqual(expected); // no line of bad.csv, although its first row scored
-    expect(result.lines[0]).toMatch(/^0,\d,part-1\.csv$/);
+    expect(decodeLines(result.output)).toHaveLength(50 + 150 + 150);
+    expect(decodeLines(result.output)).toEqual(expected); // no line of bad.csv, although its first row scored
+    expect(decodeLines(result.output)[0]).toMatch(/^0,\d,part-1\.csv$/);
     expect(result).toMatchObject({ succeededItems: 3, failedItems: 1 });
     expect(result.itemErrors).toEqual([{ file: 'nested/bad.csv', message: "nested/bad.csv: row 1 (line 3), column 'sepal_width': 'x' is not a number" }]);
     expect(result.logs).toContainEqual({ level: 'warning', message: result.itemErrors[0]!.message });
@@ -46,7 +47,8 @@ describe('ScorerPool: no-code tabular scoring', () => {
     writeFileSync(path.join(dir, 'empty.csv'), '');
     const files = ['notes.txt', 'empty.csv', 'gone.csv'].map((name) => ({ path: path.join(dir, name), name }));
     const result = await pool.run(tabular(IRIS_MODEL_DIR), { files, params: {}, miniBatchIndex: 1, timeoutMs: 10_000 });
-    expect(result).toMatchObject({ lines: [], succeededItems: 0, failedItems: 3 });
+    expect(result).toMatchObject({ outputRows: 0, succeededItems: 0, failedItems: 3 });
+    expect(result.output.byteLength).toBe(0);
     expect(result.itemErrors.map((e) => e.message)).toEqual([
       "notes.txt: unsupported file type '.txt': the no-code scorer reads .csv, .parquet, .jsonl files",
       'empty.csv: the file is empty (0 bytes)',
