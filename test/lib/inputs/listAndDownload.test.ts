@@ -13,6 +13,7 @@ import type { Caller } from '../../../lib/registry/caller';
 import { registryFromSettings } from '../../../lib/registry/fromSettings';
 import { storageClientsFromSetting } from '../../../lib/storage/clients';
 import { startTestServer, type TestServer } from './support/httpsTestServer';
+import { failure } from '../../support/failure';
 
 const alice: Caller = { oid: 'oid-a', tid: 'tid', name: 'alice' };
 const WS = 'listws';
@@ -22,14 +23,6 @@ let own: string;
 let server: TestServer;
 let dest: string;
 
-const failure = async (p: Promise<unknown>): Promise<ApiError> => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  return err as ApiError;
-};
 
 async function put(container: string, names: string[], metadata?: Record<string, string>): Promise<void> {
   const c = blob.getContainerClient(container);

@@ -1,22 +1,14 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { ApiError } from '../../../lib/http/apiError';
 import { resolveJobInput, validateInputUri, type DataDeps } from '../../../lib/inputs/resolveInput';
 import type { Caller } from '../../../lib/registry/caller';
 import { registryFromSettings } from '../../../lib/registry/fromSettings';
 import { storageClientsFromSetting } from '../../../lib/storage/clients';
+import { failure } from '../../support/failure';
 
 const alice: Caller = { oid: 'oid-a', tid: 'tid', name: 'alice' };
 let deps: DataDeps;
 let own: string; // the app's blob service URL (Azurite form)
 
-const failure = async (p: Promise<unknown>): Promise<ApiError> => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  return err as ApiError;
-};
 
 beforeAll(async () => {
   const clients = storageClientsFromSetting('S', { S: inject('storageConnectionString') });

@@ -1,21 +1,13 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { ApiError } from '../../../lib/http/apiError';
 import { newJobId } from '../../../lib/jobs/jobId';
 import { jobsTableFromSettings, JobStore } from '../../../lib/jobs/jobStore';
 import type { JobStatus } from '../../../lib/jobs/types';
 import { storageClientsFromSetting } from '../../../lib/storage/clients';
 import { jobRecord } from './fixtures';
+import { failure } from '../../support/failure';
 
 let store: JobStore;
 
-const failure = async (p: Promise<unknown>): Promise<ApiError> => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  return err as ApiError;
-};
 
 beforeAll(() => {
   const clients = storageClientsFromSetting('S', { S: inject('storageConnectionString') });

@@ -1,6 +1,5 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { ApiError } from '../../../lib/http/apiError';
 import type { DataDeps } from '../../../lib/inputs/resolveInput';
 import {
   defaultOutputLocation,
@@ -13,6 +12,7 @@ import {
 import type { Caller } from '../../../lib/registry/caller';
 import { registryFromSettings } from '../../../lib/registry/fromSettings';
 import { storageClientsFromSetting } from '../../../lib/storage/clients';
+import { failure } from '../../support/failure';
 
 const alice: Caller = { oid: 'oid-a', tid: 'tid', name: 'alice' };
 const WS = 'outputws';
@@ -21,14 +21,6 @@ let deps: DataDeps;
 let blob: BlobServiceClient;
 let own: string;
 
-const failure = async (p: Promise<unknown>): Promise<ApiError> => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  return err as ApiError;
-};
 
 const resolve = (type: 'UriFile' | 'UriFolder', uri: string, outputFileName = 'predictions.csv') =>
   resolveOutputLocation({ jobId: JOB, outputUri: { type, uri }, outputFileName }, deps);

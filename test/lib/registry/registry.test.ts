@@ -5,18 +5,11 @@ import { registryFromSettings } from '../../../lib/registry/fromSettings';
 import { deploymentsPartition } from '../../../lib/registry/keys';
 import { Registry } from '../../../lib/registry/registry';
 import { storageClientsFromSetting } from '../../../lib/storage/clients';
+import { failure } from '../../support/failure';
 
 const alice: Caller = { oid: 'oid-a', tid: 'tid', name: 'alice' };
 const bob: Caller = { oid: 'oid-b', tid: 'tid', name: 'bob' };
 
-const failure = async (p: Promise<unknown>): Promise<ApiError> => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  return err as ApiError;
-};
 
 let registry: Registry;
 
