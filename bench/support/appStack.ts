@@ -23,7 +23,7 @@ export class BenchStack {
     const data = mkdtempSync(join(tmpdir(), 'bench-azurite-'));
     const issuerDir = mkdtempSync(join(tmpdir(), 'bench-issuer-'));
     const work = mkdtempSync(join(tmpdir(), 'bench-work-'));
-    const azurite = await startAzurite({ location: data });
+    const azurite = await startAzurite({ location: data, inMemory: process.env.BENCH_AZURITE_MEMORY === '1' });
     const issuer = await startLocalIssuer({ dataDir: issuerDir });
     const port = await freePort();
     const host = spawn(process.execPath, [join(repoRoot, 'dist', 'devhost', 'main.js'), '--app', repoRoot, '--port', String(port)], {

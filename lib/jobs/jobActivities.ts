@@ -159,6 +159,8 @@ export function createJobActivities(deps: JobActivityDeps) {
     return record;
   }
 
+  const attemptsSeen = new Map<string, number>();
+
   async function scoreMiniBatch(input: MiniBatchRef): Promise<MiniBatchOutcome> {
     const record = await recentJob(input);
     if (record.status === 'CancelRequested' || record.status === 'Canceled') return { succeededItems: 0, failedItems: 0, outputRows: 0, canceled: true };
@@ -168,16 +170,15 @@ export function createJobActivities(deps: JobActivityDeps) {
     if (!files) throw new Error(`mini-batch ${input.index} is not in the job's plan`);
     const dir = join(deps.workDir, input.jobId, `${input.index}-${randomBytes(6).toString('hex')}`);
     const started = Date.now();
-    // Recording the attempt and downloading the files do not depend on each other.
-    const starting = miniBatches.start(input.jobId, input.index, files);
-    let attempt = 0;
+    // Attempts are counted in this process (the row is written once, when the attempt ends); a
+    // failed attempt also reads the row, so a mini-batch that fails for good shows them all.
+    const key = `${input.jobId}/${input.index}`;
+    let attempt = (attemptsSeen.get(key) ?? 0) + 1;
+    attemptsSeen.set(key, attempt);
+    if (attemptsSeen.size > 10_000) attemptsSeen.delete(attemptsSeen.keys().next().value!);
     try {
       await mkdir(dir, { recursive: true });
-      const [paths, attemptNumber] = await Promise.all([
-        mapLimited(files, deps.tuning.downloadConcurrency, (file) => deps.downloadInputFile(file, dir)),
-        starting,
-      ]);
-      attempt = attemptNumber;
+      const paths = await mapLimited(files, deps.tuning.downloadConcurrency, (file) => deps.downloadInputFile(file, dir));
       const downloaded = Date.now();
       const scorerSpec = await scorerSpecOf(spec);
       const result = await deps.scorer.run(scorerSpec, {
@@ -193,8 +194,10 @@ export function createJobActivities(deps: JobActivityDeps) {
       }
       // Where the time went, for the errors route and for tuning: download, scoring, output.
       const timings = { downloadMs: downloaded - started, scoreMs: scored - downloaded, workerMs: result.durationMs, stageMs: Date.now() - scored };
-      await miniBatches.update(input.jobId, input.index, {
+      attemptsSeen.delete(key);
+      await miniBatches.record(input.jobId, input.index, files, {
         status: 'Succeeded',
+        attempts: attempt,
         succeededItems: result.succeededItems,
         failedItems: result.failedItems,
         outputRows: result.outputRows,
@@ -205,9 +208,11 @@ export function createJobActivities(deps: JobActivityDeps) {
       });
       return { succeededItems: result.succeededItems, failedItems: result.failedItems, outputRows: result.outputRows };
     } catch (err) {
-      attempt ||= await starting.catch(() => 0);
+      const previous = await miniBatches.tryGet(input.jobId, input.index).catch(() => undefined);
+      attempt = Math.max(attempt, (previous?.attempts ?? 0) + 1);
+      attemptsSeen.set(key, attempt);
       const error = { code: codeOf(err), message: messageOf(err), stack: (err as Error)?.stack, attempt };
-      await miniBatches.update(input.jobId, input.index, { status: 'Failed', error, durationMs: Date.now() - started });
+      await miniBatches.record(input.jobId, input.index, files, { status: 'Failed', attempts: attempt, error, durationMs: Date.now() - started });
       throw new Error(`mini-batch ${input.index} attempt ${attempt}: ${error.code}: ${error.message}`);
     } finally {
       await rm(dir, { recursive: true, force: true });

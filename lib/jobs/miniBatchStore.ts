@@ -65,26 +65,12 @@ export class MiniBatchStore {
   }
 
   /**
-   * Records that an attempt of a mini-batch starts, creating its row on the first one (rows exist
-   * only for mini-batches that ran). Returns the attempt number.
+   * Records how an attempt of a mini-batch ended, in one write (rows exist only for mini-batches
+   * that ran; a later attempt overwrites the fields it sets).
    */
-  async start(jobId: string, index: number, files: InputFile[]): Promise<number> {
+  async record(jobId: string, index: number, files: InputFile[], patch: Partial<Omit<MiniBatchRecord, 'index' | 'files'>>): Promise<void> {
     await this.ensure();
-    const previous = await this.tryGet(jobId, index);
-    const attempt = (previous?.attempts ?? 0) + 1;
-    await this.table.upsertEntity(
-      {
-        partitionKey: jobId,
-        rowKey: rowKey(index),
-        Index: index,
-        Status: 'Running',
-        Attempts: attempt,
-        UpdatedAt: new Date().toISOString(),
-        ...(previous ? {} : { SucceededItems: 0, FailedItems: 0, OutputRows: 0, ...packJson('Files', files) }),
-      },
-      'Merge',
-    );
-    return attempt;
+    await this.table.upsertEntity({ ...this.columns(jobId, index, patch), Index: index, ...packJson('Files', files) }, 'Merge');
   }
 
   private fromEntity(e: TableEntityResult<Record<string, unknown>>): MiniBatchRecord {
@@ -115,11 +101,7 @@ export class MiniBatchStore {
     }
   }
 
-  async update(
-    jobId: string,
-    index: number,
-    patch: Partial<Omit<MiniBatchRecord, 'index' | 'files'>>,
-  ): Promise<void> {
+  private columns(jobId: string, index: number, patch: Partial<Omit<MiniBatchRecord, 'index' | 'files'>>) {
     const entity: Record<string, unknown> & { partitionKey: string; rowKey: string } = { partitionKey: jobId, rowKey: rowKey(index), UpdatedAt: new Date().toISOString() };
     if (patch.status !== undefined) entity.Status = patch.status;
     // A retry that succeeded leaves no error behind from the attempts before it.
@@ -133,7 +115,7 @@ export class MiniBatchStore {
     if (patch.timings !== undefined) Object.assign(entity, packJson('Timings', patch.timings));
     if (patch.error !== undefined) Object.assign(entity, packJson('Error', patch.error));
     if (patch.itemErrors !== undefined) Object.assign(entity, packJson('ItemErrors', patch.itemErrors.slice(0, 100)));
-    await this.table.updateEntity(entity, 'Merge');
+    return entity;
   }
 
   /** Every mini-batch of a job, in index order (for committing output and writing logs). */
