@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { startAzurite, type RunningAzurite } from '../../devhost/azurite';
 import { startLocalIssuer, type LocalIssuer } from '../../devhost/issuer';
-import { repoRoot, spawnHost, type SpawnedHost } from './devhost';
+import { keys, repoRoot, spawnHost, type SpawnedHost } from './devhost';
 
 export const ALL_ROLES = ['BatchEndpoints.Read', 'BatchEndpoints.Invoke', 'BatchEndpoints.Manage'];
 
@@ -110,8 +110,9 @@ export class AppUnderTest {
       const res = await this.api('GET', `batchEndpoints/${endpoint}/jobs/${jobId}`);
       if (res.status !== 202) return res.body;
       if (Date.now() > deadline) {
-        const chunk = await fetch(`${this.host.url}/runtime/webhooks/durabletask/instances/${jobId}-chunk-0?showHistory=true&showHistoryOutput=true&code=test-master-key`).then((r) => r.text());
-        console.error(`chunk history: ${chunk}`);
+        // What the first chunk was doing helps more than a bare timeout.
+        const chunk = await fetch(`${this.host.url}/runtime/webhooks/durabletask/instances/${jobId}-chunk-0?showHistory=true&code=${keys.masterKey}`).then((r) => r.text());
+        console.error(`job ${jobId}, first chunk's status and history: ${chunk}`);
       }
       if (Date.now() > deadline) throw new Error(`job ${jobId} still ${res.body?.properties?.status} after ${timeoutMs} ms; host output:\n${this.host.output().split("\n").filter((l) => !l.includes("jobs-get")).slice(-60).join("\n")}`);
       await new Promise((r) => setTimeout(r, 100));
