@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { ACTIVITY, ORCHESTRATION, ZERO_TOTALS, type ChunkInput, type ChunkResult, type FinishRequest, type JobRef, type PrepareResult, type Totals } from '../lib/jobs/contracts';
 
 /**
@@ -17,11 +17,26 @@ const batchJob: OrchestrationHandler = function* (context: OrchestrationContext)
       yield finish({ outcome: prepared.canceled ? 'Canceled' : 'Failed', error: prepared.error });
       return prepared.canceled ? 'Canceled' : 'Failed';
     }
-    const { plan } = prepared;
+    let { plan } = prepared;
+    // A big input: its other listing pages are planned while the first chunk runs.
+    let planning: Task | undefined = prepared.complete ? undefined : context.df.callActivity(ACTIVITY.planRest, { ...ref, plan });
     let stopped: ChunkResult['stopped'];
     for (let from = 0, chunk = 0; from < plan.miniBatches && !stopped; from += plan.chunkSize, chunk++) {
       const input: ChunkInput = { ...ref, plan, from, to: Math.min(from + plan.chunkSize, plan.miniBatches), totals };
-      const result: ChunkResult = yield context.df.callSubOrchestrator(ORCHESTRATION.chunk, input, `${ref.jobId}-chunk-${chunk}`);
+      const run = context.df.callSubOrchestrator(ORCHESTRATION.chunk, input, `${ref.jobId}-chunk-${chunk}`);
+      let result: ChunkResult;
+      if (planning) {
+        const [chunkResult, rest] = (yield context.df.Task.all([run, planning])) as [ChunkResult, PrepareResult];
+        planning = undefined;
+        result = chunkResult;
+        if (!rest.ok) {
+          yield finish({ plan, totals: result.totals, outcome: 'Failed', error: rest.error });
+          return 'Failed';
+        }
+        plan = rest.plan;
+      } else {
+        result = yield run;
+      }
       totals = result.totals;
       stopped = result.stopped;
     }

@@ -8,7 +8,7 @@ import { MiniBatchStore } from '../../lib/jobs/miniBatchStore';
 import { PlanManifest } from '../../lib/jobs/planManifest';
 import { downloadInputFile } from '../../lib/inputs/download';
 import type { DataDeps } from '../../lib/inputs/resolveInput';
-import { listInputFiles } from '../../lib/inputs/listFiles';
+import { listFirstInputFiles, listInputFiles } from '../../lib/inputs/listFiles';
 import { logsLocation, outputContainer } from '../../lib/outputs/outputLocation';
 import { registryFromSettings } from '../../lib/registry/fromSettings';
 import { ScorerPool } from '../../lib/scoring/runtime/scorerPool';
@@ -57,6 +57,7 @@ export function jobActivities(): ReturnType<typeof createJobActivities> {
     miniBatches,
     plans: new PlanManifest(clients.blob.getContainerClient(env.JOB_PLANS_CONTAINER || 'batch-job-plans')),
     listInputFiles: (input) => listInputFiles(input, dataDeps),
+    listFirstInputFiles: (input, enough) => listFirstInputFiles(input, dataDeps, enough),
     downloadInputFile: (file, dir) => downloadInputFile(file, dir, dataDeps),
     outputBlob: async (location) => (await outputPlace(location)).blob,
     writeLog: async (jobId, name, text) => {

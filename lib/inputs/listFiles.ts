@@ -29,12 +29,19 @@ function unsafeName(name: string, problem: string, shown: string): ApiError {
   return new ApiError(400, 'InvalidInputPath', `The input ${shown} has a file named '${name}' that cannot be downloaded: ${problem}. Rename or remove it.`);
 }
 
-async function listFolder(container: ContainerClient, location: BlobLocation, shown: string): Promise<InputFile[]> {
+/**
+ * A folder's files in blob-name order (which is the order by relative name), stopping once
+ * `enough` files are found: a job starts scoring after one listing page instead of all of them.
+ */
+async function listFolder(container: ContainerClient, location: BlobLocation, shown: string, enough = Infinity): Promise<{ files: InputFile[]; complete: boolean }> {
   const prefix = location.path === '' || location.path.endsWith('/') ? location.path : `${location.path}/`;
   const files: InputFile[] = [];
   let skipped = 0;
+  let complete = true;
   try {
-    for await (const item of container.listBlobsFlat({ prefix, includeMetadata: true })) {
+    const pageSize = Number.isFinite(enough) ? Math.min(5000, Math.max(100, enough + 16)) : 5000;
+    pages: for await (const page of container.listBlobsFlat({ prefix, includeMetadata: true }).byPage({ maxPageSize: pageSize })) {
+      for (const item of page.segment.blobItems) {
       // Folder placeholders (ADLS Gen2 directories, tools that write "dir/" blobs) are not files.
       if (item.name.endsWith('/') || item.metadata?.['hdi_isfolder'] === 'true') continue;
       const name = item.name.slice(prefix.length);
@@ -45,6 +52,11 @@ async function listFolder(container: ContainerClient, location: BlobLocation, sh
       const problem = relativeNameProblem(name);
       if (problem) throw unsafeName(name, problem, shown);
       files.push({ name, ref: { ...location, path: item.name }, size: item.properties.contentLength ?? 0 });
+      }
+      if (files.length >= enough && page.continuationToken) {
+        complete = false;
+        break pages;
+      }
     }
   } catch (err) {
     throw storageProblem(err, `The input folder ${shown}`);
@@ -53,7 +65,8 @@ async function listFolder(container: ContainerClient, location: BlobLocation, sh
     const why = skipped ? ` (${skipped} skipped: names starting with '.' or '_' are markers or hidden files)` : '';
     throw new ApiError(400, 'InputEmpty', `The input folder ${shown} has no files${why}.`);
   }
-  return files.sort(byName);
+  // The service lists in name order already; sorting keeps the order whatever a store returns.
+  return { files: complete ? files.sort(byName) : files.sort(byName).slice(0, enough), complete };
 }
 
 async function listOneBlob(container: ContainerClient, location: BlobLocation, shown: string): Promise<InputFile> {
@@ -97,10 +110,19 @@ function fileNameOfUrl(url: string): string {
  * InputNotFound, InputNotAccessible, InputEmpty, InvalidInput and InvalidInputPath.
  */
 export async function listInputFiles(input: JobDataInput, deps: DataDeps): Promise<InputFile[]> {
+  return (await listFirstInputFiles(input, deps, Infinity)).files;
+}
+
+/**
+ * The first `enough` files of a job's data input (all of them when there are fewer), and whether
+ * that is all: the same order as listInputFiles, so the rest can be planned later.
+ */
+export async function listFirstInputFiles(input: JobDataInput, deps: DataDeps, enough: number): Promise<{ files: InputFile[]; complete: boolean }> {
   const resolved = await resolveJobInput(input, deps);
   const { location } = resolved;
   const shown = resolved.uri === resolved.resolvedUri ? `'${resolved.uri}'` : `'${resolved.uri}' (${resolved.resolvedUri})`;
-  if (location.kind === 'https') return [{ name: fileNameOfUrl(location.url), ref: location }];
+  if (location.kind === 'https') return { files: [{ name: fileNameOfUrl(location.url), ref: location }], complete: true };
   const container = await containerFor(location, deps);
-  return resolved.type === 'UriFile' ? [await listOneBlob(container, location, shown)] : listFolder(container, location, shown);
+  if (resolved.type === 'UriFile') return { files: [await listOneBlob(container, location, shown)], complete: true };
+  return listFolder(container, location, shown, enough);
 }

@@ -20,7 +20,8 @@ export interface JobPlan {
 }
 
 export type PrepareResult =
-  | { ok: true; plan: JobPlan }
+  /** `complete: false`: only the first chunk is planned; planRest plans the rest. */
+  | { ok: true; plan: JobPlan; complete: boolean }
   | { ok: false; canceled?: boolean; error?: { code: string; message: string } };
 
 /** A mini-batch activity's input: its files come from the job's plan (chunk = index / chunkSize). */
@@ -69,6 +70,7 @@ export interface FinishRequest extends JobRef {
 
 export const ACTIVITY = {
   prepare: 'batchJob_prepare',
+  planRest: 'batchJob_planRest',
   scoreMiniBatch: 'batchJob_scoreMiniBatch',
   reportProgress: 'batchJob_reportProgress',
   finish: 'batchJob_finish',

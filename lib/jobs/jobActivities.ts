@@ -18,6 +18,8 @@ export interface JobActivityDeps {
   miniBatches: MiniBatchStore;
   plans: PlanManifest;
   listInputFiles(input: JobDataInput): Promise<InputFile[]>;
+  /** The first `enough` files in the same order, and whether that is all of them. */
+  listFirstInputFiles(input: JobDataInput, enough: number): Promise<{ files: InputFile[]; complete: boolean }>;
   downloadInputFile(file: InputFile, destDir: string): Promise<string>;
   outputBlob(location: JobOutputLocation): Promise<BlockBlobClient>;
   /** Writes `logs/<name>` for the job; returns the logs folder URI. */
@@ -43,6 +45,8 @@ const codeOf = (err: unknown): string => {
   return typeof code === 'string' ? code : 'SystemError';
 };
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+const NO_TOTALS: Totals = { miniBatchesSucceeded: 0, miniBatchesFailed: 0, itemsSucceeded: 0, itemsFailed: 0 };
 
 function progressOf(plan: JobPlan, totals: Totals): JobProgress {
   return {
@@ -104,9 +108,12 @@ export function createJobActivities(deps: JobActivityDeps) {
       (err: unknown) => ({ code: codeOf(err) === 'SystemError' ? 'AssetError' : codeOf(err), message: messageOf(err) }),
     );
     warming.catch(() => undefined);
-    let files: InputFile[];
+    // The first chunk is planned from the first listing page, so scoring starts at once; a big
+    // input's other pages are listed (planRest) while the first chunk runs.
+    const firstFiles = deps.tuning.chunkSize * spec.settings.miniBatchSize;
+    let listed: { files: InputFile[]; complete: boolean };
     try {
-      files = await deps.listInputFiles(spec.input);
+      listed = await deps.listFirstInputFiles(spec.input, firstFiles);
     } catch (err) {
       return { ok: false, error: { code: codeOf(err) === 'SystemError' ? 'InputError' : codeOf(err), message: messageOf(err) } };
     }
@@ -114,34 +121,70 @@ export function createJobActivities(deps: JobActivityDeps) {
     // mini-batch the same way: fail the job now, with the scorer's own message.
     const setup = await warming;
     if (setup && SETUP_FAILURES.has(setup.code)) return { ok: false, error: { code: setup.code, message: setup.message } };
-    const batches = planMiniBatches(files, spec.settings.miniBatchSize);
-    if (spec.settings.outputAction === 'AppendRow' && batches.length > MAX_OUTPUT_BLOCKS) {
-      const size = Math.ceil(files.length / MAX_OUTPUT_BLOCKS);
+    const planned = await planFiles(ref, spec, listed.files, 0);
+    if (!planned.ok) return planned;
+    const { plan } = planned;
+    const running = await jobs.update(ref.endpointName, ref.jobId, { status: 'Running', progress: progressOf(plan, NO_TOTALS) }, { ifStatusIn: ['Preparing'] });
+    if (!running.applied) return { ok: false, canceled: running.record.status === 'CancelRequested' };
+    return { ok: true, plan, complete: listed.complete };
+  }
+
+  /** Splits files into mini-batches numbered from `firstIndex` and writes their chunks of the plan. */
+  async function planFiles(ref: JobRef, spec: JobSpec, files: InputFile[], firstIndex: number, totalFiles = files.length): Promise<{ ok: true; plan: JobPlan } | { ok: false; error: { code: string; message: string } }> {
+    const size = spec.settings.miniBatchSize;
+    const batches = planMiniBatches(files, size);
+    const totalBatches = firstIndex + batches.length;
+    if (spec.settings.outputAction === 'AppendRow' && totalBatches > MAX_OUTPUT_BLOCKS) {
+      const fits = Math.ceil(totalFiles / MAX_OUTPUT_BLOCKS);
       return {
         ok: false,
         error: {
           code: 'TooManyMiniBatches',
-          message: `${files.length} files make ${batches.length} mini-batches of ${spec.settings.miniBatchSize}; an append_row output holds at most ${MAX_OUTPUT_BLOCKS}. Set miniBatchSize to ${size} or more.`,
+          message: `${totalFiles} files make ${totalBatches} mini-batches of ${size}; an append_row output holds at most ${MAX_OUTPUT_BLOCKS}. Set miniBatchSize to ${fits} or more.`,
         },
       };
     }
-    const chunks: InputFile[][][] = [];
-    for (let i = 0; i < batches.length; i += deps.tuning.chunkSize) chunks.push(batches.slice(i, i + deps.tuning.chunkSize));
-    await mapLimited(chunks.map((c, i) => [c, i] as const), 8, ([chunk, i]) => deps.plans.write(ref.jobId, i, chunk));
+    const { chunkSize } = deps.tuning;
+    const chunks: [InputFile[][], number][] = [];
+    for (let i = 0; i < batches.length; i += chunkSize) chunks.push([batches.slice(i, i + chunkSize), (firstIndex + i) / chunkSize]);
+    await mapLimited(chunks, 8, ([chunk, index]) => deps.plans.write(ref.jobId, index, chunk));
     const plan: JobPlan = {
-      totalFiles: files.length,
-      miniBatches: batches.length,
-      miniBatchSize: spec.settings.miniBatchSize,
+      totalFiles,
+      miniBatches: totalBatches,
+      miniBatchSize: size,
       parallelism: spec.settings.instanceCount * spec.settings.maxConcurrencyPerInstance,
       errorThreshold: spec.settings.errorThreshold,
       maxRetries: spec.settings.maxRetries,
       retryDelayMs: deps.tuning.retryDelayMs,
-      chunkSize: deps.tuning.chunkSize,
+      chunkSize,
       progressIntervalMs: deps.tuning.progressIntervalMs,
     };
-    const running = await jobs.update(ref.endpointName, ref.jobId, { status: 'Running', progress: progressOf(plan, { miniBatchesSucceeded: 0, miniBatchesFailed: 0, itemsSucceeded: 0, itemsFailed: 0 }) }, { ifStatusIn: ['Preparing'] });
-    if (!running.applied) return { ok: false, canceled: running.record.status === 'CancelRequested' };
     return { ok: true, plan };
+  }
+
+  /**
+   * Lists the whole input and plans what the first page did not cover. The files already planned
+   * must still come first (the input must not change under a running job).
+   */
+  async function planRest(input: JobRef & { plan: JobPlan }): Promise<PrepareResult> {
+    const { spec } = await job(input);
+    let files: InputFile[];
+    try {
+      files = await deps.listInputFiles(spec.input);
+    } catch (err) {
+      return { ok: false, error: { code: codeOf(err) === 'SystemError' ? 'InputError' : codeOf(err), message: messageOf(err) } };
+    }
+    const first = (await deps.plans.read(input.jobId, 0)).flat();
+    if (first.some((f, i) => files[i]?.name !== f.name)) {
+      return { ok: false, error: { code: 'InputChanged', message: `The input ${spec.input.uri} changed while the job was starting (files were added or removed among the first ones); run the job again.` } };
+    }
+    const planned = await planFiles(input, spec, files.slice(input.plan.totalFiles), input.plan.miniBatches, files.length);
+    if (!planned.ok) return planned;
+    const { plan } = planned;
+    await jobs.update(input.endpointName, input.jobId, (current) => ({
+      progress: { ...current.progress, miniBatchesTotal: plan.miniBatches, itemsTotal: plan.totalFiles, miniBatchesPending: plan.miniBatches - current.progress.miniBatchesSucceeded - current.progress.miniBatchesFailed },
+    }), { ifStatusIn: ['Running'] });
+    return { ok: true, plan, complete: true };
   }
 
   /** Downloads one mini-batch, scores it in the worker pool and stages its output block. */
@@ -220,7 +263,11 @@ export function createJobActivities(deps: JobActivityDeps) {
   }
 
   async function reportProgress(update: ProgressUpdate): Promise<void> {
-    await jobs.update(update.endpointName, update.jobId, { progress: progressOf(update.plan, update.totals) }, { ifStatusIn: ['Running'] });
+    // Counts only: the totals may have grown since this chunk started (planRest).
+    await jobs.update(update.endpointName, update.jobId, (current) => {
+      const { miniBatchesTotal, itemsTotal } = current.progress;
+      return { progress: { ...progressOf({ ...update.plan, miniBatches: miniBatchesTotal, totalFiles: itemsTotal }, update.totals) } };
+    }, { ifStatusIn: ['Running'] });
   }
 
   /** Ends the job: on success commits the output once, then writes the logs and the final status. */
@@ -261,5 +308,5 @@ export function createJobActivities(deps: JobActivityDeps) {
     return outcome;
   }
 
-  return { prepare, scoreMiniBatch, reportProgress, finish };
+  return { prepare, planRest, scoreMiniBatch, reportProgress, finish };
 }

@@ -227,18 +227,20 @@ export class JobStore {
    * merge with If-Match on the read ETag; a concurrent change (412) means read and check again.
    * Fields left undefined are not touched. 404 NotFound when the job does not exist.
    */
-  async update(endpoint: string, jobId: string, patch: JobPatch, options: UpdateOptions = {}): Promise<UpdateResult> {
+  async update(endpoint: string, jobId: string, patch: JobPatch | ((current: JobRecord) => JobPatch), options: UpdateOptions = {}): Promise<UpdateResult> {
     for (let attempt = 0; attempt < 10; attempt++) {
       const current = await this.get(endpoint, jobId);
       if (!current) throw jobNotFound(endpoint, jobId);
-      const reason = refusal(current.status, patch, options);
+      // A function patch is computed from the job as read, so concurrent writers cannot lose each other's fields.
+      const patch_ = typeof patch === 'function' ? patch(current) : patch;
+      const reason = refusal(current.status, patch_, options);
       if (reason) return { applied: false, record: current, reason };
-      const columns = toEntityColumns(patch);
+      const columns = toEntityColumns(patch_);
       if (Object.keys(columns).length === 0) return { applied: true, record: current };
       try {
         const entity = { partitionKey: keyOf(endpoint), rowKey: jobId, ...columns };
         const { etag } = await this.table.updateEntity(entity, 'Merge', { etag: current.etag! });
-        return { applied: true, record: { ...current, ...patch, etag: etag ?? '' } };
+        return { applied: true, record: { ...current, ...patch_, etag: etag ?? '' } };
       } catch (err) {
         if (statusOf(err) !== 412) throw err;
         await sleep(Math.random() * 20 * (attempt + 1)); // spread out writers racing for the same job
