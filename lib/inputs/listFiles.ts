@@ -42,16 +42,16 @@ async function listFolder(container: ContainerClient, location: BlobLocation, sh
     const pageSize = Number.isFinite(enough) ? Math.min(5000, Math.max(100, enough + 16)) : 5000;
     pages: for await (const page of container.listBlobsFlat({ prefix, includeMetadata: true }).byPage({ maxPageSize: pageSize })) {
       for (const item of page.segment.blobItems) {
-      // Folder placeholders (ADLS Gen2 directories, tools that write "dir/" blobs) are not files.
-      if (item.name.endsWith('/') || item.metadata?.['hdi_isfolder'] === 'true') continue;
-      const name = item.name.slice(prefix.length);
-      if (isMarkerOrHidden(name)) {
-        skipped++;
-        continue;
-      }
-      const problem = relativeNameProblem(name);
-      if (problem) throw unsafeName(name, problem, shown);
-      files.push({ name, ref: { ...location, path: item.name }, size: item.properties.contentLength ?? 0 });
+        // Folder placeholders (ADLS Gen2 directories, tools that write "dir/" blobs) are not files.
+        if (item.name.endsWith('/') || item.metadata?.['hdi_isfolder'] === 'true') continue;
+        const name = item.name.slice(prefix.length);
+        if (isMarkerOrHidden(name)) {
+          skipped++;
+          continue;
+        }
+        const problem = relativeNameProblem(name);
+        if (problem) throw unsafeName(name, problem, shown);
+        files.push({ name, ref: { ...location, path: item.name }, size: item.properties.contentLength ?? 0 });
       }
       if (files.length >= enough && page.continuationToken) {
         complete = false;
@@ -66,7 +66,8 @@ async function listFolder(container: ContainerClient, location: BlobLocation, sh
     throw new ApiError(400, 'InputEmpty', `The input folder ${shown} has no files${why}.`);
   }
   // The service lists in name order already; sorting keeps the order whatever a store returns.
-  return { files: complete ? files.sort(byName) : files.sort(byName).slice(0, enough), complete };
+  files.sort(byName);
+  return { files: complete ? files : files.slice(0, enough), complete };
 }
 
 async function listOneBlob(container: ContainerClient, location: BlobLocation, shown: string): Promise<InputFile> {
