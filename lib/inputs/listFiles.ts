@@ -39,7 +39,8 @@ async function listFolder(container: ContainerClient, location: BlobLocation, sh
   let skipped = 0;
   let complete = true;
   try {
-    const pageSize = Number.isFinite(enough) ? Math.min(5000, Math.max(100, enough + 16)) : 5000;
+    // Moderate pages: a storage emulator answers other requests (the first mini-batches) between them.
+    const pageSize = Number.isFinite(enough) ? Math.min(5000, Math.max(100, enough + 16)) : 1000;
     pages: for await (const page of container.listBlobsFlat({ prefix, includeMetadata: true }).byPage({ maxPageSize: pageSize })) {
       for (const item of page.segment.blobItems) {
         // Folder placeholders (ADLS Gen2 directories, tools that write "dir/" blobs) are not files.
