@@ -21,6 +21,7 @@ const batchJob: OrchestrationHandler = function* (context: OrchestrationContext)
     // A big input: its other listing pages are planned while the first chunk runs.
     let planning: Task | undefined = prepared.complete ? undefined : context.df.callActivity(ACTIVITY.planRest, { ...ref, plan });
     let stopped: ChunkResult['stopped'];
+    let scorerError: ChunkResult['error'];
     for (let from = 0, chunk = 0; from < plan.miniBatches && !stopped; from += plan.chunkSize, chunk++) {
       const input: ChunkInput = { ...ref, plan, from, to: Math.min(from + plan.chunkSize, plan.miniBatches), totals };
       const run = context.df.callSubOrchestrator(ORCHESTRATION.chunk, input, `${ref.jobId}-chunk-${chunk}`);
@@ -39,6 +40,11 @@ const batchJob: OrchestrationHandler = function* (context: OrchestrationContext)
       }
       totals = result.totals;
       stopped = result.stopped;
+      scorerError = result.error;
+    }
+    if (stopped === 'ScorerFailed') {
+      yield finish({ plan, totals, outcome: 'Failed', error: scorerError });
+      return 'Failed';
     }
     if (stopped === 'Canceled') {
       yield finish({ plan, totals, outcome: 'Canceled' });

@@ -17,6 +17,7 @@ const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationCon
   const inFlight = new Map<Task, number>();
   let next = input.from;
   let stopped: ChunkResult['stopped'];
+  let error: ChunkResult['error'];
   let lastProgress = context.df.currentUtcDateTime.getTime();
 
   while (inFlight.size > 0 || (next < input.to && !stopped)) {
@@ -37,7 +38,12 @@ const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationCon
     } else {
       const outcome = done.result as MiniBatchOutcome;
       if (outcome.canceled) stopped = 'Canceled';
-      else {
+      else if (outcome.fatal) {
+        stopped = 'ScorerFailed';
+        error ??= outcome.fatal;
+        totals.miniBatchesFailed++;
+        totals.itemsFailed += outcome.failedItems;
+      } else {
         totals.miniBatchesSucceeded++;
         totals.itemsSucceeded += outcome.succeededItems;
         totals.itemsFailed += outcome.failedItems;
@@ -53,7 +59,7 @@ const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationCon
       yield context.df.callActivity(ACTIVITY.reportProgress, update);
     }
   }
-  const result: ChunkResult = { totals, stopped };
+  const result: ChunkResult = { totals, stopped, ...(error ? { error } : {}) };
   return result;
 };
 

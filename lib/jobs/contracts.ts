@@ -35,6 +35,8 @@ export interface MiniBatchOutcome {
   failedItems: number;
   outputRows: number;
   canceled?: boolean;
+  /** A scorer that cannot start (no such script, a broken module or model): no retry can help. */
+  fatal?: { code: string; message: string };
 }
 
 export interface Totals {
@@ -53,7 +55,9 @@ export interface ChunkInput extends JobRef {
 
 export interface ChunkResult {
   totals: Totals;
-  stopped?: 'ErrorThresholdExceeded' | 'Canceled';
+  stopped?: 'ErrorThresholdExceeded' | 'Canceled' | 'ScorerFailed';
+  /** Why, when stopped is ScorerFailed. */
+  error?: { code: string; message: string };
 }
 
 export interface ProgressUpdate extends JobRef {

@@ -37,7 +37,7 @@ export interface JobActivityDeps {
 }
 
 
-/** Setup failures that no retry can fix; the first mini-batch would fail with the same one. */
+/** Setup failures that no retry can fix: every mini-batch would fail with the same one. */
 const SETUP_FAILURES = new Set(['ScriptNotFound', 'ScriptInvalid', 'ModelInvalid', 'AssetNotFound', 'AssetTooLarge', 'InvalidAsset', 'InputNotAllowed', 'InvalidInputPath']);
 
 const codeOf = (err: unknown): string => {
@@ -103,11 +103,10 @@ export function createJobActivities(deps: JobActivityDeps) {
     const { spec } = record;
     // Download the model and code and start the scoring workers while the input is listed.
     const parallelism = spec.settings.instanceCount * spec.settings.maxConcurrencyPerInstance;
-    const warming = scorerSpecOf(spec).then(
-      (scorerSpec) => deps.scorer.warm(scorerSpec, parallelism, spec.params),
-      (err: unknown) => ({ code: codeOf(err) === 'SystemError' ? 'AssetError' : codeOf(err), message: messageOf(err) }),
-    );
-    warming.catch(() => undefined);
+    // Not awaited: a scorer that cannot start is reported by the first mini-batch (fatal outcome).
+    void scorerSpecOf(spec)
+      .then((scorerSpec) => deps.scorer.warm(scorerSpec, parallelism, spec.params))
+      .catch(() => undefined);
     // The first chunk is planned from the first listing page, so scoring starts at once; a big
     // input's other pages are listed (planRest) while the first chunk runs.
     const firstFiles = deps.tuning.chunkSize * spec.settings.miniBatchSize;
@@ -117,10 +116,6 @@ export function createJobActivities(deps: JobActivityDeps) {
     } catch (err) {
       return { ok: false, error: { code: codeOf(err) === 'SystemError' ? 'InputError' : codeOf(err), message: messageOf(err) } };
     }
-    // A scorer that cannot even start (no such script, a broken module or model) fails every
-    // mini-batch the same way: fail the job now, with the scorer's own message.
-    const setup = await warming;
-    if (setup && SETUP_FAILURES.has(setup.code)) return { ok: false, error: { code: setup.code, message: setup.message } };
     const planned = await planFiles(ref, spec, listed.files, 0);
     if (!planned.ok) return planned;
     const { plan } = planned;
@@ -256,6 +251,8 @@ export function createJobActivities(deps: JobActivityDeps) {
       attemptsSeen.set(key, attempt);
       const error = { code: codeOf(err), message: messageOf(err), stack: (err as Error)?.stack, attempt };
       await miniBatches.record(input.jobId, input.index, files, { status: 'Failed', attempts: attempt, error, durationMs: Date.now() - started });
+      // A scorer that cannot even start fails every mini-batch the same way: no retry, stop the job.
+      if (SETUP_FAILURES.has(error.code)) return { succeededItems: 0, failedItems: files.length, outputRows: 0, fatal: { code: error.code, message: error.message } };
       throw new Error(`mini-batch ${input.index} attempt ${attempt}: ${error.code}: ${error.message}`);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -154,14 +154,17 @@ describe('scoring scripts end to end', () => {
     expect(errors[0].error.message).toMatch(/^run\(\) must return an array with one element per successfully processed item; it returned an object \(keys: results\)/);
   });
 
-  it('fails a job whose scoring script does not exist before any mini-batch runs, naming the files in the code folder', async () => {
+  it('fails a job whose scoring script does not exist at its first mini-batch, without retries, naming the files in the code folder', async () => {
     const { jobId, job } = await runJob('missing', folderInput('inputs/numbers'));
     expect(job.properties.status).toBe('Failed');
     expect(job.properties.error.code).toBe('ScriptNotFound');
     // Only the registered code: no cache bookkeeping of the app shows up in the user's folder.
     expect(job.properties.error.message).toBe("scoring script 'nope.js' not found in the code folder (files in the code folder: score.js)");
-    expect(job.properties.progress.miniBatchesSucceeded + job.properties.progress.miniBatchesFailed).toBe(0);
-    expect(await app.jobErrors('missing', jobId)).toEqual([]);
+    // No retry helps a missing script: each mini-batch that ran failed once, and scheduling stopped.
+    const errors = await app.jobErrors('missing', jobId);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.length).toBeLessThan(4);
+    for (const e of errors) expect(e).toMatchObject({ status: 'Failed', attempts: 1, error: { code: 'ScriptNotFound' } });
     expect(await app.readWorkspaceBlob(defaultOutput(jobId))).toBeUndefined();
   });
 
