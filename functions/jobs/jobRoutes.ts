@@ -1,6 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { ApiError, toErrorResponse } from '../../lib/http/apiError';
+import { ApiError } from '../../lib/http/apiError';
 import { readJsonBody } from '../../lib/http/jsonBody';
 import { ORCHESTRATION } from '../../lib/jobs/contracts';
 import { createJob } from '../../lib/jobs/createJob';
@@ -8,7 +8,8 @@ import { readRequestId, REQUEST_ID_HEADER } from '../../lib/jobs/idempotency';
 import { jobResource } from '../../lib/jobs/jobResource';
 import { isTerminal } from '../../lib/jobs/jobStore';
 import type { JobRecord, JobStatus } from '../../lib/jobs/types';
-import { authorize, type Access, type Caller } from '../shared/authorize';
+import type { Access, Caller } from '../shared/authorize';
+import { handle } from '../shared/handle';
 import { outputBlobClient } from '../../lib/outputs/outputLocation';
 import { dataDeps, idempotency, jobs, miniBatches, registry } from '../shared/services';
 
@@ -18,19 +19,8 @@ const INVOKE_MAX_BODY = 256 * 1024;
 
 type Work = (caller: Caller, request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
-function handler(access: Access, work: Work) {
-  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    try {
-      const auth = await authorize(request, access);
-      if (!auth.ok) return auth.response;
-      return await work(auth.caller, request, context);
-    } catch (err) {
-      const response = toErrorResponse(err);
-      if ((response.status ?? 500) >= 500) context.error(`${request.method} ${request.url} failed`, err);
-      return response;
-    }
-  };
-}
+const handler = (access: Access, work: Work) => (request: HttpRequest, context: InvocationContext) =>
+  handle(request, context, access, (caller) => work(caller, request, context));
 
 const jobUrl = (request: HttpRequest, job: JobRecord) =>
   `${new URL(request.url).origin}/api/batchEndpoints/${encodeURIComponent(job.spec.endpointName)}/jobs/${job.jobId}`;

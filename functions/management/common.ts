@@ -1,9 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { toErrorResponse } from '../../lib/http/apiError';
 import { readJsonBody } from '../../lib/http/jsonBody';
-import type { Caller } from '../../lib/registry/caller';
 import { REGISTRY_MAX_BODY_BYTES } from '../../lib/registry/store';
-import { authorize, type Access } from '../shared/authorize';
 
 /** An HTTP handler as these files export it (always async, always an init object). */
 export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
@@ -11,23 +8,7 @@ export type Handler = (request: HttpRequest, context: InvocationContext) => Prom
 /** One registry per worker, shared with the job routes. */
 export { registry } from '../shared/services';
 
-/** Authorizes, runs the work, and turns any thrown error into the error body (logging unexpected ones). */
-export async function handle(
-  request: HttpRequest,
-  context: InvocationContext,
-  access: Access,
-  work: (caller: Caller) => Promise<HttpResponseInit>,
-): Promise<HttpResponseInit> {
-  try {
-    const auth = await authorize(request, access);
-    if (!auth.ok) return auth.response;
-    return await work(auth.caller);
-  } catch (err) {
-    const response = toErrorResponse(err);
-    if (response.status >= 500) context.error(`${request.method} ${request.url} failed`, err);
-    return response;
-  }
-}
+export { handle } from '../shared/handle';
 
 /** Management bodies are small; larger ones could not be stored anyway. */
 export const readBody = (request: HttpRequest): Promise<unknown> => readJsonBody(request, { maxBytes: REGISTRY_MAX_BODY_BYTES });
