@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { ACTIVITY, ORCHESTRATION, ZERO_TOTALS, type ChunkInput, type ChunkResult, type FinishRequest, type JobRef, type PrepareResult, type Totals } from '../lib/jobs/contracts';
 
 /**
@@ -18,29 +18,26 @@ const batchJob: OrchestrationHandler = function* (context: OrchestrationContext)
       return prepared.canceled ? 'Canceled' : 'Failed';
     }
     let { plan } = prepared;
-    // A big input: its other listing pages are planned while the first chunk runs.
-    let planning: Task | undefined = prepared.complete ? undefined : context.df.callActivity(ACTIVITY.planRest, { ...ref, plan });
+    let planned = prepared.complete;
     let stopped: ChunkResult['stopped'];
     let scorerError: ChunkResult['error'];
     for (let from = 0, chunk = 0; from < plan.miniBatches && !stopped; from += plan.chunkSize, chunk++) {
       const input: ChunkInput = { ...ref, plan, from, to: Math.min(from + plan.chunkSize, plan.miniBatches), totals };
-      const run = context.df.callSubOrchestrator(ORCHESTRATION.chunk, input, `${ref.jobId}-chunk-${chunk}`);
-      let result: ChunkResult;
-      if (planning) {
-        const [chunkResult, rest] = (yield context.df.Task.all([run, planning])) as [ChunkResult, PrepareResult];
-        planning = undefined;
-        result = chunkResult;
-        if (!rest.ok) {
-          yield finish({ plan, totals: result.totals, outcome: 'Failed', error: rest.error });
-          return 'Failed';
-        }
-        plan = rest.plan;
-      } else {
-        result = yield run;
-      }
+      const result: ChunkResult = yield context.df.callSubOrchestrator(ORCHESTRATION.chunk, input, `${ref.jobId}-chunk-${chunk}`);
       totals = result.totals;
       stopped = result.stopped;
       scorerError = result.error;
+      // A big input's other listing pages are planned after the first chunk: listing them while it
+      // runs competes with its first mini-batches for the storage service.
+      if (!planned && !stopped) {
+        const rest: PrepareResult = yield context.df.callActivity(ACTIVITY.planRest, { ...ref, plan });
+        planned = true;
+        if (!rest.ok) {
+          yield finish({ plan, totals, outcome: 'Failed', error: rest.error });
+          return 'Failed';
+        }
+        plan = rest.plan;
+      }
     }
     if (stopped === 'ScorerFailed') {
       yield finish({ plan, totals, outcome: 'Failed', error: scorerError });
