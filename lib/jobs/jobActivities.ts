@@ -29,7 +29,7 @@ export interface JobActivityDeps {
   localCode(spec: JobSpec): Promise<string | undefined>;
   scorer: {
     run(spec: ScorerSpec, task: MiniBatchTask): Promise<MiniBatchResult>;
-    warm(spec: ScorerSpec, workers: number, params: Record<string, string>): Promise<{ code: string; message: string } | undefined>;
+    warm(spec: ScorerSpec, workers: number, params: Record<string, string>): Promise<void>;
   };
   workDir: string;
   tuning: { chunkSize: number; retryDelayMs: number; progressIntervalMs: number; downloadConcurrency: number };

@@ -1,4 +1,4 @@
-import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import type { InputFile } from './types';
 
 export type MiniBatchStatus = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
@@ -138,13 +138,5 @@ export class MiniBatchStore {
       .next();
     if (page.done) return { items: [] };
     return { items: page.value.map((e) => this.fromEntity(e)), continuation: page.value.continuationToken };
-  }
-
-  async deleteJob(jobId: string): Promise<void> {
-    const keys: TransactionAction[] = [];
-    for await (const e of this.table.listEntities({ queryOptions: { filter: `PartitionKey eq '${jobId.replace(/'/g, "''")}'`, select: ['RowKey'] } })) {
-      keys.push(['delete', { partitionKey: jobId, rowKey: e.rowKey! }]);
-    }
-    for (let i = 0; i < keys.length; i += 100) await this.table.submitTransaction(keys.slice(i, i + 100));
   }
 }

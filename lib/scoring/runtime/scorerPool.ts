@@ -91,30 +91,27 @@ export class ScorerPool {
 
   /**
    * Starts up to `workers` workers for a spec and loads its model or script (init()) in each, so
-   * the first mini-batches do not pay for it. Resolves with the first setup failure (a missing
-   * script, a model that cannot be loaded...) so a job can fail at once with its message.
+   * the first mini-batches do not pay for it. Never rejects: a failure shows in the first mini-batch.
    */
-  async warm(spec: ScorerSpec, workers: number, params: Record<string, string> = {}): Promise<MiniBatchError | undefined> {
-    if (this.#closed) return undefined;
+  async warm(spec: ScorerSpec, workers: number, params: Record<string, string> = {}): Promise<void> {
+    if (this.#closed) return;
     const pool = this.#poolFor(spec);
     const count = Math.min(workers, this.#maxWorkers);
     const task: MiniBatchTask = { files: [], params, miniBatchIndex: -1, timeoutMs: WARM_TIMEOUT_MS };
     // Concurrent tasks land on different workers, starting them as needed.
-    const failures = await Promise.all(
+    await Promise.all(
       Array.from({ length: count }, async () => {
         const taskId = this.#nextTaskId++;
         pool.listeners.set(taskId, () => undefined);
         try {
-          const reply = await pool.piscina.run({ taskId, task, warm: true }, { signal: AbortSignal.timeout(WARM_TIMEOUT_MS) });
-          return reply.ok ? undefined : MiniBatchError.fromJSON(reply.error, reply.logs);
+          await pool.piscina.run({ taskId, task, warm: true }, { signal: AbortSignal.timeout(WARM_TIMEOUT_MS) });
         } catch {
-          return undefined; // a lost worker or a slow init(): the mini-batches will say what happens
+          // a lost worker or a slow init(): the mini-batches will say what happens
         } finally {
           pool.listeners.delete(taskId);
         }
       }),
     );
-    return failures.find((f) => f !== undefined);
   }
 
   /**
