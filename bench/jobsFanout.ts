@@ -19,6 +19,14 @@ const PARALLELISM = Number(process.env.PARALLELISM ?? 8);
  * costs grow with the blob's uncommitted blocks (Azure's do not): OUTPUT_ACTION=AppendRow shows it.
  */
 const OUTPUT_ACTION = process.env.OUTPUT_ACTION ?? 'SummaryOnly';
+/**
+ * Both runs start with the same number of blobs in storage: the job's inputs plus other blobs up
+ * to LARGE. Azurite keeps every blob of an account in one LokiJS collection and finds a blob by
+ * scanning it, so each blob request costs time in proportion to the account's blob count (5.3 ms
+ * per download at 1,000 blobs, 10.2 ms at 10,000 in another container). Azure Storage has no such
+ * cost. Without this, the 10,000 run measures Azurite's bigger account. EQUAL_STORAGE=0 turns it off.
+ */
+const EQUAL_STORAGE = process.env.EQUAL_STORAGE !== '0';
 
 interface Run {
   count: number;
@@ -32,7 +40,9 @@ async function run(count: number): Promise<Run> {
   const stack = await BenchStack.start();
   try {
     const files = Array.from({ length: count }, (_, i) => ({ name: `bench/fanout/f${String(i).padStart(6, '0')}.txt`, data: `${i}\n` }));
-    await stack.uploadMany(files, 64);
+    const others = EQUAL_STORAGE ? Math.max(0, LARGE - count) : 0;
+    const otherFiles = Array.from({ length: others }, (_, i) => ({ name: `bench/other/o${String(i).padStart(6, '0')}.txt`, data: `${i}\n` }));
+    await stack.uploadMany([...files, ...otherFiles], 64);
     await stack.uploadMany([
       { name: 'bench/noop/score.js', data: readFileSync(join(repoRoot, 'bench', 'scripts', 'noop', 'score.js')) },
       { name: 'bench/model/model.onnx', data: readFileSync(join(repoRoot, 'samples', 'iris', 'model', 'model.onnx')) },
@@ -69,6 +79,7 @@ async function run(count: number): Promise<Run> {
 
 async function main(): Promise<void> {
   console.log(`no-op script, miniBatchSize 1, ${PARALLELISM} mini-batches in flight, outputAction ${OUTPUT_ACTION}, Azurite ${process.env.BENCH_AZURITE_MEMORY === '1' ? 'in memory' : 'on disk'}`);
+  if (EQUAL_STORAGE) console.log(`each run starts with ${LARGE.toLocaleString('en-US')} input blobs in storage (its job's and others), so Azurite's per-blob scan costs the same in both`);
   const small = await run(SMALL);
   const large = await run(LARGE);
   for (const r of [small, large]) {

@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import { ACTIVITY, ORCHESTRATION, ZERO_TOTALS, type ChunkInput, type ChunkResult, type FinishRequest, type JobRef, type PrepareResult, type Totals } from '../lib/jobs/contracts';
+import { ACTIVITY, ORCHESTRATION, ZERO_TOTALS, type ChunkInput, type ChunkResult, type FinishRequest, type JobRef, type PrepareResult, type SealPartRequest, type Totals } from '../lib/jobs/contracts';
 
 /**
  * One batch job: prepare (list inputs, plan mini-batches), score them chunk by chunk (each chunk
@@ -27,6 +27,10 @@ const batchJob: OrchestrationHandler = function* (context: OrchestrationContext)
       totals = result.totals;
       stopped = result.stopped;
       scorerError = result.error;
+      if (!stopped && plan.partsFromChunk !== undefined && chunk >= plan.partsFromChunk) {
+        const seal: SealPartRequest = { ...ref, chunk, from: input.from, to: input.to };
+        yield context.df.callActivity(ACTIVITY.sealPart, seal);
+      }
       // A big input's other listing pages are planned after the first chunk: listing them while it
       // runs competes with its first mini-batches for the storage service.
       if (!planned && !stopped) {

@@ -22,7 +22,8 @@ const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationCon
 
   while (inFlight.size > 0 || (next < input.to && !stopped)) {
     while (!stopped && next < input.to && inFlight.size < plan.parallelism) {
-      const ref: MiniBatchRef = { endpointName: input.endpointName, jobId: input.jobId, index: next, chunkSize: plan.chunkSize };
+      const toPart = plan.partsFromChunk !== undefined && Math.floor(next / plan.chunkSize) >= plan.partsFromChunk;
+      const ref: MiniBatchRef = { endpointName: input.endpointName, jobId: input.jobId, index: next, chunkSize: plan.chunkSize, ...(toPart ? { toPart } : {}) };
       const task = context.df.callActivityWithRetry(ACTIVITY.scoreMiniBatch, retry, ref);
       inFlight.set(task, next++);
     }

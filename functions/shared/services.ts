@@ -6,6 +6,7 @@ import { IdempotencyStore } from '../../lib/jobs/idempotency';
 import { JobStore, jobsTableFromSettings } from '../../lib/jobs/jobStore';
 import { MiniBatchStore } from '../../lib/jobs/miniBatchStore';
 import { PlanManifest } from '../../lib/jobs/planManifest';
+import { DIRECT_OUTPUT_BLOCKS, OutputParts } from '../../lib/jobs/outputParts';
 import { downloadInputFile } from '../../lib/inputs/download';
 import type { DataDeps } from '../../lib/inputs/resolveInput';
 import { listFirstInputFiles, listInputFiles } from '../../lib/inputs/listFiles';
@@ -51,11 +52,14 @@ export function jobActivities(): ReturnType<typeof createJobActivities> {
   if (activities) return activities;
   const workDir = env.SCORING_WORK_DIR || join(tmpdir(), 'batch-endpoints');
   const assets = new LocalAssets(dataDeps, join(workDir, 'assets'));
+  // The jobs' scratch container: plans and output parts, deleted when a job ends.
+  const scratch = clients.blob.getContainerClient(env.JOB_PLANS_CONTAINER || 'batch-job-plans');
   const scorer = new ScorerPool({ maxWorkers: env.SCORING_MAX_WORKERS ? number('SCORING_MAX_WORKERS', 1) : undefined });
   activities = createJobActivities({
     jobs,
     miniBatches,
-    plans: new PlanManifest(clients.blob.getContainerClient(env.JOB_PLANS_CONTAINER || 'batch-job-plans')),
+    plans: new PlanManifest(scratch),
+    parts: new OutputParts(scratch),
     listInputFiles: (input) => listInputFiles(input, dataDeps),
     listFirstInputFiles: (input, enough) => listFirstInputFiles(input, dataDeps, enough),
     downloadInputFile: (file, dir) => downloadInputFile(file, dir, dataDeps),
@@ -76,6 +80,8 @@ export function jobActivities(): ReturnType<typeof createJobActivities> {
       retryDelayMs: number('MINI_BATCH_RETRY_DELAY_MS', 1000),
       progressIntervalMs: number('JOB_PROGRESS_INTERVAL_MS', 2000),
       downloadConcurrency: number('DOWNLOAD_CONCURRENCY', 8),
+      // Lower only to exercise the part path on small jobs; above the default a blob's limits break.
+      directOutputBlocks: Math.min(number('OUTPUT_DIRECT_BLOCKS', DIRECT_OUTPUT_BLOCKS), DIRECT_OUTPUT_BLOCKS),
     },
     now: () => new Date(),
   });

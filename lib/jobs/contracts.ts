@@ -17,6 +17,8 @@ export interface JobPlan {
   retryDelayMs: number;
   chunkSize: number;
   progressIntervalMs: number;
+  /** append_row only: chunks from this one on write their output through part blobs (outputParts). */
+  partsFromChunk?: number;
 }
 
 export type PrepareResult =
@@ -28,6 +30,8 @@ export type PrepareResult =
 export interface MiniBatchRef extends JobRef {
   index: number;
   chunkSize: number;
+  /** Stage the output on the chunk's part blob instead of the output blob. */
+  toPart?: true;
 }
 
 export interface MiniBatchOutcome {
@@ -65,6 +69,13 @@ export interface ProgressUpdate extends JobRef {
   totals: Totals;
 }
 
+/** Mini-batches [from, to) of chunk `chunk` are done: commit its part and stage it on the output. */
+export interface SealPartRequest extends JobRef {
+  chunk: number;
+  from: number;
+  to: number;
+}
+
 export interface FinishRequest extends JobRef {
   plan?: JobPlan;
   totals?: Totals;
@@ -77,6 +88,7 @@ export const ACTIVITY = {
   planRest: 'batchJob_planRest',
   scoreMiniBatch: 'batchJob_scoreMiniBatch',
   reportProgress: 'batchJob_reportProgress',
+  sealPart: 'batchJob_sealPart',
   finish: 'batchJob_finish',
 } as const;
 

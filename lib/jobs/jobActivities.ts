@@ -2,14 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlockBlobClient } from '@azure/storage-blob';
-import type { FinishRequest, JobPlan, JobRef, MiniBatchOutcome, MiniBatchRef, PrepareResult, ProgressUpdate, Totals } from './contracts';
+import type { FinishRequest, JobPlan, JobRef, MiniBatchOutcome, MiniBatchRef, PrepareResult, ProgressUpdate, SealPartRequest, Totals } from './contracts';
 import type { MiniBatchResult, MiniBatchTask, ScorerSpec } from '../scoring/runtime/types';
 import { errorReport, progressOverview } from './jobLogs';
 import type { JobStore } from './jobStore';
 import type { MiniBatchRecord, MiniBatchStore } from './miniBatchStore';
 import type { PlanManifest } from './planManifest';
 import { commitOutput, OutputExistsError, stageOutputBlock } from './outputBlocks';
-import { MAX_OUTPUT_BLOCKS, planMiniBatches } from './plan';
+import { firstPartChunk, MAX_COMMITTED_BLOCKS, type OutputParts } from './outputParts';
+import { planMiniBatches } from './plan';
 import type { InputFile, JobDataInput, JobOutputLocation, JobProgress, JobRecord, JobSpec } from './types';
 
 /** What the job activities need from the outside world; the composition root supplies it. */
@@ -17,6 +18,7 @@ export interface JobActivityDeps {
   jobs: JobStore;
   miniBatches: MiniBatchStore;
   plans: PlanManifest;
+  parts: OutputParts;
   listInputFiles(input: JobDataInput): Promise<InputFile[]>;
   /** The first `enough` files in the same order, and whether that is all of them. */
   listFirstInputFiles(input: JobDataInput, enough: number): Promise<{ files: InputFile[]; complete: boolean }>;
@@ -32,7 +34,7 @@ export interface JobActivityDeps {
     warm(spec: ScorerSpec, workers: number, params: Record<string, string>): Promise<void>;
   };
   workDir: string;
-  tuning: { chunkSize: number; retryDelayMs: number; progressIntervalMs: number; downloadConcurrency: number };
+  tuning: { chunkSize: number; retryDelayMs: number; progressIntervalMs: number; downloadConcurrency: number; directOutputBlocks: number };
   now(): Date;
 }
 
@@ -45,6 +47,13 @@ const codeOf = (err: unknown): string => {
   return typeof code === 'string' ? code : 'SystemError';
 };
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+class OutputTooLargeError extends Error {
+  readonly code = 'OutputTooLarge';
+  constructor(blocks: number) {
+    super(`The output would need ${blocks} blocks; a blob holds at most ${MAX_COMMITTED_BLOCKS}. Use a larger miniBatchSize or split the input.`);
+  }
+}
 
 const NO_TOTALS: Totals = { miniBatchesSucceeded: 0, miniBatchesFailed: 0, itemsSucceeded: 0, itemsFailed: 0 };
 
@@ -116,34 +125,22 @@ export function createJobActivities(deps: JobActivityDeps) {
     } catch (err) {
       return { ok: false, error: { code: codeOf(err) === 'SystemError' ? 'InputError' : codeOf(err), message: messageOf(err) } };
     }
-    const planned = await planFiles(ref, spec, listed.files, 0);
-    if (!planned.ok) return planned;
-    const { plan } = planned;
+    const plan = await planFiles(ref, spec, listed.files, 0);
     const running = await jobs.update(ref.endpointName, ref.jobId, { status: 'Running', progress: progressOf(plan, NO_TOTALS) }, { ifStatusIn: ['Preparing'] });
     if (!running.applied) return { ok: false, canceled: running.record.status === 'CancelRequested' };
     return { ok: true, plan, complete: listed.complete };
   }
 
   /** Splits files into mini-batches numbered from `firstIndex` and writes their chunks of the plan. */
-  async function planFiles(ref: JobRef, spec: JobSpec, files: InputFile[], firstIndex: number, totalFiles = files.length): Promise<{ ok: true; plan: JobPlan } | { ok: false; error: { code: string; message: string } }> {
+  async function planFiles(ref: JobRef, spec: JobSpec, files: InputFile[], firstIndex: number, totalFiles = files.length): Promise<JobPlan> {
     const size = spec.settings.miniBatchSize;
     const batches = planMiniBatches(files, size);
     const totalBatches = firstIndex + batches.length;
-    if (spec.settings.outputAction === 'AppendRow' && totalBatches > MAX_OUTPUT_BLOCKS) {
-      const fits = Math.ceil(totalFiles / MAX_OUTPUT_BLOCKS);
-      return {
-        ok: false,
-        error: {
-          code: 'TooManyMiniBatches',
-          message: `${totalFiles} files make ${totalBatches} mini-batches of ${size}; an append_row output holds at most ${MAX_OUTPUT_BLOCKS}. Set miniBatchSize to ${fits} or more.`,
-        },
-      };
-    }
     const { chunkSize } = deps.tuning;
     const chunks: [InputFile[][], number][] = [];
     for (let i = 0; i < batches.length; i += chunkSize) chunks.push([batches.slice(i, i + chunkSize), (firstIndex + i) / chunkSize]);
     await mapLimited(chunks, 8, ([chunk, index]) => deps.plans.write(ref.jobId, index, chunk));
-    const plan: JobPlan = {
+    return {
       totalFiles,
       miniBatches: totalBatches,
       miniBatchSize: size,
@@ -153,8 +150,8 @@ export function createJobActivities(deps: JobActivityDeps) {
       retryDelayMs: deps.tuning.retryDelayMs,
       chunkSize,
       progressIntervalMs: deps.tuning.progressIntervalMs,
+      ...(spec.settings.outputAction === 'AppendRow' ? { partsFromChunk: firstPartChunk(chunkSize, deps.tuning.directOutputBlocks) } : {}),
     };
-    return { ok: true, plan };
   }
 
   /**
@@ -173,9 +170,7 @@ export function createJobActivities(deps: JobActivityDeps) {
     if (first.some((f, i) => files[i]?.name !== f.name)) {
       return { ok: false, error: { code: 'InputChanged', message: `The input ${spec.input.uri} changed while the job was starting (files were added or removed among the first ones); run the job again.` } };
     }
-    const planned = await planFiles(input, spec, files.slice(input.plan.totalFiles), input.plan.miniBatches, files.length);
-    if (!planned.ok) return planned;
-    const { plan } = planned;
+    const plan = await planFiles(input, spec, files.slice(input.plan.totalFiles), input.plan.miniBatches, files.length);
     await jobs.update(input.endpointName, input.jobId, (current) => ({
       progress: { ...current.progress, miniBatchesTotal: plan.miniBatches, itemsTotal: plan.totalFiles, miniBatchesPending: plan.miniBatches - current.progress.miniBatchesSucceeded - current.progress.miniBatchesFailed },
     }), { ifStatusIn: ['Running'] });
@@ -228,7 +223,8 @@ export function createJobActivities(deps: JobActivityDeps) {
       const scored = Date.now();
       let blockId: string | undefined;
       if (spec.settings.outputAction === 'AppendRow' && result.outputRows > 0) {
-        blockId = await stageOutputBlock(await deps.outputBlob(spec.output), input.jobId, input.index, result.output);
+        const target = input.toPart ? deps.parts.blob(input.jobId, chunk) : await deps.outputBlob(spec.output);
+        blockId = await stageOutputBlock(target, input.jobId, input.index, result.output);
       }
       // Where the time went, for the errors route and for tuning: download, scoring, output.
       const timings = { downloadMs: downloaded - started, scoreMs: scored - downloaded, workerMs: result.durationMs, stageMs: Date.now() - scored };
@@ -267,6 +263,26 @@ export function createJobActivities(deps: JobActivityDeps) {
     }, { ifStatusIn: ['Running'] });
   }
 
+  /** A chunk that writes through a part is done: commit the part and stage it on the output blob. */
+  async function sealPart(request: SealPartRequest): Promise<number> {
+    const { spec } = await job(request);
+    const blocks: string[] = [];
+    for await (const mb of miniBatches.listRange(request.jobId, request.from, request.to)) if (mb.status === 'Succeeded' && mb.blockId) blocks.push(mb.blockId);
+    return deps.parts.seal(request.jobId, request.chunk, blocks, await deps.outputBlob(spec.output));
+  }
+
+  /** The output's blocks in input order: direct mini-batch blocks, then each part's slices. */
+  async function outputBlocks(jobId: string, plan: JobPlan): Promise<string[]> {
+    const partsFrom = plan.partsFromChunk ?? Infinity;
+    const directEnd = Math.min(plan.miniBatches, partsFrom * plan.chunkSize);
+    const blocks: string[] = [];
+    for await (const mb of miniBatches.listRange(jobId, 0, directEnd)) if (mb.status === 'Succeeded' && mb.blockId) blocks.push(mb.blockId);
+    const chunks = Math.ceil(plan.miniBatches / plan.chunkSize);
+    const partChunks = Array.from({ length: Math.max(0, chunks - partsFrom) }, (_, i) => partsFrom + i);
+    for (const ids of await mapLimited(partChunks, 16, (chunk) => deps.parts.blockIds(jobId, chunk))) blocks.push(...ids);
+    return blocks;
+  }
+
   /** Ends the job: on success commits the output once, then writes the logs and the final status. */
   async function finish(request: FinishRequest): Promise<string> {
     const record = await job(request);
@@ -286,12 +302,13 @@ export function createJobActivities(deps: JobActivityDeps) {
     if (outcome === 'Completed') {
       await jobs.update(request.endpointName, request.jobId, { status: 'Finalizing', progress }, { ifStatusIn: ['Running', 'Finalizing'] });
       if (record.spec.settings.outputAction === 'AppendRow') {
-        const blocks: string[] = [];
-        for await (const mb of miniBatches.list(request.jobId)) if (mb.status === 'Succeeded' && mb.blockId) blocks.push(mb.blockId);
+        if (!request.plan) throw new Error('a completed job must report its plan');
+        const blocks = await outputBlocks(request.jobId, request.plan);
         try {
+          if (blocks.length > MAX_COMMITTED_BLOCKS) throw new OutputTooLargeError(blocks.length);
           await commitOutput(await deps.outputBlob(record.spec.output), request.jobId, blocks);
         } catch (err) {
-          if (!(err instanceof OutputExistsError)) throw err;
+          if (!(err instanceof OutputExistsError || err instanceof OutputTooLargeError)) throw err;
           outcome = 'Failed';
           error = { code: err.code, message: err.message };
         }
@@ -302,8 +319,11 @@ export function createJobActivities(deps: JobActivityDeps) {
     await deps.writeLog(request.jobId, 'job_progress_overview.txt', progressOverview(finalRecord, outcome, endTime));
     const logsUri = await deps.writeLog(request.jobId, 'user/error.txt', errorReport(problems));
     await jobs.update(request.endpointName, request.jobId, { status: outcome, error, progress, endTime: endTime.toISOString(), logsUri });
+    // The plan and parts are needed by nothing once the job has ended. Best effort: a leftover
+    // is only storage, and a failure here must not turn a finished job into a failed one.
+    await deps.plans.deleteJob(request.jobId).catch(() => undefined);
     return outcome;
   }
 
-  return { prepare, planRest, scoreMiniBatch, reportProgress, finish };
+  return { prepare, planRest, scoreMiniBatch, reportProgress, sealPart, finish };
 }

@@ -128,6 +128,11 @@ export class MiniBatchStore {
     }
   }
 
+  /** Mini-batches `from` to `to - 1` of a job (those that ran), in index order. */
+  listRange(jobId: string, from: number, to: number): AsyncGenerator<MiniBatchRecord> {
+    return this.list(jobId, `RowKey ge '${rowKey(from)}' and RowKey lt '${rowKey(to)}'`);
+  }
+
   /** Mini-batches with a failure to report (whole-batch failures or failed items), a page at a time. */
   async listProblems(jobId: string, top: number, continuation?: string): Promise<{ items: MiniBatchRecord[]; continuation?: string }> {
     await this.ensure();

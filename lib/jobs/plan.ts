@@ -12,5 +12,3 @@ export function itemsInMiniBatch(index: number, totalFiles: number, size: number
   return Math.max(0, Math.min(size, totalFiles - index * size));
 }
 
-/** Azure Blob keeps at most 50,000 committed blocks per blob: one per mini-batch for append_row. */
-export const MAX_OUTPUT_BLOCKS = 50_000;

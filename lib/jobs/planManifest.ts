@@ -1,6 +1,10 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import type { InputFile } from './types';
 
+const ignoreNotFound = (err: unknown): void => {
+  if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+};
+
 /**
  * A job's plan, one blob per chunk of mini-batches: written once when the job prepares, read by
  * the mini-batch activities (cached per process). Keeps activity inputs and orchestration history
@@ -27,6 +31,16 @@ export class PlanManifest {
     await this.ready;
     const text = JSON.stringify(batches);
     await this.blob(jobId, chunk).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+  }
+
+  /** Deletes everything the job keeps in this container (its plan, and its output parts). */
+  async deleteJob(jobId: string): Promise<void> {
+    for (const key of [...this.cache.keys()]) if (key.startsWith(`${jobId}/`)) this.cache.delete(key);
+    const names: string[] = [];
+    for await (const blob of this.container.listBlobsFlat({ prefix: `${jobId}/` })) names.push(blob.name);
+    for (let i = 0; i < names.length; i += 16) {
+      await Promise.all(names.slice(i, i + 16).map((name) => this.container.deleteBlob(name, { deleteSnapshots: 'include' }).catch(ignoreNotFound)));
+    }
   }
 
   /** The mini-batches of one chunk (index within the chunk = mini-batch index - chunk start). */

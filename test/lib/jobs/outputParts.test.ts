@@ -1,0 +1,57 @@
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ContainerClient } from '@azure/storage-blob';
+import { newJobId } from '../../../lib/jobs/jobId';
+import { commitOutput, outputBlockId, stageOutputBlock } from '../../../lib/jobs/outputBlocks';
+import { firstPartChunk, OutputParts, partBlockId } from '../../../lib/jobs/outputParts';
+import { storageClientsFromSetting } from '../../../lib/storage/clients';
+
+let scratch: ContainerClient;
+let outputs: ContainerClient;
+
+beforeAll(async () => {
+  const { blob } = storageClientsFromSetting('S', { S: inject('storageConnectionString') });
+  scratch = blob.getContainerClient('libpartsscratch');
+  outputs = blob.getContainerClient('libpartsoutput');
+  await Promise.all([scratch.createIfNotExists(), outputs.createIfNotExists()]);
+});
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+describe('output parts', () => {
+  it('ids: a part slice id has the length of a mini-batch id and never equals one', () => {
+    const job = newJobId();
+    expect(partBlockId(job, 12, 3)).toHaveLength(outputBlockId(job, 7).length);
+    expect(partBlockId(job, 0, 0)).not.toBe(outputBlockId(job, 0));
+    expect(partBlockId(job, 1, 0)).not.toBe(partBlockId(job, 0, 1));
+  });
+
+  it('chunks that fit the direct limit stay direct', () => {
+    expect(firstPartChunk(500, 40_000)).toBe(80);
+    expect(firstPartChunk(3, 10)).toBe(3);
+  });
+
+  it('seals a part in slices onto the output, and a repeated seal (after a crash) changes nothing', async () => {
+    const job = newJobId();
+    const parts = new OutputParts(scratch, 4);
+    const output = outputs.getBlockBlobClient(`${job}/predictions.csv`);
+    // Chunk 0 is direct; chunk 1 writes a part from mini-batches 2 and 3 (staged out of order).
+    const direct = [await stageOutputBlock(output, job, 0, text('a\n')), await stageOutputBlock(output, job, 1, text('b\n'))];
+    const late = await stageOutputBlock(parts.blob(job, 1), job, 3, text('dd\n'));
+    const early = await stageOutputBlock(parts.blob(job, 1), job, 2, text('ccc\n'));
+
+    expect(await parts.seal(job, 1, [early, late], output)).toBe(2); // 7 bytes in slices of 4
+    expect(await parts.seal(job, 1, [early, late], output)).toBe(2);
+    const ids = await parts.blockIds(job, 1);
+    expect(ids).toEqual([partBlockId(job, 1, 0), partBlockId(job, 1, 1)]);
+    expect(await commitOutput(output, job, [...direct, ...ids])).toBe('committed');
+    expect((await output.downloadToBuffer()).toString()).toBe('a\nb\nccc\ndd\n');
+  });
+
+  it('an empty part seals to no slices', async () => {
+    const job = newJobId();
+    const parts = new OutputParts(scratch, 4);
+    const output = outputs.getBlockBlobClient(`${job}/predictions.csv`);
+    expect(await parts.seal(job, 5, [], output)).toBe(0);
+    expect(await parts.blockIds(job, 5)).toEqual([]);
+  });
+});
