@@ -8,6 +8,7 @@
 import { TableClient } from '@azure/data-tables';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MiniBatchStore } from '../lib/jobs/miniBatchStore';
 import { BenchStack, repoRoot } from './support/appStack';
 
 const SMALL = Number(process.env.SMALL ?? 1_000);
@@ -66,10 +67,10 @@ async function run(count: number): Promise<Run> {
       throw new Error(`job ended ${job.properties.status}: ${JSON.stringify(job.properties.progress)} ${JSON.stringify(job.properties.error)}`);
     }
     // The first mini-batch to finish, from the rows the activities wrote (server-side clock).
-    const table = TableClient.fromConnectionString(stack.azurite.connectionString, 'minibatches', { allowInsecureConnection: true });
+    const store = new MiniBatchStore(TableClient.fromConnectionString(stack.azurite.connectionString, 'minibatches', { allowInsecureConnection: true }));
     let first = Infinity;
-    for await (const e of table.listEntities<{ UpdatedAt?: string; Status?: string }>({ queryOptions: { filter: `PartitionKey eq '${job.name}'`, select: ['UpdatedAt', 'Status'] } })) {
-      if (e.Status === 'Succeeded' && e.UpdatedAt) first = Math.min(first, Date.parse(e.UpdatedAt));
+    for await (const mb of store.list(job.name)) {
+      if (mb.status === 'Succeeded' && mb.updatedAt) first = Math.min(first, Date.parse(mb.updatedAt));
     }
     return { count, seconds, perMiniBatchMs: (seconds * 1000) / count, peakMiB: stack.hostPeakMemoryMiB(), firstDoneMs: first - invokedAt };
   } finally {

@@ -9,6 +9,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TableClient } from '@azure/data-tables';
+import { MiniBatchStore } from '../lib/jobs/miniBatchStore';
 import { loadOnnxModel } from '../lib/scoring/onnx/model';
 import { scoreTabularFile } from '../lib/scoring/tabular/scoreFile';
 import { BenchStack, repoRoot } from './support/appStack';
@@ -46,10 +48,9 @@ async function rawScorer(dir: string, names: string[], modelDir: string): Promis
 
 /** Per mini-batch: duration, finish time and where the time went (BENCH_DEBUG=1). */
 async function printTimeline(stack: BenchStack, job: { name: string; properties: Record<string, string> }): Promise<void> {
-  const { TableClient } = await import('@azure/data-tables');
-  const table = TableClient.fromConnectionString(stack.azurite.connectionString, 'minibatches', { allowInsecureConnection: true });
-  for await (const e of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${job.name}'` } })) {
-    console.log(`  mini-batch ${e.Index}: ${e.DurationMs} ms, done ${e.UpdatedAt} ${e.Timings0 ?? ''}`);
+  const store = new MiniBatchStore(TableClient.fromConnectionString(stack.azurite.connectionString, 'minibatches', { allowInsecureConnection: true }));
+  for await (const mb of store.list(job.name)) {
+    console.log(`  mini-batch ${mb.index}: ${mb.durationMs} ms, done ${mb.updatedAt} ${JSON.stringify(mb.timings ?? {})}`);
   }
   console.log(`  job ${job.properties.creationTime} -> ${job.properties.startTime} -> ${job.properties.endTime}`);
 }
