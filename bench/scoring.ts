@@ -22,6 +22,8 @@ const ROWS_PER_FILE = Number(process.env.ROWS_PER_FILE ?? 5000);
  * in flight than workers keep them busy while others download inputs and upload results.
  */
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
+/** Files per mini-batch (Azure ML's default is 10). */
+const MINI_BATCH_SIZE = Number(process.env.MINI_BATCH_SIZE ?? 10);
 /** This machine's speed varies from minute to minute: medians of a few rounds say more than one run. */
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 
@@ -73,7 +75,7 @@ async function round(n: number, names: string[], contents: string[], dir: string
     await stack.api('PUT', 'models/iris/versions/1', { properties: { modelType: 'mlflow_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/bench/model' } });
     await stack.api('PUT', 'batchEndpoints/iris', { properties: {} });
     await stack.api('PUT', 'batchEndpoints/iris/deployments/onnx', {
-      properties: { model: 'azureml:iris:1', miniBatchSize: 10, resources: { instanceCount: 1 }, maxConcurrencyPerInstance: CONCURRENCY },
+      properties: { model: 'azureml:iris:1', miniBatchSize: MINI_BATCH_SIZE, resources: { instanceCount: 1 }, maxConcurrencyPerInstance: CONCURRENCY },
     });
     await stack.api('PATCH', 'batchEndpoints/iris', { properties: { defaults: { deploymentName: 'onnx' } } });
 
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
   const modelDir = join(repoRoot, 'samples', 'iris', 'model');
   const total = FILES * ROWS_PER_FILE;
   try {
-    console.log(`${total.toLocaleString('en-US')} rows in ${FILES} CSV files; deployment: miniBatchSize 10, instanceCount 1 x maxConcurrencyPerInstance ${CONCURRENCY}, scoring workers = cores (${availableParallelism()})`);
+    console.log(`${total.toLocaleString('en-US')} rows in ${FILES} CSV files; deployment: miniBatchSize ${MINI_BATCH_SIZE}, instanceCount 1 x maxConcurrencyPerInstance ${CONCURRENCY}, scoring workers = cores (${availableParallelism()})`);
     console.log(`${ROUNDS} rounds, each in a fresh Azurite and host; ratio = raw time / end-to-end time of the same round`);
     console.log('raw = the scorer alone in a fresh process, one thread: its first pass is compared with the first job, its second with the second job');
     const rounds: Round[] = [];

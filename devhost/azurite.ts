@@ -74,7 +74,8 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     '--blobHost', '127.0.0.1', '--blobPort', String(ports.blob),
     '--queueHost', '127.0.0.1', '--queuePort', String(ports.queue),
     '--tableHost', '127.0.0.1', '--tablePort', String(ports.table),
-    '--skipApiVersionCheck', '--disableProductStyleUrl', '--silent',
+    // Azurite sends usage telemetry to Microsoft unless told not to: a local emulator should not.
+    '--skipApiVersionCheck', '--disableProductStyleUrl', '--disableTelemetry', '--silent',
   ];
   if (options.inMemory) {
     args.push('--inMemoryPersistence');
