@@ -9,10 +9,12 @@ import { ACTIVITY, ORCHESTRATION, ZERO_TOTALS, type ChunkInput, type ChunkResult
  */
 const batchJob: OrchestrationHandler = function* (context: OrchestrationContext) {
   const ref = context.df.getInput<JobRef>();
-  const finish = (request: Omit<FinishRequest, keyof JobRef>) => context.df.callActivity(ACTIVITY.finish, { ...ref, ...request });
+  // These activities are idempotent: a storage hiccup is retried instead of failing the job.
+  const retry = new df.RetryOptions(1000, 3);
+  const finish = (request: Omit<FinishRequest, keyof JobRef>) => context.df.callActivityWithRetry(ACTIVITY.finish, retry, { ...ref, ...request });
   let totals: Totals = ZERO_TOTALS;
   try {
-    const prepared: PrepareResult = yield context.df.callActivity(ACTIVITY.prepare, ref);
+    const prepared: PrepareResult = yield context.df.callActivityWithRetry(ACTIVITY.prepare, retry, ref);
     if (!prepared.ok) {
       yield finish({ outcome: prepared.canceled ? 'Canceled' : 'Failed', error: prepared.error });
       return prepared.canceled ? 'Canceled' : 'Failed';
@@ -29,12 +31,12 @@ const batchJob: OrchestrationHandler = function* (context: OrchestrationContext)
       scorerError = result.error;
       if (!stopped && plan.partsFromChunk !== undefined && chunk >= plan.partsFromChunk) {
         const seal: SealPartRequest = { ...ref, chunk, from: input.from, to: input.to };
-        yield context.df.callActivity(ACTIVITY.sealPart, seal);
+        yield context.df.callActivityWithRetry(ACTIVITY.sealPart, retry, seal);
       }
       // A big input's other listing pages are planned after the first chunk: listing them while it
       // runs competes with its first mini-batches for the storage service.
       if (!planned && !stopped) {
-        const rest: PrepareResult = yield context.df.callActivity(ACTIVITY.planRest, { ...ref, plan });
+        const rest: PrepareResult = yield context.df.callActivityWithRetry(ACTIVITY.planRest, retry, { ...ref, plan });
         planned = true;
         if (!rest.ok) {
           yield finish({ plan, totals, outcome: 'Failed', error: rest.error });

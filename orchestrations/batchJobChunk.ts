@@ -57,7 +57,11 @@ const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationCon
     if (now - lastProgress >= plan.progressIntervalMs && inFlight.size > 0) {
       lastProgress = now;
       const update: ProgressUpdate = { endpointName: input.endpointName, jobId: input.jobId, plan, totals: { ...totals } };
-      yield context.df.callActivity(ACTIVITY.reportProgress, update);
+      try {
+        yield context.df.callActivity(ACTIVITY.reportProgress, update);
+      } catch {
+        // Progress is advisory: a failed report must not fail the job; the next one catches up.
+      }
     }
   }
   const result: ChunkResult = { totals, stopped, ...(error ? { error } : {}) };

@@ -5,7 +5,7 @@ import type { BlockBlobClient } from '@azure/storage-blob';
 import type { FinishRequest, JobPlan, JobRef, MiniBatchOutcome, MiniBatchRef, PrepareResult, ProgressUpdate, SealPartRequest, Totals } from './contracts';
 import type { MiniBatchResult, MiniBatchTask, ScorerSpec } from '../scoring/runtime/types';
 import { errorReport, progressOverview } from './jobLogs';
-import type { JobStore } from './jobStore';
+import { isTerminal, type JobStore } from './jobStore';
 import type { MiniBatchRecord, MiniBatchStore } from './miniBatchStore';
 import type { PlanManifest } from './planManifest';
 import { commitOutput, OutputExistsError, stageOutputBlock } from './outputBlocks';
@@ -107,7 +107,8 @@ export function createJobActivities(deps: JobActivityDeps) {
   async function prepare(ref: JobRef): Promise<PrepareResult> {
     const record = await job(ref);
     if (record.status === 'CancelRequested' || record.status === 'Canceled') return { ok: false, canceled: true };
-    const preparing = await jobs.update(ref.endpointName, ref.jobId, { status: 'Preparing', startTime: deps.now().toISOString() }, { ifStatusIn: ['NotStarted', 'Preparing'] });
+    // Running too: a re-run (after a crash, or a retry) finds the status the first run left.
+    const preparing = await jobs.update(ref.endpointName, ref.jobId, (current) => ({ status: 'Preparing', startTime: current.startTime ?? deps.now().toISOString() }), { ifStatusIn: ['NotStarted', 'Preparing', 'Running'] });
     if (!preparing.applied) return { ok: false, canceled: preparing.record.status === 'CancelRequested' };
     const { spec } = record;
     // Download the model and code and start the scoring workers while the input is listed.
@@ -286,6 +287,9 @@ export function createJobActivities(deps: JobActivityDeps) {
   /** Ends the job: on success commits the output once, then writes the logs and the final status. */
   async function finish(request: FinishRequest): Promise<string> {
     const record = await job(request);
+    // A re-run after the final status was written (a crash before Durable recorded the result):
+    // the job has ended and its plan and parts may be gone; there is nothing left to do.
+    if (isTerminal(record.status)) return record.status;
     let outcome = request.outcome;
     let error = request.error;
     const progress = request.plan && request.totals ? progressOf(request.plan, request.totals) : undefined;

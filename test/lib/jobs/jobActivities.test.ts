@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ContainerClient } from '@azure/storage-blob';
+import { LocalAssets } from '../../../lib/assets/localAssets';
+import { listFirstInputFiles, listInputFiles } from '../../../lib/inputs/listFiles';
+import { downloadInputFile } from '../../../lib/inputs/download';
+import { createJobActivities } from '../../../lib/jobs/jobActivities';
+import { newJobId } from '../../../lib/jobs/jobId';
+import { jobsTableFromSettings, JobStore } from '../../../lib/jobs/jobStore';
+import { MiniBatchStore } from '../../../lib/jobs/miniBatchStore';
+import { OutputParts } from '../../../lib/jobs/outputParts';
+import { PlanManifest } from '../../../lib/jobs/planManifest';
+import { registryFromSettings } from '../../../lib/registry/fromSettings';
+import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
+import { storageClientsFromSetting } from '../../../lib/storage/clients';
+import { repoRoot } from '../../support/devhost';
+import { jobRecord } from './fixtures';
+
+// The job activities with every dependency real (Azurite, the scorer pool, the Iris model), run
+// the way Durable re-runs them: again after a crash before their result was recorded.
+
+const WORKSPACE = 'libactivitiesws';
+let workspace: ContainerClient;
+let scratch: ContainerClient;
+let jobs: JobStore;
+const scorer = new ScorerPool({ maxWorkers: 1 });
+let activities: ReturnType<typeof createJobActivities>;
+
+beforeAll(async () => {
+  const env = { S: inject('storageConnectionString'), WORKSPACE_BLOB_CONTAINER: WORKSPACE, REGISTRY_TABLE: 'libactivitiesreg', JOBS_TABLE: 'libactivitiesjobs' };
+  const clients = storageClientsFromSetting('S', env);
+  const dataDeps = { registry: registryFromSettings(clients, env), blob: clients.blob };
+  workspace = clients.blob.getContainerClient(WORKSPACE);
+  scratch = clients.blob.getContainerClient('libactivitiesscratch');
+  await workspace.createIfNotExists();
+  jobs = new JobStore(jobsTableFromSettings(clients, env));
+  const model = join(repoRoot, 'samples', 'iris', 'model');
+  for (const name of ['MLmodel', 'model.onnx']) await workspace.getBlockBlobClient(`onnx/${name}`).uploadData(readFileSync(join(model, name)));
+  for (let i = 0; i < 3; i++) await workspace.getBlockBlobClient(`heart/f${i}.csv`).upload(`sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.${i + 1}\n`, 59);
+  const work = mkdtempSync(join(tmpdir(), 'lib-activities-'));
+  const assets = new LocalAssets(dataDeps, join(work, 'assets'));
+  const place = (path: string) => workspace.getBlockBlobClient(path);
+  activities = createJobActivities({
+    jobs,
+    miniBatches: new MiniBatchStore(clients.table('libactivitiesmb')),
+    plans: new PlanManifest(scratch),
+    parts: new OutputParts(scratch),
+    listInputFiles: (input) => listInputFiles(input, dataDeps),
+    listFirstInputFiles: (input, enough) => listFirstInputFiles(input, dataDeps, enough),
+    downloadInputFile: (file, dir) => downloadInputFile(file, dir, dataDeps),
+    outputBlob: async (location) => place(location.path),
+    writeLog: async (jobId, name, text) => {
+      await place(`azureml/${jobId}/logs/${name}`).upload(text, Buffer.byteLength(text));
+      return `azureml://datastores/workspaceblobstore/paths/azureml/${jobId}/logs/`;
+    },
+    localModel: (spec) => assets.model(spec),
+    localCode: (spec) => assets.code(spec),
+    scorer,
+    workDir: join(work, 'jobs'),
+    tuning: { chunkSize: 2, retryDelayMs: 10, progressIntervalMs: 100, downloadConcurrency: 2, directOutputBlocks: 2 },
+    now: () => new Date(),
+  });
+});
+afterAll(() => scorer.close());
+
+const scratchNames = async (jobId: string) => {
+  const names: string[] = [];
+  for await (const b of scratch.listBlobsFlat({ prefix: `${jobId}/` })) names.push(b.name);
+  return names;
+};
+
+describe('job activities run again', () => {
+  it('prepare twice gives the same plan and leaves the job Running', async () => {
+    const record = jobRecord('ep', newJobId());
+    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
+    await jobs.create(record);
+    const ref = { endpointName: 'ep', jobId: record.jobId };
+    const first = await activities.prepare(ref);
+    const startTime = (await jobs.get('ep', record.jobId))!.startTime;
+    const again = await activities.prepare(ref);
+    expect(first).toMatchObject({ ok: true, plan: { miniBatches: 3, chunkSize: 2, partsFromChunk: 1 } });
+    expect(again).toEqual(first);
+    const job = (await jobs.get('ep', record.jobId))!;
+    expect(job.status).toBe('Running');
+    expect(job.startTime).toBe(startTime);
+  });
+
+  it('a whole job, with its seal and finish each run twice, writes every row once and cleans up', async () => {
+    const record = jobRecord('ep', newJobId());
+    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
+    await jobs.create(record);
+    const ref = { endpointName: 'ep', jobId: record.jobId };
+    const prepared = await activities.prepare(ref);
+    if (!prepared.ok) throw new Error('prepare failed');
+    const rest = await activities.planRest({ ...ref, plan: prepared.plan });
+    if (!rest.ok) throw new Error('planRest failed');
+    const { plan } = rest;
+    expect(plan.miniBatches).toBe(3);
+    // Chunk 0 (mini-batches 0, 1) is direct; chunk 1 (mini-batch 2) writes a part. Mini-batch 2 runs twice.
+    for (const index of [0, 1, 2, 2]) {
+      await activities.scoreMiniBatch({ ...ref, index, chunkSize: plan.chunkSize, ...(index >= 2 ? { toPart: true as const } : {}) });
+    }
+    expect(await activities.sealPart({ ...ref, chunk: 1, from: 2, to: 3 })).toBe(1);
+    expect(await activities.sealPart({ ...ref, chunk: 1, from: 2, to: 3 })).toBe(1);
+    const totals = { miniBatchesSucceeded: 3, miniBatchesFailed: 0, itemsSucceeded: 3, itemsFailed: 0 };
+    expect(await activities.finish({ ...ref, plan, totals, outcome: 'Completed' })).toBe('Completed');
+    expect(await scratchNames(record.jobId)).toEqual([]);
+    // Durable re-runs finish when the host died before recording its result: the plan and parts are gone.
+    expect(await activities.finish({ ...ref, plan, totals, outcome: 'Completed' })).toBe('Completed');
+    const output = (await workspace.getBlobClient(record.spec.output.path).downloadToBuffer()).toString();
+    expect(output.trimEnd().split('\n')).toEqual(['0,0,f0.csv', '0,0,f1.csv', '0,0,f2.csv']);
+    expect((await jobs.get('ep', record.jobId))!.status).toBe('Completed');
+  });
+});
