@@ -54,7 +54,13 @@ export function jobActivities(): ReturnType<typeof createJobActivities> {
   const assets = new LocalAssets(dataDeps, join(workDir, 'assets'));
   // The jobs' scratch container: plans and output parts, deleted when a job ends.
   const scratch = clients.blob.getContainerClient(env.JOB_PLANS_CONTAINER || 'batch-job-plans');
-  const scorer = new ScorerPool({ maxWorkers: env.SCORING_MAX_WORKERS ? number('SCORING_MAX_WORKERS', 1) : undefined });
+  // Warm workers are kept 5 minutes (not the pool's 60 s): jobs that come every few minutes then
+  // find the model loaded and the scoring code optimized by V8 (a fresh worker scores its first
+  // rows at a quarter of its later speed: docs/benchmarks.md).
+  const scorer = new ScorerPool({
+    maxWorkers: env.SCORING_MAX_WORKERS ? number('SCORING_MAX_WORKERS', 1) : undefined,
+    idleTimeoutMs: number('SCORING_IDLE_TIMEOUT_MS', 300_000),
+  });
   activities = createJobActivities({
     jobs,
     miniBatches,
