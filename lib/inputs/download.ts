@@ -40,7 +40,7 @@ export async function downloadInputFile(file: InputFile, destDir: string, deps: 
       const res = await safeFetch(ref.url, { ...deps.fetch, ...(options.signal ? { signal: options.signal } : {}) });
       await pipeline(res.body, createWriteStream(target));
     } else {
-      const container = await containerFor(ref, deps);
+      const container = await containerFor(ref, deps, { recentDatastore: true });
       await container.getBlobClient(ref.path).downloadToFile(target, 0, undefined, { abortSignal: options.signal });
     }
     return target;

@@ -232,9 +232,29 @@ function serviceClient(serviceUri: string, deps: DataDeps): BlobServiceClient {
  * container) or with its identity (other accounts). URL locations must be Azure blob services:
  * the identity's token goes nowhere else.
  */
-export async function containerFor(location: BlobLocation, deps: DataDeps): Promise<ContainerClient> {
+/**
+ * Datastore lookups for input downloads, kept 30 s per registry: a mini-batch of N files on a user
+ * datastore would otherwise read the same registry row N times. Listing, outputs and management
+ * read the registry each time, so a datastore fixed by the user is used by the next invoke.
+ */
+const DATASTORE_TTL_MS = 30_000;
+const recentDatastores = new WeakMap<Registry, Map<string, { at: number; ds: ReturnType<Registry['datastores']['tryGet']> }>>();
+
+function datastoreFor(name: string, registry: Registry): ReturnType<Registry['datastores']['tryGet']> {
+  let cache = recentDatastores.get(registry);
+  if (!cache) recentDatastores.set(registry, (cache = new Map()));
+  const hit = cache.get(name);
+  if (hit && Date.now() - hit.at < DATASTORE_TTL_MS) return hit.ds;
+  const ds = registry.datastores.tryGet(name);
+  ds.catch(() => cache.delete(name));
+  cache.set(name, { at: Date.now(), ds });
+  if (cache.size > 64) cache.delete(cache.keys().next().value!);
+  return ds;
+}
+
+export async function containerFor(location: BlobLocation, deps: DataDeps, options: { recentDatastore?: boolean } = {}): Promise<ContainerClient> {
   if (location.kind === 'datastore') {
-    const ds = await deps.registry.datastores.tryGet(location.datastore);
+    const ds = await (options.recentDatastore ? datastoreFor(location.datastore, deps.registry) : deps.registry.datastores.tryGet(location.datastore));
     if (!ds) throw new ApiError(400, 'InvalidReference', `Datastore '${location.datastore}' does not exist (deleted after the job was created?).`);
     return (ds.isWorkspaceStore ? deps.blob : serviceClient(ds.blobServiceUri, deps)).getContainerClient(ds.containerName);
   }
