@@ -71,12 +71,17 @@ const scratchNames = async (jobId: string) => {
   return names;
 };
 
+/** A recorded job over the three files of heart/, one file per mini-batch. */
+async function newJob() {
+  const record = jobRecord('ep', newJobId());
+  record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
+  await jobs.create(record);
+  return { record, ref: { endpointName: 'ep', jobId: record.jobId } };
+}
+
 describe('job activities run again', () => {
   it('prepare twice gives the same plan and leaves the job Running', async () => {
-    const record = jobRecord('ep', newJobId());
-    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
-    await jobs.create(record);
-    const ref = { endpointName: 'ep', jobId: record.jobId };
+    const { record, ref } = await newJob();
     const first = await activities.prepare(ref);
     const startTime = (await jobs.get('ep', record.jobId))!.startTime;
     const again = await activities.prepare(ref);
@@ -88,10 +93,7 @@ describe('job activities run again', () => {
   });
 
   it('a whole job, with its seal and finish each run twice, writes every row once and cleans up', async () => {
-    const record = jobRecord('ep', newJobId());
-    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
-    await jobs.create(record);
-    const ref = { endpointName: 'ep', jobId: record.jobId };
+    const { record, ref } = await newJob();
     const prepared = await activities.prepare(ref);
     if (!prepared.ok) throw new Error('prepare failed');
     const rest = await activities.planRest({ ...ref, plan: prepared.plan });
