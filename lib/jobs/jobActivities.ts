@@ -284,6 +284,14 @@ export function createJobActivities(deps: JobActivityDeps) {
     return blocks;
   }
 
+  /** True when the job's output is committed by this job, or it writes none (SummaryOnly). */
+  async function outputDone(record: JobRecord): Promise<boolean> {
+    if (record.spec.settings.outputAction !== 'AppendRow') return true;
+    const blob = await deps.outputBlob(record.spec.output);
+    const properties = await blob.getProperties().catch(() => undefined);
+    return properties?.metadata?.batchjobid === record.jobId;
+  }
+
   /** Ends the job: on success commits the output once, then writes the logs and the final status. */
   async function finish(request: FinishRequest): Promise<string> {
     const record = await job(request);
@@ -292,6 +300,14 @@ export function createJobActivities(deps: JobActivityDeps) {
     if (isTerminal(record.status)) return record.status;
     let outcome = request.outcome;
     let error = request.error;
+    // Finalizing is reached only once every mini-batch is done. Another outcome then comes from the
+    // orchestrator's last resort after a finish that failed (its logs could not be written): if the
+    // output was committed, or there is none to commit, the job did complete; logs are best effort.
+    const recovered = outcome !== 'Completed' && record.status === 'Finalizing' && (await outputDone(record));
+    if (recovered) {
+      outcome = 'Completed';
+      error = undefined;
+    }
     const progress = request.plan && request.totals ? progressOf(request.plan, request.totals) : undefined;
     if (outcome === 'Completed' && record.status === 'CancelRequested') outcome = 'Canceled';
     const problems: MiniBatchRecord[] = [];
@@ -303,7 +319,7 @@ export function createJobActivities(deps: JobActivityDeps) {
       outcome = 'Failed';
       error = { code: 'NoSucceededItems', message: `No item succeeded (${request.totals.itemsFailed} failed)${reason ? `; the first failure: ${reason}` : ''}. See GET .../errors for each one.` };
     }
-    if (outcome === 'Completed') {
+    if (outcome === 'Completed' && !recovered) {
       await jobs.update(request.endpointName, request.jobId, { status: 'Finalizing', progress }, { ifStatusIn: ['Running', 'Finalizing'] });
       if (record.spec.settings.outputAction === 'AppendRow') {
         if (!request.plan) throw new Error('a completed job must report its plan');
@@ -320,8 +336,14 @@ export function createJobActivities(deps: JobActivityDeps) {
     }
     const endTime = deps.now();
     const finalRecord: JobRecord = { ...record, progress: progress ?? record.progress, error };
-    await deps.writeLog(request.jobId, 'job_progress_overview.txt', progressOverview(finalRecord, outcome, endTime));
-    const logsUri = await deps.writeLog(request.jobId, 'user/error.txt', errorReport(problems));
+    const writeLogs = async () => {
+      await deps.writeLog(request.jobId, 'job_progress_overview.txt', progressOverview(finalRecord, outcome, endTime));
+      return deps.writeLog(request.jobId, 'user/error.txt', errorReport(problems));
+    };
+    const logsUri = await writeLogs().catch((err: unknown) => {
+      if (recovered) return undefined;
+      throw err;
+    });
     await jobs.update(request.endpointName, request.jobId, { status: outcome, error, progress, endTime: endTime.toISOString(), logsUri });
     // The plan and parts are needed by nothing once the job has ended. Best effort: a leftover
     // is only storage, and a failure here must not turn a finished job into a failed one.

@@ -6,7 +6,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { LocalAssets } from '../../../lib/assets/localAssets';
 import { listFirstInputFiles, listInputFiles } from '../../../lib/inputs/listFiles';
 import { downloadInputFile } from '../../../lib/inputs/download';
-import { createJobActivities } from '../../../lib/jobs/jobActivities';
+import { createJobActivities, type JobActivityDeps } from '../../../lib/jobs/jobActivities';
 import { newJobId } from '../../../lib/jobs/jobId';
 import { jobsTableFromSettings, JobStore } from '../../../lib/jobs/jobStore';
 import { MiniBatchStore } from '../../../lib/jobs/miniBatchStore';
@@ -26,6 +26,7 @@ let workspace: ContainerClient;
 let scratch: ContainerClient;
 let jobs: JobStore;
 const scorer = new ScorerPool({ maxWorkers: 1 });
+let deps: JobActivityDeps;
 let activities: ReturnType<typeof createJobActivities>;
 
 beforeAll(async () => {
@@ -42,7 +43,7 @@ beforeAll(async () => {
   const work = mkdtempSync(join(tmpdir(), 'lib-activities-'));
   const assets = new LocalAssets(dataDeps, join(work, 'assets'));
   const place = (path: string) => workspace.getBlockBlobClient(path);
-  activities = createJobActivities({
+  deps = {
     jobs,
     miniBatches: new MiniBatchStore(clients.table('libactivitiesmb')),
     plans: new PlanManifest(scratch),
@@ -61,7 +62,8 @@ beforeAll(async () => {
     workDir: join(work, 'jobs'),
     tuning: { chunkSize: 2, retryDelayMs: 10, progressIntervalMs: 100, downloadConcurrency: 2, directOutputBlocks: 2 },
     now: () => new Date(),
-  });
+  };
+  activities = createJobActivities(deps);
 });
 afterAll(() => scorer.close());
 
@@ -114,5 +116,36 @@ describe('job activities run again', () => {
     const output = (await workspace.getBlobClient(record.spec.output.path).downloadToBuffer()).toString();
     expect(output.trimEnd().split('\n')).toEqual(['0,0,f0.csv', '0,0,f1.csv', '0,0,f2.csv']);
     expect((await jobs.get('ep', record.jobId))!.status).toBe('Completed');
+  });
+
+  it('a job whose output was committed before its logs failed for good still ends Completed', async () => {
+    const { record, ref } = await newJob();
+    const prepared = await activities.prepare(ref);
+    if (!prepared.ok) throw new Error('prepare failed');
+    const plan = { ...prepared.plan, partsFromChunk: undefined };
+    for (const index of [0, 1, 2]) await activities.scoreMiniBatch({ ...ref, index, chunkSize: plan.chunkSize });
+    // The logs' storage refuses every write (as after three retries of finish).
+    const noLogs = createJobActivities({ ...deps, writeLog: () => Promise.reject(Object.assign(new Error('503 Server Busy'), { statusCode: 503 })) });
+    const totals = { miniBatchesSucceeded: 3, miniBatchesFailed: 0, itemsSucceeded: 3, itemsFailed: 0 };
+    await expect(noLogs.finish({ ...ref, plan, totals, outcome: 'Completed' })).rejects.toThrow('503');
+    expect((await jobs.get('ep', record.jobId))!.status).toBe('Finalizing');
+    // The orchestrator's catch: finish as Failed with the error that escaped.
+    expect(await noLogs.finish({ ...ref, totals, outcome: 'Failed', error: { code: 'SystemError', message: '503 Server Busy' } })).toBe('Completed');
+    const job = (await jobs.get('ep', record.jobId))!;
+    expect(job).toMatchObject({ status: 'Completed', progress: { itemsSucceeded: 3, miniBatchesSucceeded: 3 } });
+    expect(job.error).toBeUndefined();
+    const output = (await workspace.getBlobClient(record.spec.output.path).downloadToBuffer()).toString();
+    expect(output.trimEnd().split('\n')).toHaveLength(3);
+  });
+
+  it('a job that failed before its output was committed stays Failed', async () => {
+    const { record, ref } = await newJob();
+    const prepared = await activities.prepare(ref);
+    if (!prepared.ok) throw new Error('prepare failed');
+    await jobs.update('ep', record.jobId, { status: 'Finalizing' });
+    const totals = { miniBatchesSucceeded: 0, miniBatchesFailed: 0, itemsSucceeded: 0, itemsFailed: 0 };
+    expect(await activities.finish({ ...ref, totals, outcome: 'Failed', error: { code: 'SystemError', message: 'boom' } })).toBe('Failed');
+    expect((await jobs.get('ep', record.jobId))!).toMatchObject({ status: 'Failed', error: { code: 'SystemError' } });
+    expect(await workspace.getBlobClient(record.spec.output.path).exists()).toBe(false);
   });
 });
