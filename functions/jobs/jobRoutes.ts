@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { ApiError } from '../../lib/http/apiError';
+import { requestedRange } from '../../lib/http/byteRange';
 import { readJsonBody } from '../../lib/http/jsonBody';
 import { ORCHESTRATION } from '../../lib/jobs/contracts';
 import { createJob } from '../../lib/jobs/createJob';
@@ -15,6 +16,9 @@ import { dataDeps, idempotency, jobs, miniBatches, registry } from '../shared/se
 
 /** Seconds a poller should wait before asking again (Logic Apps honours it). */
 const RETRY_AFTER = '5';
+/** Largest output (or range of it) the output route answers with, in bytes. */
+const OUTPUT_SERVE_MAX_BYTES = Number(process.env.OUTPUT_SERVE_MAX_BYTES) || 100 * 1024 * 1024;
+
 const INVOKE_MAX_BODY = 256 * 1024;
 
 type Work = (caller: Caller, request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
@@ -155,12 +159,25 @@ app.http('jobs-output', {
       throw new ApiError(404, 'OutputNotReady', `Job ${job.jobId} is ${job.status}: the output is written only when it completes.`);
     }
     const blob = await outputBlobClient(job.spec.output, dataDeps);
-    const data = await blob.downloadToBuffer();
+    const size = (await blob.getProperties()).contentLength ?? 0;
     const name = job.spec.settings.outputFileName.replace(/"/g, '');
-    return {
-      status: 200,
-      body: data,
-      headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'x-output-uri': job.spec.output.uri },
-    };
+    const headers = { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'x-output-uri': job.spec.output.uri, 'accept-ranges': 'bytes' };
+    const range = requestedRange(request.headers.get('range'), size);
+    if (range === 'unsatisfiable') {
+      return { status: 416, headers: { 'content-range': `bytes */${size}` }, jsonBody: { error: { code: 'RangeNotSatisfiable', message: `The output has ${size} bytes.` } } };
+    }
+    const { start, end } = range ?? { start: 0, end: size - 1 };
+    // The response is held in memory: a big output is read in ranges, or from storage directly.
+    if (end - start + 1 > OUTPUT_SERVE_MAX_BYTES) {
+      throw new ApiError(
+        422,
+        'OutputTooLarge',
+        `The output is ${size} bytes; this route serves at most ${OUTPUT_SERVE_MAX_BYTES} per request. ` +
+          `Ask for byte ranges (Range: bytes=0-${OUTPUT_SERVE_MAX_BYTES - 1}, ...) or read ${job.spec.output.uri} with Azure Storage tools.`,
+      );
+    }
+    const data = size === 0 ? Buffer.alloc(0) : await blob.downloadToBuffer(start, end - start + 1);
+    if (!range) return { status: 200, body: data, headers };
+    return { status: 206, body: data, headers: { ...headers, 'content-range': `bytes ${start}-${end}/${size}` } };
   }),
 });

@@ -7,6 +7,8 @@ import { AppUnderTest, folderInput, samplesDir } from '../support/appHost';
 
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 let app: AppUnderTest;
+/** Bytes the output route serves per request here: between the two outputs' sizes (about 3 KB and 9 KB). */
+const SERVE_MAX = 5000;
 
 /** Rows of each sample file read without the product's readers, in file order. */
 async function sampleRows(file: string): Promise<number[][]> {
@@ -35,7 +37,7 @@ async function expectedLines(session: ort.InferenceSession, file: string): Promi
 }
 
 beforeAll(async () => {
-  app = await AppUnderTest.start();
+  app = await AppUnderTest.start({ OUTPUT_SERVE_MAX_BYTES: String(SERVE_MAX) });
   await app.deploy({ endpoint: 'iris', deployment: 'onnx', modelFolder: join(samplesDir, 'model'), settings: { miniBatchSize: 2, maxConcurrencyPerInstance: 2 } });
   await app.upload('inputs/mixed', join(samplesDir, 'data'));
   // Markers and hidden files are skipped, as Azure ML does.
@@ -66,10 +68,27 @@ describe('batch scoring end to end (no-code ONNX)', () => {
     expect(output!.trimEnd().split('\n')).toEqual(expected);
     expect(expected).toHaveLength(450);
 
-    const download = await app.api('GET', `batchEndpoints/iris/jobs/${jobId}/output`, undefined, { roles: ['BatchEndpoints.Read'] });
-    expect(download.status).toBe(200);
-    expect(download.headers.get('content-type')).toContain('text/csv');
-    expect(download.body).toBe(output);
+    // The output route: this app serves at most OUTPUT_SERVE_MAX_BYTES per request, so the whole
+    // file is refused with a clear error and read in byte ranges instead.
+    const route = `batchEndpoints/iris/jobs/${jobId}/output`;
+    const read = (range?: string) => app.api('GET', route, undefined, { roles: ['BatchEndpoints.Read'], headers: range ? { range } : {} });
+    const size = Buffer.byteLength(output!);
+    expect(size).toBeGreaterThan(SERVE_MAX);
+    const whole = await read();
+    expect(whole.status).toBe(422);
+    expect(whole.body.error.code).toBe('OutputTooLarge');
+    expect(whole.body.error.message).toContain(`bytes=0-${SERVE_MAX - 1}`);
+    const first = await read(`bytes=0-${SERVE_MAX - 1}`);
+    expect(first.status).toBe(206);
+    expect(first.headers.get('content-range')).toBe(`bytes 0-${SERVE_MAX - 1}/${size}`);
+    expect(first.headers.get('content-type')).toContain('text/csv');
+    const rest = await read(`bytes=${SERVE_MAX}-`);
+    expect(rest.status).toBe(206);
+    expect(`${first.body}${rest.body}`).toBe(output);
+    expect((await read('bytes=-10')).body).toBe(output!.slice(-10));
+    const beyond = await read(`bytes=${size}-`);
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe(`bytes */${size}`);
 
     const overview = await app.readWorkspaceBlob(`azureml/${jobId}/logs/job_progress_overview.txt`);
     expect(overview).toContain('Completed');
@@ -85,7 +104,13 @@ describe('batch scoring end to end (no-code ONNX)', () => {
     const job = await app.waitForJob('iris', invoke.body.name);
     expect(job.properties.status).toBe('Completed');
     expect(job.properties.progress).toMatchObject({ itemsTotal: 5, itemsSucceeded: 3, itemsFailed: 2 });
-    const output = (await app.readWorkspaceBlob('results/some-bad.csv'))!.trimEnd().split('\n');
+    const text = (await app.readWorkspaceBlob('results/some-bad.csv'))!;
+    // Small enough to come whole from the output route.
+    const download = await app.api('GET', `batchEndpoints/iris/jobs/${invoke.body.name}/output`, undefined, { roles: ['BatchEndpoints.Read'] });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('accept-ranges')).toBe('bytes');
+    expect(download.body).toBe(text);
+    const output = text.trimEnd().split('\n');
     expect(output).toHaveLength(150);
     expect(output.every((line) => /^\d+,[012],iris-part-[123]\.csv$/.test(line))).toBe(true);
 
