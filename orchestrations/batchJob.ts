@@ -10,14 +10,14 @@ import { ACTIVITY, ORCHESTRATION, ZERO_TOTALS, type ChunkInput, type ChunkResult
 const batchJob: OrchestrationHandler = function* (context: OrchestrationContext) {
   const ref = context.df.getInput<JobRef>();
   // These activities are idempotent: a storage hiccup is retried instead of failing the job.
+  // The orchestration returns what finish recorded (it may turn Completed into Failed).
   const retry = new df.RetryOptions(1000, 3);
   const finish = (request: Omit<FinishRequest, keyof JobRef>) => context.df.callActivityWithRetry(ACTIVITY.finish, retry, { ...ref, ...request });
   let totals: Totals = ZERO_TOTALS;
   try {
     const prepared: PrepareResult = yield context.df.callActivityWithRetry(ACTIVITY.prepare, retry, ref);
     if (!prepared.ok) {
-      yield finish({ outcome: prepared.canceled ? 'Canceled' : 'Failed', error: prepared.error });
-      return prepared.canceled ? 'Canceled' : 'Failed';
+      return (yield finish({ outcome: prepared.canceled ? 'Canceled' : 'Failed', error: prepared.error })) as string;
     }
     let { plan } = prepared;
     let planned = prepared.complete;
@@ -39,34 +39,28 @@ const batchJob: OrchestrationHandler = function* (context: OrchestrationContext)
         const rest: PrepareResult = yield context.df.callActivityWithRetry(ACTIVITY.planRest, retry, { ...ref, plan });
         planned = true;
         if (!rest.ok) {
-          yield finish({ plan, totals, outcome: 'Failed', error: rest.error });
-          return 'Failed';
+          return (yield finish({ plan, totals, outcome: 'Failed', error: rest.error })) as string;
         }
         plan = rest.plan;
       }
     }
     if (stopped === 'ScorerFailed') {
-      yield finish({ plan, totals, outcome: 'Failed', error: scorerError });
-      return 'Failed';
+      return (yield finish({ plan, totals, outcome: 'Failed', error: scorerError })) as string;
     }
     if (stopped === 'Canceled') {
-      yield finish({ plan, totals, outcome: 'Canceled' });
-      return 'Canceled';
+      return (yield finish({ plan, totals, outcome: 'Canceled' })) as string;
     }
     if (stopped === 'ErrorThresholdExceeded') {
       const message =
         `${totals.itemsFailed} item(s) failed, more than the error threshold of ${plan.errorThreshold}; ` +
         `the job stopped scheduling mini-batches and wrote no output. See GET .../errors for each failure.`;
-      yield finish({ plan, totals, outcome: 'Failed', error: { code: 'ErrorThresholdExceeded', message } });
-      return 'Failed';
+      return (yield finish({ plan, totals, outcome: 'Failed', error: { code: 'ErrorThresholdExceeded', message } })) as string;
     }
-    yield finish({ plan, totals, outcome: 'Completed' });
-    return 'Completed';
+    return (yield finish({ plan, totals, outcome: 'Completed' })) as string;
   } catch (err) {
     // An activity failed for good (storage, a bug): the job must still end, and say why.
     const message = err instanceof Error ? err.message : String(err);
-    yield finish({ totals, outcome: 'Failed', error: { code: 'SystemError', message } });
-    return 'Failed';
+    return (yield finish({ totals, outcome: 'Failed', error: { code: 'SystemError', message } })) as string;
   }
 };
 

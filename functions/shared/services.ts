@@ -6,7 +6,7 @@ import { IdempotencyStore } from '../../lib/jobs/idempotency';
 import { JobStore, jobsTableFromSettings } from '../../lib/jobs/jobStore';
 import { MiniBatchStore } from '../../lib/jobs/miniBatchStore';
 import { PlanManifest } from '../../lib/jobs/planManifest';
-import { DIRECT_OUTPUT_BLOCKS, OutputParts } from '../../lib/jobs/outputParts';
+import { DIRECT_OUTPUT_BLOCKS, MAX_COMMITTED_BLOCKS, OutputParts } from '../../lib/jobs/outputParts';
 import { downloadInputFile } from '../../lib/inputs/download';
 import type { DataDeps } from '../../lib/inputs/resolveInput';
 import { listFirstInputFiles, listInputFiles } from '../../lib/inputs/listFiles';
@@ -82,7 +82,8 @@ export function jobActivities(): ReturnType<typeof createJobActivities> {
     scorer,
     workDir: join(workDir, 'jobs'),
     tuning: {
-      chunkSize: number('JOB_CHUNK_SIZE', 500),
+      // A chunk's part blob commits one block per mini-batch: at most 50,000.
+      chunkSize: Math.min(number('JOB_CHUNK_SIZE', 500), MAX_COMMITTED_BLOCKS),
       retryDelayMs: number('MINI_BATCH_RETRY_DELAY_MS', 1000),
       progressIntervalMs: number('JOB_PROGRESS_INTERVAL_MS', 2000),
       downloadConcurrency: number('DOWNLOAD_CONCURRENCY', 8),

@@ -228,11 +228,6 @@ function serviceClient(serviceUri: string, deps: DataDeps): BlobServiceClient {
 }
 
 /**
- * The container a location is in, reached with the app's own clients (its account, any
- * container) or with its identity (other accounts). URL locations must be Azure blob services:
- * the identity's token goes nowhere else.
- */
-/**
  * Datastore lookups for input downloads, kept 30 s per registry: a mini-batch of N files on a user
  * datastore would otherwise read the same registry row N times. Listing, outputs and management
  * read the registry each time, so a datastore fixed by the user is used by the next invoke.
@@ -246,11 +241,22 @@ function datastoreFor(name: string, registry: Registry): ReturnType<Registry['da
   const hit = cache.get(name);
   if (hit && Date.now() - hit.at < DATASTORE_TTL_MS) return hit.ds;
   const ds = registry.datastores.tryGet(name);
-  ds.catch(() => cache.delete(name));
-  cache.set(name, { at: Date.now(), ds });
+  const entry = { at: Date.now(), ds };
+  // Only a found datastore is kept: one created a moment later must be seen at once.
+  const forget = () => {
+    if (cache.get(name) === entry) cache.delete(name);
+  };
+  ds.then((found) => found ?? forget(), forget);
+  cache.set(name, entry);
   if (cache.size > 64) cache.delete(cache.keys().next().value!);
   return ds;
 }
+
+/**
+ * The container a location is in, reached with the app's own clients (its account, any
+ * container) or with its identity (other accounts). URL locations must be Azure blob services:
+ * the identity's token goes nowhere else.
+ */
 
 export async function containerFor(location: BlobLocation, deps: DataDeps, options: { recentDatastore?: boolean } = {}): Promise<ContainerClient> {
   if (location.kind === 'datastore') {

@@ -9,7 +9,7 @@ import { isTerminal, type JobStore } from './jobStore';
 import type { MiniBatchRecord, MiniBatchStore } from './miniBatchStore';
 import type { PlanManifest } from './planManifest';
 import { commitOutput, OutputExistsError, stageOutputBlock } from './outputBlocks';
-import { firstPartChunk, MAX_COMMITTED_BLOCKS, type OutputParts } from './outputParts';
+import { firstPartChunk, MAX_COMMITTED_BLOCKS, mostMiniBatches, type OutputParts } from './outputParts';
 import { planMiniBatches } from './plan';
 import type { InputFile, JobDataInput, JobOutputLocation, JobProgress, JobRecord, JobSpec } from './types';
 
@@ -126,22 +126,43 @@ export function createJobActivities(deps: JobActivityDeps) {
     } catch (err) {
       return { ok: false, error: { code: codeOf(err) === 'SystemError' ? 'InputError' : codeOf(err), message: messageOf(err) } };
     }
-    const plan = await planFiles(ref, spec, listed.files, 0);
+    const planned = await planFiles(ref, spec, listed.files, 0);
+    if (!planned.ok) return planned;
+    const { plan } = planned;
     const running = await jobs.update(ref.endpointName, ref.jobId, { status: 'Running', progress: progressOf(plan, NO_TOTALS) }, { ifStatusIn: ['Preparing'] });
     if (!running.applied) return { ok: false, canceled: running.record.status === 'CancelRequested' };
     return { ok: true, plan, complete: listed.complete };
   }
 
   /** Splits files into mini-batches numbered from `firstIndex` and writes their chunks of the plan. */
-  async function planFiles(ref: JobRef, spec: JobSpec, files: InputFile[], firstIndex: number, totalFiles = files.length): Promise<JobPlan> {
+  async function planFiles(
+    ref: JobRef,
+    spec: JobSpec,
+    files: InputFile[],
+    firstIndex: number,
+    totalFiles = files.length,
+    // The layout a job started with stays its layout, whatever this host's settings say.
+    layout: { chunkSize: number; partsFromChunk?: number } = {
+      chunkSize: deps.tuning.chunkSize,
+      ...(spec.settings.outputAction === 'AppendRow' ? { partsFromChunk: firstPartChunk(deps.tuning.chunkSize, deps.tuning.directOutputBlocks) } : {}),
+    },
+  ): Promise<{ ok: true; plan: JobPlan } | { ok: false; error: { code: string; message: string } }> {
     const size = spec.settings.miniBatchSize;
     const batches = planMiniBatches(files, size);
     const totalBatches = firstIndex + batches.length;
-    const { chunkSize } = deps.tuning;
+    const { chunkSize, partsFromChunk } = layout;
+    if (partsFromChunk !== undefined) {
+      const most = mostMiniBatches(chunkSize, partsFromChunk);
+      if (totalBatches > most) {
+        const fits = Math.ceil(totalFiles / most);
+        const message = `${totalFiles} files make ${totalBatches} mini-batches of ${size}; an append_row output holds at most ${most}. Set miniBatchSize to ${fits} or more.`;
+        return { ok: false, error: { code: 'TooManyMiniBatches', message } };
+      }
+    }
     const chunks: [InputFile[][], number][] = [];
     for (let i = 0; i < batches.length; i += chunkSize) chunks.push([batches.slice(i, i + chunkSize), (firstIndex + i) / chunkSize]);
     await mapLimited(chunks, 8, ([chunk, index]) => deps.plans.write(ref.jobId, index, chunk));
-    return {
+    const plan: JobPlan = {
       totalFiles,
       miniBatches: totalBatches,
       miniBatchSize: size,
@@ -151,8 +172,9 @@ export function createJobActivities(deps: JobActivityDeps) {
       retryDelayMs: deps.tuning.retryDelayMs,
       chunkSize,
       progressIntervalMs: deps.tuning.progressIntervalMs,
-      ...(spec.settings.outputAction === 'AppendRow' ? { partsFromChunk: firstPartChunk(chunkSize, deps.tuning.directOutputBlocks) } : {}),
+      ...(partsFromChunk !== undefined ? { partsFromChunk } : {}),
     };
+    return { ok: true, plan };
   }
 
   /**
@@ -171,7 +193,9 @@ export function createJobActivities(deps: JobActivityDeps) {
     if (first.some((f, i) => files[i]?.name !== f.name)) {
       return { ok: false, error: { code: 'InputChanged', message: `The input ${spec.input.uri} changed while the job was starting (files were added or removed among the first ones); run the job again.` } };
     }
-    const plan = await planFiles(input, spec, files.slice(input.plan.totalFiles), input.plan.miniBatches, files.length);
+    const planned = await planFiles(input, spec, files.slice(input.plan.totalFiles), input.plan.miniBatches, files.length, input.plan);
+    if (!planned.ok) return planned;
+    const { plan } = planned;
     await jobs.update(input.endpointName, input.jobId, (current) => ({
       progress: { ...current.progress, miniBatchesTotal: plan.miniBatches, itemsTotal: plan.totalFiles, miniBatchesPending: plan.miniBatches - current.progress.miniBatchesSucceeded - current.progress.miniBatchesFailed },
     }), { ifStatusIn: ['Running'] });
@@ -288,7 +312,10 @@ export function createJobActivities(deps: JobActivityDeps) {
   async function outputDone(record: JobRecord): Promise<boolean> {
     if (record.spec.settings.outputAction !== 'AppendRow') return true;
     const blob = await deps.outputBlob(record.spec.output);
-    const properties = await blob.getProperties().catch(() => undefined);
+    const properties = await blob.getProperties().catch((err: unknown) => {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err; // not knowing is not "not committed": the activity's retry asks again
+    });
     return properties?.metadata?.batchjobid === record.jobId;
   }
 
@@ -296,8 +323,11 @@ export function createJobActivities(deps: JobActivityDeps) {
   async function finish(request: FinishRequest): Promise<string> {
     const record = await job(request);
     // A re-run after the final status was written (a crash before Durable recorded the result):
-    // the job has ended and its plan and parts may be gone; there is nothing left to do.
-    if (isTerminal(record.status)) return record.status;
+    // the job has ended; only the clean-up may still be owed.
+    if (isTerminal(record.status)) {
+      await deps.plans.deleteJob(request.jobId).catch(() => undefined);
+      return record.status;
+    }
     let outcome = request.outcome;
     let error = request.error;
     // Finalizing is reached only once every mini-batch is done. Another outcome then comes from the

@@ -150,11 +150,20 @@ export class MiniBatchStore {
   async listProblems(jobId: string, top: number, continuation?: string): Promise<{ items: MiniBatchRecord[]; continuation?: string }> {
     await this.ensure();
     const filter = `${jobPartitions(jobId)} and (Status eq 'Failed' or FailedItems gt 0)`;
-    const page = await this.table
-      .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
-      .byPage({ maxPageSize: top, continuationToken: continuation })
-      .next();
-    if (page.done) return { items: [] };
-    return { items: page.value.map((e) => this.fromEntity(e)), continuation: page.value.continuationToken };
+    // Azure Table ends a page at every partition boundary (often with nothing in it): keep reading
+    // until the page is full or the job's rows are done, so a client never sees an empty page
+    // with more to come.
+    const items: MiniBatchRecord[] = [];
+    let token = continuation;
+    do {
+      const page = await this.table
+        .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+        .byPage({ maxPageSize: top - items.length, continuationToken: token })
+        .next();
+      if (page.done) return { items };
+      for (const e of page.value) items.push(this.fromEntity(e));
+      token = page.value.continuationToken;
+    } while (token && items.length < top);
+    return { items, continuation: token };
   }
 }

@@ -12,12 +12,24 @@ import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 export const DIRECT_OUTPUT_BLOCKS = 40_000;
 /** Azure Blob commits at most 50,000 blocks per blob. */
 export const MAX_COMMITTED_BLOCKS = 50_000;
-/** A part is copied in blocks of this size (a block may be 4,000 MiB; this bounds one request). */
-export const PART_SLICE_BYTES = 256 * 1024 * 1024;
+/**
+ * A part is copied in blocks of this size, each read into memory and sent as a Buffer (a stream
+ * body cannot be sent again when the storage client retries). 10,000 slices hold 640 GiB.
+ */
+export const PART_SLICE_BYTES = 64 * 1024 * 1024;
 
 /** The first chunk whose mini-batches write through parts (every chunk up to the limit is direct). */
 export function firstPartChunk(chunkSize: number, directBlocks: number): number {
   return Math.floor(directBlocks / chunkSize);
+}
+
+/**
+ * The most mini-batches an append_row job can have: each direct mini-batch and each part takes
+ * at least one of the output's committed blocks.
+ */
+export function mostMiniBatches(chunkSize: number, partsFromChunk: number): number {
+  const direct = partsFromChunk * chunkSize;
+  return direct + (MAX_COMMITTED_BLOCKS - direct) * chunkSize;
 }
 
 /**
@@ -59,9 +71,8 @@ export class OutputParts {
     for (let slice = 0; slice < slices; slice++) {
       const offset = slice * this.sliceBytes;
       const count = Math.min(this.sliceBytes, size - offset);
-      const body = (await part.download(offset, count)).readableStreamBody;
-      if (!body) throw new Error(`part ${part.name} returned no body`);
-      await output.stageBlock(partBlockId(jobId, chunk, slice), body, count);
+      const data = await part.downloadToBuffer(offset, count);
+      await output.stageBlock(partBlockId(jobId, chunk, slice), data, data.length);
     }
     return slices;
   }

@@ -89,6 +89,10 @@ describe('job activities run again', () => {
     const again = await activities.prepare(ref);
     expect(first).toMatchObject({ ok: true, plan: { miniBatches: 3, chunkSize: 2, partsFromChunk: 1 } });
     expect(again).toEqual(first);
+    // A host with other settings plans the rest with the layout the job started with.
+    const otherHost = createJobActivities({ ...deps, tuning: { ...deps.tuning, chunkSize: 3, directOutputBlocks: 9 } });
+    const rest = await otherHost.planRest({ ...ref, plan: first.ok ? first.plan : (undefined as never) });
+    expect(rest).toMatchObject({ ok: true, plan: { chunkSize: 2, partsFromChunk: 1, miniBatches: 3 } });
     const job = (await jobs.get('ep', record.jobId))!;
     expect(job.status).toBe('Running');
     expect(job.startTime).toBe(startTime);
@@ -111,8 +115,11 @@ describe('job activities run again', () => {
     const totals = { miniBatchesSucceeded: 3, miniBatchesFailed: 0, itemsSucceeded: 3, itemsFailed: 0 };
     expect(await activities.finish({ ...ref, plan, totals, outcome: 'Completed' })).toBe('Completed');
     expect(await scratchNames(record.jobId)).toEqual([]);
-    // Durable re-runs finish when the host died before recording its result: the plan and parts are gone.
+    // Durable re-runs finish when the host died before recording its result: the plan and parts
+    // are gone, or (if it died before the clean-up) still there and deleted now.
+    await deps.plans.write(record.jobId, 0, [[]]);
     expect(await activities.finish({ ...ref, plan, totals, outcome: 'Completed' })).toBe('Completed');
+    expect(await scratchNames(record.jobId)).toEqual([]);
     const output = (await workspace.getBlobClient(record.spec.output.path).downloadToBuffer()).toString();
     expect(output.trimEnd().split('\n')).toEqual(['0,0,f0.csv', '0,0,f1.csv', '0,0,f2.csv']);
     expect((await jobs.get('ep', record.jobId))!.status).toBe('Completed');

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ContainerClient } from '@azure/storage-blob';
 import { newJobId } from '../../../lib/jobs/jobId';
 import { commitOutput, outputBlockId, stageOutputBlock } from '../../../lib/jobs/outputBlocks';
-import { firstPartChunk, OutputParts, partBlockId } from '../../../lib/jobs/outputParts';
+import { firstPartChunk, mostMiniBatches, OutputParts, partBlockId } from '../../../lib/jobs/outputParts';
 import { storageClientsFromSetting } from '../../../lib/storage/clients';
 
 let scratch: ContainerClient;
@@ -28,6 +28,12 @@ describe('output parts', () => {
   it('chunks that fit the direct limit stay direct', () => {
     expect(firstPartChunk(500, 40_000)).toBe(80);
     expect(firstPartChunk(3, 10)).toBe(3);
+  });
+
+  it('a job fits when its direct blocks and one block per part stay within 50,000', () => {
+    // Defaults: 40,000 direct mini-batches, then 10,000 parts of 500.
+    expect(mostMiniBatches(500, 80)).toBe(40_000 + 10_000 * 500);
+    expect(mostMiniBatches(2, 0)).toBe(100_000);
   });
 
   it('seals a part in slices onto the output, and a repeated seal (after a crash) changes nothing', async () => {
