@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { ACTIVITY, ORCHESTRATION, ZERO_TOTALS, type ChunkInput, type ChunkResult, type FinishRequest, type JobRef, type PrepareResult, type SealPartRequest, type Totals } from '../lib/jobs/contracts';
 
 /**
@@ -23,15 +23,23 @@ const batchJob: OrchestrationHandler = function* (context: OrchestrationContext)
     let planned = prepared.complete;
     let stopped: ChunkResult['stopped'];
     let scorerError: ChunkResult['error'];
+    // A chunk's part is sealed (copied onto the output) while the next chunk scores.
+    let sealing: Task | undefined;
     for (let from = 0, chunk = 0; from < plan.miniBatches && !stopped; from += plan.chunkSize, chunk++) {
       const input: ChunkInput = { ...ref, plan, from, to: Math.min(from + plan.chunkSize, plan.miniBatches), totals };
-      const result: ChunkResult = yield context.df.callSubOrchestrator(ORCHESTRATION.chunk, input, `${ref.jobId}-chunk-${chunk}`);
+      const scoring = context.df.callSubOrchestrator(ORCHESTRATION.chunk, input, `${ref.jobId}-chunk-${chunk}`);
+      // durable-functions' Task.all never hears of a child that finished before it was made (while
+      // planRest ran): a finished seal is taken on its own (it throws if it failed).
+      const pending = sealing && !sealing.isCompleted && !sealing.isFaulted ? sealing : undefined;
+      if (sealing && !pending) yield sealing;
+      const result: ChunkResult = pending ? ((yield context.df.Task.all([scoring, pending])) as [ChunkResult, number])[0] : yield scoring;
+      sealing = undefined;
       totals = result.totals;
       stopped = result.stopped;
       scorerError = result.error;
       if (!stopped && plan.partsFromChunk !== undefined && chunk >= plan.partsFromChunk) {
         const seal: SealPartRequest = { ...ref, chunk, from: input.from, to: input.to };
-        yield context.df.callActivityWithRetry(ACTIVITY.sealPart, retry, seal);
+        sealing = context.df.callActivityWithRetry(ACTIVITY.sealPart, retry, seal);
       }
       // A big input's other listing pages are planned after the first chunk: listing them while it
       // runs competes with its first mini-batches for the storage service.
@@ -44,6 +52,8 @@ const batchJob: OrchestrationHandler = function* (context: OrchestrationContext)
         plan = rest.plan;
       }
     }
+    // The last part must be on the output blob before finish commits it.
+    if (sealing) yield sealing;
     if (stopped === 'ScorerFailed') {
       return (yield finish({ plan, totals, outcome: 'Failed', error: scorerError })) as string;
     }
