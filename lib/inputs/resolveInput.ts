@@ -257,7 +257,6 @@ function datastoreFor(name: string, registry: Registry): ReturnType<Registry['da
  * container) or with its identity (other accounts). URL locations must be Azure blob services:
  * the identity's token goes nowhere else.
  */
-
 export async function containerFor(location: BlobLocation, deps: DataDeps, options: { recentDatastore?: boolean } = {}): Promise<ContainerClient> {
   if (location.kind === 'datastore') {
     const ds = await (options.recentDatastore ? datastoreFor(location.datastore, deps.registry) : deps.registry.datastores.tryGet(location.datastore));
