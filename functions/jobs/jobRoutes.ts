@@ -7,6 +7,7 @@ import { ORCHESTRATION } from '../../lib/jobs/contracts';
 import { createJob } from '../../lib/jobs/createJob';
 import { readRequestId, REQUEST_ID_HEADER } from '../../lib/jobs/idempotency';
 import { jobResource } from '../../lib/jobs/jobResource';
+import { settleEndedOrchestration } from '../../lib/jobs/endedOrchestration';
 import { isTerminal } from '../../lib/jobs/jobStore';
 import type { JobRecord, JobStatus } from '../../lib/jobs/types';
 import type { Access, Caller } from '../shared/authorize';
@@ -105,7 +106,14 @@ app.http('jobs-get', {
   route: 'batchEndpoints/{endpoint}/jobs/{jobId}',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: handler('Read', async (_caller, request) => jobResponse(request, await jobOf(request))),
+  extraInputs: [df.input.durableClient()],
+  handler: handler('Read', async (_caller, request, context) => {
+    const job = await jobOf(request);
+    if (isTerminal(job.status)) return jobResponse(request, job);
+    // A running job's orchestration is asked whether it is still there to finish it.
+    const state = await df.getClient(context).getStatus(job.jobId).catch(() => undefined);
+    return jobResponse(request, await settleEndedOrchestration(job, state, jobs, new Date()));
+  }),
 });
 
 app.http('jobs-cancel', {

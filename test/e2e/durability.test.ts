@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppUnderTest, folderInput } from '../support/appHost';
-import { repoRoot } from '../support/devhost';
+import { keys, repoRoot } from '../support/devhost';
 
 // Cancel, SIGKILL and SIGTERM of the host in the middle of a job, through the real app.
 // The scorer is test/fixtures/scripts/e2e/slow: it sleeps `ms` per mini-batch and leaves a
@@ -137,4 +137,20 @@ describe('durability of a running job', () => {
       }
     });
   }
+
+  it('fails a job whose orchestration was terminated (by an operator) when it is next read, instead of leaving it Running', async () => {
+    const { jobId } = await invokeSlow('inputs/thirty', 300);
+    await runningWithProgress(jobId, 1);
+    const terminate = await fetch(`${app.host.url}/runtime/webhooks/durabletask/instances/${jobId}/terminate?reason=operator&code=${keys.masterKey}`, { method: 'POST' });
+    expect(terminate.status).toBe(202);
+    const job = await app.waitUntil(`job ${jobId} final`, async () => {
+      const j = await app.job('slow', jobId);
+      return j.properties.status === 'Running' ? undefined : j;
+    });
+    expect(job.properties.status).toBe('Failed');
+    expect(job.properties.error.code).toBe('SystemError');
+    expect(job.properties.error.message).toContain('Terminated');
+    expect(job.properties.error.message).toContain('operator');
+    expect(await app.readWorkspaceBlob(defaultOutput(jobId))).toBeUndefined();
+  });
 });
