@@ -28,11 +28,28 @@ const batchJob: OrchestrationHandler = function* (context: OrchestrationContext)
     for (let from = 0, chunk = 0; from < plan.miniBatches && !stopped; from += plan.chunkSize, chunk++) {
       const input: ChunkInput = { ...ref, plan, from, to: Math.min(from + plan.chunkSize, plan.miniBatches), totals };
       const scoring = context.df.callSubOrchestrator(ORCHESTRATION.chunk, input, `${ref.jobId}-chunk-${chunk}`);
-      // durable-functions' Task.all never hears of a child that finished before it was made (while
-      // planRest ran): a finished seal is taken on its own (it throws if it failed).
-      const pending = sealing && !sealing.isCompleted && !sealing.isFaulted ? sealing : undefined;
-      if (sealing && !pending) yield sealing;
-      const result: ChunkResult = pending ? ((yield context.df.Task.all([scoring, pending])) as [ChunkResult, number])[0] : yield scoring;
+      // (A task is scheduled when it is yielded: the seal starts here, with the chunk.)
+      let result: ChunkResult;
+      if (sealing) {
+        const together = [scoring, sealing];
+        try {
+          result = ((yield context.df.Task.all(together)) as [ChunkResult, number])[0];
+        } catch (err) {
+          // Task.all fails at its first failure: let the other one end before the job does, since
+          // finish deletes the plan and parts it works on.
+          for (const task of together) {
+            if (task.isCompleted || task.isFaulted) continue;
+            try {
+              yield task;
+            } catch {
+              // the first failure is the one to report
+            }
+          }
+          throw err;
+        }
+      } else {
+        result = yield scoring;
+      }
       sealing = undefined;
       totals = result.totals;
       stopped = result.stopped;

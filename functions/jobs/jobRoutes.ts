@@ -7,13 +7,13 @@ import { ORCHESTRATION } from '../../lib/jobs/contracts';
 import { createJob } from '../../lib/jobs/createJob';
 import { readRequestId, REQUEST_ID_HEADER } from '../../lib/jobs/idempotency';
 import { jobResource } from '../../lib/jobs/jobResource';
-import { settleEndedOrchestration } from '../../lib/jobs/endedOrchestration';
+import { settlementFor, START_AFTER_MS, type OrchestrationState } from '../../lib/jobs/endedOrchestration';
 import { isTerminal } from '../../lib/jobs/jobStore';
 import type { JobRecord, JobStatus } from '../../lib/jobs/types';
 import type { Access, Caller } from '../shared/authorize';
 import { handle } from '../shared/handle';
 import { outputBlobClient } from '../../lib/outputs/outputLocation';
-import { dataDeps, idempotency, jobs, miniBatches, registry } from '../shared/services';
+import { dataDeps, idempotency, jobActivities, jobs, miniBatches, registry } from '../shared/services';
 
 /** Seconds a poller should wait before asking again (Logic Apps honours it). */
 const RETRY_AFTER = '5';
@@ -102,6 +102,37 @@ async function jobOf(request: HttpRequest): Promise<JobRecord> {
   return jobs.getOrThrow(endpoint.name, request.params.jobId ?? '');
 }
 
+const SETTLE_GRACE_MS = Number(process.env.JOB_SETTLE_GRACE_MS ?? 60_000);
+
+/** Starts or ends a job whose orchestration never started or has ended (see settlementFor). */
+async function settled(job: JobRecord, client: df.DurableClient, context: InvocationContext): Promise<JobRecord> {
+  let state: OrchestrationState | 'missing';
+  try {
+    state = await client.getStatus(job.jobId);
+  } catch (err) {
+    // The SDK reports an unknown instance only through its message.
+    if (!/HTTP 404/.test(String((err as Error)?.message))) {
+      context.warn(`Could not read the orchestration of job ${job.jobId}: ${(err as Error)?.message}`);
+      return job;
+    }
+    state = 'missing';
+  }
+  const settlement = settlementFor(job, state, new Date(), SETTLE_GRACE_MS);
+  if (settlement.action === 'none') return job;
+  try {
+    if (settlement.action === 'start') {
+      await client.startNew(ORCHESTRATION.job, { instanceId: job.jobId, input: { endpointName: job.spec.endpointName, jobId: job.jobId } });
+      context.log(`Job ${job.jobId} had no orchestration ${Math.round(START_AFTER_MS / 1000)} s after its invoke: started it.`);
+    } else {
+      await jobActivities().finish({ endpointName: job.spec.endpointName, jobId: job.jobId, ...settlement.request });
+      context.log(`Job ${job.jobId}: its orchestration had ended without a final status; finished it as ${settlement.request.outcome}.`);
+    }
+  } catch (err) {
+    context.warn(`Could not settle job ${job.jobId}: ${(err as Error)?.message}`);
+  }
+  return (await jobs.get(job.spec.endpointName, job.jobId)) ?? job;
+}
+
 app.http('jobs-get', {
   route: 'batchEndpoints/{endpoint}/jobs/{jobId}',
   methods: ['GET'],
@@ -110,9 +141,7 @@ app.http('jobs-get', {
   handler: handler('Read', async (_caller, request, context) => {
     const job = await jobOf(request);
     if (isTerminal(job.status)) return jobResponse(request, job);
-    // A running job's orchestration is asked whether it is still there to finish it.
-    const state = await df.getClient(context).getStatus(job.jobId).catch(() => undefined);
-    return jobResponse(request, await settleEndedOrchestration(job, state, jobs, new Date()));
+    return jobResponse(request, await settled(job, df.getClient(context), context));
   }),
 });
 

@@ -1,32 +1,43 @@
-import type { JobStore } from './jobStore';
+import type { FinishRequest, JobRef } from './contracts';
 import { isTerminal } from './jobStore';
-import type { JobRecord, JobStatus } from './types';
+import type { JobRecord } from './types';
 
-/** What the durable client says of a job's orchestration (undefined: not found). */
+/** What the durable client says of a job's orchestration. */
 export interface OrchestrationState {
   runtimeStatus?: string;
   output?: unknown;
+  lastUpdatedTime?: Date | string;
 }
 
-const ENDED = new Set(['Completed', 'Failed', 'Terminated']);
-const RUNNING_STATUSES: JobStatus[] = ['NotStarted', 'Preparing', 'Running', 'Finalizing', 'CancelRequested'];
+/** What a read of a job that is not final should do about its orchestration. */
+export type Settlement =
+  | { action: 'none' }
+  /** The invoke recorded the job but died before starting its orchestration. */
+  | { action: 'start' }
+  /** The orchestration ended without a final status: finish the job the way it would have. */
+  | { action: 'finish'; request: Omit<FinishRequest, keyof JobRef> };
+
+/** A NotStarted job whose orchestration does not exist this long after the invoke is started. */
+export const START_AFTER_MS = 60_000;
 
 /**
- * A job whose orchestration has ended without recording a final status (terminated by an
- * operator, or failed even in its last-resort finish) is failed when it is read, so a poller
- * never waits forever. The update is conditional: a final status written meanwhile wins.
+ * Decides whether a read of a job must end or start it, so a poller never waits for an
+ * orchestration that is gone: one Terminated by an operator or Failed even in its last-resort
+ * finish (`state` with that runtimeStatus), or one that was never started (`state` 'missing').
+ * An ended orchestration counts only `graceMs` after its last update: activities it started may
+ * still be running (terminate does not stop them), and a finish among them must win.
  */
-export async function settleEndedOrchestration(job: JobRecord, state: OrchestrationState | undefined, jobs: JobStore, now: Date): Promise<JobRecord> {
-  if (isTerminal(job.status) || !state?.runtimeStatus || !ENDED.has(state.runtimeStatus)) return job;
+export function settlementFor(job: JobRecord, state: OrchestrationState | 'missing', now: Date, graceMs: number): Settlement {
+  if (isTerminal(job.status)) return { action: 'none' };
+  if (state === 'missing') {
+    const age = now.getTime() - Date.parse(job.creationTime);
+    return job.status === 'NotStarted' && age >= START_AFTER_MS ? { action: 'start' } : { action: 'none' };
+  }
+  if (state.runtimeStatus !== 'Failed' && state.runtimeStatus !== 'Terminated') return { action: 'none' };
+  const updated = state.lastUpdatedTime ? new Date(state.lastUpdatedTime).getTime() : 0;
+  if (now.getTime() - updated < graceMs) return { action: 'none' };
+  if (job.status === 'CancelRequested') return { action: 'finish', request: { outcome: 'Canceled' } };
   const detail = typeof state.output === 'string' && state.output ? `: ${state.output.slice(0, 500)}` : '';
-  const message = `The job's orchestration ended (${state.runtimeStatus}) without recording a result${detail}. Rows already scored were not committed; run the job again.`;
-  const endTime = now.toISOString();
-  // A job being canceled has what it asked for.
-  const result = await jobs.update(
-    job.spec.endpointName,
-    job.jobId,
-    (current) => (current.status === 'CancelRequested' ? { status: 'Canceled', endTime } : { status: 'Failed', error: { code: 'SystemError', message }, endTime }),
-    { ifStatusIn: RUNNING_STATUSES },
-  );
-  return result.record;
+  const message = `The job's orchestration ended (${state.runtimeStatus}) without recording a result${detail}.`;
+  return { action: 'finish', request: { outcome: 'Failed', error: { code: 'SystemError', message } } };
 }

@@ -221,7 +221,8 @@ export function createJobActivities(deps: JobActivityDeps) {
 
   async function scoreMiniBatch(input: MiniBatchRef): Promise<MiniBatchOutcome> {
     const record = await recentJob(input);
-    if (record.status === 'CancelRequested' || record.status === 'Canceled') return { succeededItems: 0, failedItems: 0, outputRows: 0, canceled: true };
+    // A job being canceled, or one that has ended (its orchestration terminated or failed): stop.
+    if (record.status === 'CancelRequested' || isTerminal(record.status)) return { succeededItems: 0, failedItems: 0, outputRows: 0, canceled: true };
     const { spec } = record;
     const chunk = Math.floor(input.index / input.chunkSize);
     const files = (await deps.plans.read(input.jobId, chunk))[input.index - chunk * input.chunkSize];

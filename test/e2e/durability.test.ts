@@ -52,9 +52,10 @@ const runningWithProgress = (jobId: string, n: number) =>
 
 beforeAll(async () => {
   // Chunks of 8, every one writing a part (as chunks past 40,000 mini-batches do), so a crash can
-  // hit a sub-orchestration or a seal too; chunk 0's seal runs while planRest lists the rest.
-  // (test/e2e/plannedInPages.test.ts has direct and part chunks in one job.)
-  app = await AppUnderTest.start({ JOB_CHUNK_SIZE: '8', OUTPUT_DIRECT_BLOCKS: '4' });
+  // hit a sub-orchestration or a seal too; each seal runs with the next chunk.
+  // (test/e2e/plannedInPages.test.ts has direct and part chunks in one job.) No grace before a
+  // job whose orchestration was terminated is settled.
+  app = await AppUnderTest.start({ JOB_CHUNK_SIZE: '8', OUTPUT_DIRECT_BLOCKS: '4', JOB_SETTLE_GRACE_MS: '0' });
   for (const [i, name] of files(40).entries()) await app.uploadText(`inputs/forty/${name}`, `${content(i)}\n`);
   for (const [i, name] of files(30).entries()) await app.uploadText(`inputs/thirty/${name}`, `${content(i)}\n`);
   await app.deploy({
@@ -139,7 +140,7 @@ describe('durability of a running job', () => {
   }
 
   it('fails a job whose orchestration was terminated (by an operator) when it is next read, instead of leaving it Running', async () => {
-    const { jobId } = await invokeSlow('inputs/thirty', 300);
+    const { jobId, dir } = await invokeSlow('inputs/thirty', 300);
     await runningWithProgress(jobId, 1);
     const terminate = await fetch(`${app.host.url}/runtime/webhooks/durabletask/instances/${jobId}/terminate?reason=operator&code=${keys.masterKey}`, { method: 'POST' });
     expect(terminate.status).toBe(202);
@@ -151,6 +152,13 @@ describe('durability of a running job', () => {
     expect(job.properties.error.code).toBe('SystemError');
     expect(job.properties.error.message).toContain('Terminated');
     expect(job.properties.error.message).toContain('operator');
+    expect(job.properties.logsUri).toContain(`azureml/${jobId}/logs/`); // finished the way finish does
     expect(await app.readWorkspaceBlob(defaultOutput(jobId))).toBeUndefined();
+    // Nothing scores for the job once it has ended.
+    await new Promise((r) => setTimeout(r, 1500));
+    const started = total(markers(dir, 'start'));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(total(markers(dir, 'start'))).toBe(started);
+    expect(started).toBeLessThan(30);
   });
 });

@@ -155,4 +155,13 @@ describe('job activities run again', () => {
     expect((await jobs.get('ep', record.jobId))!).toMatchObject({ status: 'Failed', error: { code: 'SystemError' } });
     expect(await workspace.getBlobClient(record.spec.output.path).exists()).toBe(false);
   });
+
+  it('a mini-batch of a job that has ended (its orchestration terminated) scores nothing', async () => {
+    const { record, ref } = await newJob();
+    const prepared = await activities.prepare(ref);
+    if (!prepared.ok) throw new Error('prepare failed');
+    await jobs.update('ep', record.jobId, { status: 'Failed', error: { code: 'SystemError', message: 'terminated' } });
+    expect(await activities.scoreMiniBatch({ ...ref, index: 0, chunkSize: prepared.plan.chunkSize })).toMatchObject({ canceled: true, succeededItems: 0 });
+    expect(await deps.miniBatches.tryGet(record.jobId, 0)).toBeUndefined();
+  });
 });
