@@ -106,6 +106,9 @@ const SETTLE_GRACE_MS = Number(process.env.JOB_SETTLE_GRACE_MS ?? 60_000);
 
 /** Starts or ends a job whose orchestration never started or has ended (see settlementFor). */
 async function settled(job: JobRecord, client: df.DurableClient, context: InvocationContext): Promise<JobRecord> {
+  // A row written within the grace belongs to a live job (progress is written every few seconds
+  // while mini-batches finish): no need to ask the orchestration, which keeps polling cheap.
+  if (job.updatedAt && Date.now() - Date.parse(job.updatedAt) < Math.max(SETTLE_GRACE_MS, 1)) return job;
   let state: OrchestrationState | 'missing';
   try {
     state = await client.getStatus(job.jobId);

@@ -131,6 +131,7 @@ function toRecord(e: TableEntityResult<JobEntity>): JobRecord {
     ...(e.EndTime ? { endTime: e.EndTime } : {}),
     ...(e.LogsUri ? { logsUri: e.LogsUri } : {}),
     etag: e.etag,
+    ...(e.timestamp ? { updatedAt: e.timestamp } : {}),
   };
 }
 

@@ -82,6 +82,8 @@ export interface JobRecord {
   /** Where logs/job_progress_overview.txt and logs/user/error.txt are written. */
   logsUri?: string;
   etag?: string;
+  /** When the row was last written (the table's Timestamp), when read from storage. */
+  updatedAt?: string;
 }
 
 /** How a mini-batch's file is fetched. */
