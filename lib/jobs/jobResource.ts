@@ -1,33 +1,20 @@
 import { envelope, type ResourceEnvelope } from '../http/envelope';
-import type { Caller } from '../registry/caller';
+import type { EffectiveSettings } from '../registry/deploymentSettings';
 import { DEFAULT_OUTPUT_NAME } from './invokeRequest';
-import type { JobError, JobProgress, JobRecord, JobStatus } from './types';
+import type { JobRecord } from './types';
 
 export const JOB_TYPE = 'Microsoft.MachineLearningServices/workspaces/batchEndpoints/jobs';
 
 /** A job's `properties` as GET answers them: Azure ML's BatchJob shape plus progress. */
-export interface JobView {
-  status: JobStatus;
+export interface JobView
+  extends Pick<EffectiveSettings, 'miniBatchSize' | 'instanceCount' | 'maxConcurrencyPerInstance' | 'errorThreshold' | 'outputAction' | 'outputFileName' | 'loggingLevel'>,
+    Pick<JobRecord, 'status' | 'progress' | 'error' | 'createdBy' | 'creationTime' | 'startTime' | 'endTime' | 'logsUri'> {
   endpointName: string;
   deploymentName: string;
   inputData: Record<string, unknown>;
   /** The one output, with the blob it is (or will be) written to. */
   outputData: Record<string, { jobOutputType: 'UriFile'; uri: string; [k: string]: unknown }>;
-  miniBatchSize: number;
-  instanceCount: number;
-  maxConcurrencyPerInstance: number;
-  errorThreshold: number;
   retrySettings: { maxRetries: number; timeout: string };
-  outputAction: 'AppendRow' | 'SummaryOnly';
-  outputFileName: string;
-  loggingLevel: 'Warning' | 'Info' | 'Debug';
-  progress: JobProgress;
-  error?: JobError;
-  createdBy: Caller;
-  creationTime: string;
-  startTime?: string;
-  endTime?: string;
-  logsUri?: string;
 }
 
 /**
