@@ -1,3 +1,4 @@
+import { ensureContainer } from '../../lib/storage/once';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalAssets } from '../../lib/assets/localAssets';
@@ -24,26 +25,18 @@ const number = (name: string, fallback: number): number => {
 /** One set of clients and stores per worker process, shared by every entry point. */
 export const clients = storageClientsFromSetting();
 export const registry = registryFromSettings(clients);
-export const jobs = new JobStore(jobsTableFromSettings(clients));
-export const idempotency = new IdempotencyStore(jobsTableFromSettings(clients));
+const jobsTable = jobsTableFromSettings(clients);
+export const jobs = new JobStore(jobsTable);
+export const idempotency = new IdempotencyStore(jobsTable);
 export const miniBatches = new MiniBatchStore(clients.table(env.MINIBATCHES_TABLE || 'minibatches'));
 export const dataDeps: DataDeps = { registry, blob: clients.blob };
 
 let activities: ReturnType<typeof createJobActivities> | undefined;
-const readyContainers = new Map<string, Promise<unknown>>();
 
 /** The output's container and blob, the container created once per process (new datastores start empty). */
 async function outputPlace(location: Parameters<typeof outputContainer>[0]) {
   const place = await outputContainer(location, dataDeps);
-  let ready = readyContainers.get(place.container.url);
-  if (!ready) {
-    ready = place.container.createIfNotExists().catch((err: unknown) => {
-      readyContainers.delete(place.container.url);
-      throw err;
-    });
-    readyContainers.set(place.container.url, ready);
-  }
-  await ready;
+  await ensureContainer(place.container);
   return place;
 }
 

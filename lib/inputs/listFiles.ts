@@ -1,3 +1,4 @@
+import { statusOf } from '../storage/once';
 import type { ContainerClient } from '@azure/storage-blob';
 import { ApiError } from '../http/apiError';
 import type { InputFile, JobDataInput } from '../jobs/types';
@@ -79,7 +80,7 @@ async function listOneBlob(container: ContainerClient, location: BlobLocation, s
     const props = await container.getBlobClient(location.path).getProperties();
     return { name, ref: location, size: props.contentLength ?? 0 };
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) {
+    if (statusOf(err) === 404) {
       const page = await container
         .listBlobsFlat({ prefix: `${location.path}/` })
         .byPage({ maxPageSize: 1 })

@@ -1,3 +1,4 @@
+import { statusOf } from '../storage/once';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { ApiError } from '../http/apiError';
@@ -286,7 +287,7 @@ export async function parseOutputUri(uri: string, deps: DataDeps, field: string)
 
 /** Maps a storage error to one a job can show: missing or not readable. Other errors pass through. */
 export function storageProblem(err: unknown, what: string): unknown {
-  const status = (err as { statusCode?: number } | null)?.statusCode;
+  const status = statusOf(err);
   if (status === 404) return new ApiError(400, 'InputNotFound', `${what} was not found.`);
   if (status === 403 || status === 401) {
     return new ApiError(

@@ -3,7 +3,7 @@ import type { TableClient } from '@azure/data-tables';
 import { ApiError } from '../http/apiError';
 import type { Caller } from '../registry/caller';
 import { keyOf } from '../registry/names';
-import { ensureTable, statusOf } from './jobStore';
+import { ensureTable, statusOf } from '../storage/once';
 
 /**
  * `x-ms-client-request-id` makes an invoke idempotent: the first request with an id claims it

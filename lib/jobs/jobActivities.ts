@@ -1,3 +1,4 @@
+import { statusOf } from '../storage/once';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -314,7 +315,7 @@ export function createJobActivities(deps: JobActivityDeps) {
     if (record.spec.settings.outputAction !== 'AppendRow') return true;
     const blob = await deps.outputBlob(record.spec.output);
     const properties = await blob.getProperties().catch((err: unknown) => {
-      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      if (statusOf(err) === 404) return undefined;
       throw err; // not knowing is not "not committed": the activity's retry asks again
     });
     return properties?.metadata?.batchjobid === record.jobId;

@@ -1,3 +1,4 @@
+import { ensureTable, statusOf } from '../storage/once';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { ApiError, conflict, notFound } from '../http/apiError';
@@ -13,22 +14,6 @@ export const DEFAULT_JOBS_TABLE = 'jobs';
 export const jobsTableFromSettings = (clients: Pick<StorageClients, 'table'>, env: NodeJS.ProcessEnv = process.env): TableClient =>
   clients.table(env[JOBS_TABLE_SETTING] || DEFAULT_JOBS_TABLE);
 
-const ready = new WeakMap<TableClient, Promise<void>>();
-
-/** Creates the table once per client (createTable ignores "already exists"); retried after a failure. */
-export function ensureTable(table: TableClient): Promise<void> {
-  let p = ready.get(table);
-  if (!p) {
-    p = table.createTable().catch((err: unknown) => {
-      ready.delete(table);
-      throw err;
-    });
-    ready.set(table, p);
-  }
-  return p;
-}
-
-export const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number } | null)?.statusCode;
 
 // A Table string property holds 64 KiB = 32K UTF-16 units.
 const MAX_COLUMN_CHARS = 32_000;

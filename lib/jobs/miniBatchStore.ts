@@ -1,3 +1,4 @@
+import { ensureTable, statusOf } from '../storage/once';
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import type { InputFile } from './types';
 
@@ -63,16 +64,10 @@ const jobPartitions = (jobId: string) => `PartitionKey ge '${escape(jobId)}~' an
  * is one point read.
  */
 export class MiniBatchStore {
-  private ready?: Promise<void>;
-
   constructor(private readonly table: TableClient) {}
 
   private ensure(): Promise<void> {
-    this.ready ??= this.table.createTable().catch((err) => {
-      this.ready = undefined;
-      throw err;
-    });
-    return this.ready;
+    return ensureTable(this.table);
   }
 
   /**
@@ -107,7 +102,7 @@ export class MiniBatchStore {
     try {
       return this.fromEntity(await this.table.getEntity(partitionKey(jobId, index), rowKey(index)));
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      if (statusOf(err) === 404) return undefined;
       throw err;
     }
   }

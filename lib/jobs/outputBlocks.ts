@@ -1,3 +1,4 @@
+import { isAlreadyExists } from '../storage/once';
 import { createHash } from 'node:crypto';
 import type { BlockBlobClient } from '@azure/storage-blob';
 
@@ -37,8 +38,7 @@ export async function commitOutput(blob: BlockBlobClient, jobId: string, blockId
     });
     return 'committed';
   } catch (err) {
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status !== 409 && status !== 412) throw err;
+    if (!isAlreadyExists(err)) throw err;
     const properties = await blob.getProperties();
     if (properties.metadata?.batchjobid === jobId) return 'already-committed';
     throw new OutputExistsError(`The output ${blob.url} already exists (written by something else while the job ran); the job's output was not written.`);

@@ -1,3 +1,4 @@
+import { isAlreadyExists } from '../storage/once';
 import { createHash } from 'node:crypto';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 
@@ -62,8 +63,7 @@ export class OutputParts {
     try {
       await part.commitBlockList(blockIds, { conditions: { ifNoneMatch: '*' }, metadata: { batchjobid: jobId } });
     } catch (err) {
-      const status = (err as { statusCode?: number }).statusCode;
-      if (status !== 409 && status !== 412) throw err;
+      if (!isAlreadyExists(err)) throw err;
       // Committed by an earlier attempt of this seal: its uncommitted blocks are gone, keep it.
     }
     const size = (await part.getProperties()).contentLength ?? 0;

@@ -1,8 +1,9 @@
+import { ensureContainer, statusOf } from '../storage/once';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { InputFile } from './types';
 
 const ignoreNotFound = (err: unknown): void => {
-  if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+  if (statusOf(err) !== 404) throw err;
 };
 
 /**
@@ -12,7 +13,6 @@ const ignoreNotFound = (err: unknown): void => {
  */
 export class PlanManifest {
   private readonly cache = new Map<string, Promise<InputFile[][]>>();
-  private ready?: Promise<unknown>;
 
   constructor(
     private readonly container: ContainerClient,
@@ -24,11 +24,7 @@ export class PlanManifest {
   }
 
   async write(jobId: string, chunk: number, batches: InputFile[][]): Promise<void> {
-    this.ready ??= this.container.createIfNotExists().catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    });
-    await this.ready;
+    await ensureContainer(this.container);
     const text = JSON.stringify(batches);
     await this.blob(jobId, chunk).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'application/json' } });
   }

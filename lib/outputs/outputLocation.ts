@@ -1,3 +1,4 @@
+import { statusOf } from '../storage/once';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { ApiError } from '../http/apiError';
 import { containerFor, datastoreUri, parseOutputUri, sameService, type BlobLocation, type DataDeps } from '../inputs/resolveInput';
@@ -103,7 +104,7 @@ export async function outputExists(location: JobOutputLocation, deps: DataDeps):
   try {
     return await client.exists();
   } catch (err) {
-    const status = (err as { statusCode?: number }).statusCode;
+    const status = statusOf(err);
     if (status === 403 || status === 401) {
       throw new ApiError(
         400,

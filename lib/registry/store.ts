@@ -1,3 +1,4 @@
+import { ensureTable, statusOf } from '../storage/once';
 import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { ApiError, conflict } from '../http/apiError';
 import type { SystemData } from '../http/envelope';
@@ -39,7 +40,6 @@ const MAX_DOCUMENT_CHARS = 32_000;
 /** Management bodies larger than this cannot be stored anyway, so they are refused at read time. */
 export const REGISTRY_MAX_BODY_BYTES = 32 * 1024;
 
-const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number } | null)?.statusCode;
 
 /** ARM `systemData` for a record: people are shown by name, as ARM shows a UPN. */
 export function systemDataOf(r: Pick<StoredRecord<unknown>, 'createdAt' | 'createdBy' | 'lastModifiedAt' | 'lastModifiedBy'>): SystemData {
@@ -59,20 +59,14 @@ export function systemDataOf(r: Pick<StoredRecord<unknown>, 'createdAt' | 'creat
 export class RegistryStore {
   private readonly table: TableClient;
   private readonly now: () => Date;
-  private ready: Promise<void> | undefined;
 
   constructor(options: { table: TableClient; now?: () => Date }) {
     this.table = options.table;
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Creates the table on first use (once per instance; retried after a failure). */
   private ensureTable(): Promise<void> {
-    this.ready ??= this.table.createTable().catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    });
-    return this.ready;
+    return ensureTable(this.table);
   }
 
   private toRecord<P>(e: TableEntityResult<Entity>): StoredRecord<P> {
