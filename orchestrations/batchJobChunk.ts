@@ -1,7 +1,7 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { itemsInMiniBatch } from '../lib/jobs/plan';
-import { ACTIVITY, type ChunkInput, type ChunkResult, type MiniBatchOutcome, type MiniBatchRef, type ProgressUpdate } from '../lib/jobs/contracts';
+import { ACTIVITY, ORCHESTRATION, type ChunkInput, type ChunkResult, type MiniBatchOutcome, type MiniBatchRef, type ProgressUpdate } from '../lib/jobs/contracts';
 
 /**
  * Scores mini-batches [from, to) of a job with at most `parallelism` in flight (a sliding
@@ -68,4 +68,4 @@ const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationCon
   return result;
 };
 
-df.app.orchestration('batchJobChunk', batchJobChunk);
+df.app.orchestration(ORCHESTRATION.chunk, batchJobChunk);

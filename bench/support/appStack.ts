@@ -1,3 +1,4 @@
+import { mapLimited } from '../../lib/util/mapLimited';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,15 +81,7 @@ export class BenchStack {
   async uploadMany(files: { name: string; data: Buffer | string }[], concurrency = 32): Promise<void> {
     const container = this.workspace();
     await container.createIfNotExists();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < files.length) {
-          const f = files[next++]!;
-          await container.getBlockBlobClient(f.name).upload(f.data, Buffer.byteLength(f.data));
-        }
-      }),
-    );
+    await mapLimited(files, concurrency, (f) => container.getBlockBlobClient(f.name).upload(f.data, Buffer.byteLength(f.data)));
   }
 
   /** Invokes and waits; returns the final job and the seconds from invoke to final status. */

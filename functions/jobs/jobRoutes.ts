@@ -3,7 +3,7 @@ import * as df from 'durable-functions';
 import { ApiError } from '../../lib/http/apiError';
 import { requestedRange } from '../../lib/http/byteRange';
 import { readJsonBody } from '../../lib/http/jsonBody';
-import { ORCHESTRATION } from '../../lib/jobs/contracts';
+import { ORCHESTRATION, type JobRef } from '../../lib/jobs/contracts';
 import { createJob } from '../../lib/jobs/createJob';
 import { readRequestId, REQUEST_ID_HEADER } from '../../lib/jobs/idempotency';
 import { jobResource } from '../../lib/jobs/jobResource';
@@ -44,6 +44,12 @@ function nextLinkOf(request: HttpRequest, continuation: string | undefined): str
   return next.href.replace(/%24(top|skiptoken)=/g, '$$$1=');
 }
 
+/** Starts a job's orchestration, with the job id as its instance id. */
+async function startJob(client: df.DurableClient, job: JobRecord): Promise<void> {
+  const input: JobRef = { endpointName: job.spec.endpointName, jobId: job.jobId };
+  await client.startNew(ORCHESTRATION.job, { instanceId: job.jobId, input });
+}
+
 async function existingEndpoint(name: string) {
   return registry.endpoints.get(name); // 404 names the endpoint when it is missing
 }
@@ -66,7 +72,7 @@ app.http('jobs-invoke', {
         startOrchestration: async (record) => {
           const status = await client.getStatus(record.jobId).catch(() => undefined);
           if (status) return; // already started (a retried invoke)
-          await client.startNew(ORCHESTRATION.job, { instanceId: record.jobId, input: { endpointName: record.spec.endpointName, jobId: record.jobId } });
+          await startJob(client, record);
         },
       },
       {
@@ -124,7 +130,7 @@ async function settled(job: JobRecord, client: df.DurableClient, context: Invoca
   if (settlement.action === 'none') return job;
   try {
     if (settlement.action === 'start') {
-      await client.startNew(ORCHESTRATION.job, { instanceId: job.jobId, input: { endpointName: job.spec.endpointName, jobId: job.jobId } });
+      await startJob(client, job);
       context.log(`Job ${job.jobId} had no orchestration ${Math.round(START_AFTER_MS / 1000)} s after its invoke: started it.`);
     } else {
       await jobActivities().finish({ endpointName: job.spec.endpointName, jobId: job.jobId, ...settlement.request });

@@ -1,9 +1,10 @@
+import { mapLimited } from '../util/mapLimited';
 import { statusOf } from '../storage/once';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlockBlobClient } from '@azure/storage-blob';
-import type { FinishRequest, JobPlan, JobRef, MiniBatchOutcome, MiniBatchRef, PrepareResult, ProgressUpdate, SealPartRequest, Totals } from './contracts';
+import { ZERO_TOTALS, type FinishRequest, type JobPlan, type JobRef, type MiniBatchOutcome, type MiniBatchRef, type PrepareResult, type ProgressUpdate, type SealPartRequest, type Totals } from './contracts';
 import type { MiniBatchResult, MiniBatchTask, ScorerSpec } from '../scoring/runtime/types';
 import { errorReport, progressOverview } from './jobLogs';
 import { isTerminal, type JobStore } from './jobStore';
@@ -56,7 +57,8 @@ class OutputTooLargeError extends Error {
   }
 }
 
-const NO_TOTALS: Totals = { miniBatchesSucceeded: 0, miniBatchesFailed: 0, itemsSucceeded: 0, itemsFailed: 0 };
+/** A listing failure as the job shows it: the storage code, or InputError. */
+const inputError = (err: unknown) => ({ ok: false as const, error: { code: codeOf(err) === 'SystemError' ? 'InputError' : codeOf(err), message: messageOf(err) } });
 
 function progressOf(plan: JobPlan, totals: Totals): JobProgress {
   return {
@@ -70,19 +72,6 @@ function progressOf(plan: JobPlan, totals: Totals): JobProgress {
   };
 }
 
-/** Runs `work` over `items` with at most `limit` at once, keeping order in the result. */
-async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]!);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
-}
 
 /**
  * The batch job's activities, built from their dependencies (temporal-style factory), so tests
@@ -125,12 +114,12 @@ export function createJobActivities(deps: JobActivityDeps) {
     try {
       listed = await deps.listFirstInputFiles(spec.input, firstFiles);
     } catch (err) {
-      return { ok: false, error: { code: codeOf(err) === 'SystemError' ? 'InputError' : codeOf(err), message: messageOf(err) } };
+      return inputError(err);
     }
     const planned = await planFiles(ref, spec, listed.files, 0);
     if (!planned.ok) return planned;
     const { plan } = planned;
-    const running = await jobs.update(ref.endpointName, ref.jobId, { status: 'Running', progress: progressOf(plan, NO_TOTALS) }, { ifStatusIn: ['Preparing'] });
+    const running = await jobs.update(ref.endpointName, ref.jobId, { status: 'Running', progress: progressOf(plan, ZERO_TOTALS) }, { ifStatusIn: ['Preparing'] });
     if (!running.applied) return { ok: false, canceled: running.record.status === 'CancelRequested' };
     return { ok: true, plan, complete: listed.complete };
   }
@@ -188,7 +177,7 @@ export function createJobActivities(deps: JobActivityDeps) {
     try {
       files = await deps.listInputFiles(spec.input);
     } catch (err) {
-      return { ok: false, error: { code: codeOf(err) === 'SystemError' ? 'InputError' : codeOf(err), message: messageOf(err) } };
+      return inputError(err);
     }
     const first = (await deps.plans.read(input.jobId, 0)).flat();
     if (first.some((f, i) => files[i]?.name !== f.name)) {
@@ -293,17 +282,22 @@ export function createJobActivities(deps: JobActivityDeps) {
   /** A chunk that writes through a part is done: commit the part and stage it on the output blob. */
   async function sealPart(request: SealPartRequest): Promise<number> {
     const { spec } = await job(request);
-    const blocks: string[] = [];
-    for await (const mb of miniBatches.listRange(request.jobId, request.from, request.to)) if (mb.status === 'Succeeded' && mb.blockId) blocks.push(mb.blockId);
+    const blocks = await succeededBlocks(request.jobId, request.from, request.to);
     return deps.parts.seal(request.jobId, request.chunk, blocks, await deps.outputBlob(spec.output));
+  }
+
+  /** The blocks staged by the succeeded mini-batches from..to-1, in index order. */
+  async function succeededBlocks(jobId: string, from: number, to: number): Promise<string[]> {
+    const blocks: string[] = [];
+    for await (const mb of miniBatches.listRange(jobId, from, to)) if (mb.status === 'Succeeded' && mb.blockId) blocks.push(mb.blockId);
+    return blocks;
   }
 
   /** The output's blocks in input order: direct mini-batch blocks, then each part's slices. */
   async function outputBlocks(jobId: string, plan: JobPlan): Promise<string[]> {
     const partsFrom = plan.partsFromChunk ?? Infinity;
     const directEnd = Math.min(plan.miniBatches, partsFrom * plan.chunkSize);
-    const blocks: string[] = [];
-    for await (const mb of miniBatches.listRange(jobId, 0, directEnd)) if (mb.status === 'Succeeded' && mb.blockId) blocks.push(mb.blockId);
+    const blocks = await succeededBlocks(jobId, 0, directEnd);
     const chunks = Math.ceil(plan.miniBatches / plan.chunkSize);
     const partChunks = Array.from({ length: Math.max(0, chunks - partsFrom) }, (_, i) => partsFrom + i);
     for (const ids of await mapLimited(partChunks, 16, (chunk) => deps.parts.blockIds(jobId, chunk))) blocks.push(...ids);

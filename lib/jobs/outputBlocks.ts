@@ -8,8 +8,12 @@ import type { BlockBlobClient } from '@azure/storage-blob';
  * keeps two jobs aimed at the same (not yet existing) blob from mixing their blocks.
  */
 export function outputBlockId(jobId: string, index: number): string {
-  const job = createHash('sha256').update(jobId).digest('hex').slice(0, 12);
-  return Buffer.from(`${job}-${String(index).padStart(10, '0')}`).toString('base64');
+  return Buffer.from(`${jobTag(jobId)}-${String(index).padStart(10, '0')}`).toString('base64');
+}
+
+/** The part of a job's block ids that names the job (12 hex characters). */
+export function jobTag(jobId: string): string {
+  return createHash('sha256').update(jobId).digest('hex').slice(0, 12);
 }
 
 /** Stages a mini-batch's output (UTF-8 lines, each ending in '\n') as its block. */

@@ -1,5 +1,5 @@
+import { jobTag } from './outputBlocks';
 import { isAlreadyExists } from '../storage/once';
-import { createHash } from 'node:crypto';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 
 /**
@@ -38,8 +38,7 @@ export function mostMiniBatches(chunkSize: number, partsFromChunk: number): numb
  * mini-batch ids (a blob's block ids must all be equal in length) and never equal to one ('p').
  */
 export function partBlockId(jobId: string, chunk: number, slice: number): string {
-  const job = createHash('sha256').update(jobId).digest('hex').slice(0, 12);
-  return Buffer.from(`${job}-p${String(chunk).padStart(6, '0')}${String(slice).padStart(3, '0')}`).toString('base64');
+  return Buffer.from(`${jobTag(jobId)}-p${String(chunk).padStart(6, '0')}${String(slice).padStart(3, '0')}`).toString('base64');
 }
 
 export class OutputParts {

@@ -1,3 +1,4 @@
+import { mapLimited } from '../util/mapLimited';
 import { ensureContainer, statusOf } from '../storage/once';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { InputFile } from './types';
@@ -34,9 +35,7 @@ export class PlanManifest {
     for (const key of [...this.cache.keys()]) if (key.startsWith(`${jobId}/`)) this.cache.delete(key);
     const names: string[] = [];
     for await (const blob of this.container.listBlobsFlat({ prefix: `${jobId}/` })) names.push(blob.name);
-    for (let i = 0; i < names.length; i += 16) {
-      await Promise.all(names.slice(i, i + 16).map((name) => this.container.deleteBlob(name, { deleteSnapshots: 'include' }).catch(ignoreNotFound)));
-    }
+    await mapLimited(names, 16, (name) => this.container.deleteBlob(name, { deleteSnapshots: 'include' }).catch(ignoreNotFound));
   }
 
   /** The mini-batches of one chunk (index within the chunk = mini-batch index - chunk start). */
