@@ -33,10 +33,13 @@ export async function scoreWithModel(spec: ScorerSpec, task: MiniBatchTask, logg
   const onnx = await loadModel(spec);
   const batch: ScoredBatch = { lines: [], succeededItems: 0, failedItems: 0, itemErrors: [] };
   for (const file of task.files) {
-    const fileLines: string[] = [];
+    // A file's lines are kept only when all of it scored: its chunks wait here until then.
+    const fileChunks: string[][] = [];
+    let rows = 0;
     try {
       for await (const chunk of scoreTabularFile(onnx, file.path, { fileName: file.name })) {
-        for (const line of chunk.lines) fileLines.push(line);
+        fileChunks.push(chunk.lines);
+        rows += chunk.lines.length;
       }
     } catch (err) {
       const text = messageOf(err);
@@ -46,9 +49,9 @@ export async function scoreWithModel(spec: ScorerSpec, task: MiniBatchTask, logg
       logger.warning(message);
       continue;
     }
-    for (const line of fileLines) batch.lines.push(line);
+    for (const lines of fileChunks) for (const line of lines) batch.lines.push(line);
     batch.succeededItems++;
-    logger.info(`${file.name}: ${fileLines.length} row(s) scored`);
+    logger.info(`${file.name}: ${rows} row(s) scored`);
   }
   return batch;
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { formatOutputLine } from '../../output/csvLine';
+import { csvField } from '../../output/csvLine';
 import { buildFeeds } from '../onnx/feeds';
 import { planInputs, requiredColumns, type InputBinding } from '../onnx/inputMapping';
 import type { OnnxModel } from '../onnx/model';
@@ -35,6 +35,9 @@ export async function* scoreTabularFile(model: OnnxModel, filePath: string, opti
   const fileName = options.fileName ?? path.basename(filePath);
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
   let bindings: InputBinding[] | undefined;
+  // The file column is the same on every row and a row number never needs quoting: only the
+  // prediction is formatted per row (this runs once per output row).
+  const fileField = csvField(fileName);
   for await (const chunk of readTable(filePath, { chunkRows, columns: requiredColumns(model), displayName: fileName })) {
     bindings ??= planInputs(model, chunk.fileColumns, fileName);
     const feeds = buildFeeds(bindings, chunk, fileName);
@@ -47,7 +50,7 @@ export async function* scoreTabularFile(model: OnnxModel, filePath: string, opti
     }
     if (!output) throw new Error(`ONNX Runtime returned no '${model.primaryOutput}' output`);
     const predictions = predictionStrings(output, chunk.rowCount, model.primaryOutput);
-    const lines = predictions.map((p, i) => formatOutputLine([chunk.firstRow + i, p, fileName]));
+    const lines = predictions.map((p, i) => `${chunk.firstRow + i},${csvField(p)},${fileField}`);
     yield { firstRow: chunk.firstRow, rowCount: chunk.rowCount, lines };
   }
 }
