@@ -56,7 +56,7 @@ const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationCon
     const now = context.df.currentUtcDateTime.getTime();
     if (now - lastProgress >= plan.progressIntervalMs && inFlight.size > 0) {
       lastProgress = now;
-      const update: ProgressUpdate = { endpointName: input.endpointName, jobId: input.jobId, plan, totals: { ...totals } };
+      const update: ProgressUpdate = { endpointName: input.endpointName, jobId: input.jobId, totals: { ...totals } };
       try {
         yield context.df.callActivity(ACTIVITY.reportProgress, update);
       } catch {

@@ -159,12 +159,14 @@ app.http('jobs-cancel', {
   methods: ['POST'],
   authLevel: 'anonymous',
   handler: handler('Invoke', async (caller, request, context) => {
-    const job = await jobOf(request);
-    const result = await jobs.update(job.spec.endpointName, job.jobId, { status: 'CancelRequested' }, { ifStatusIn: ['NotStarted', 'Preparing', 'Running', 'CancelRequested'] });
+    // update reads the job (404 when it does not exist) and applies the cancel in one step.
+    const endpoint = await existingEndpoint(request.params.endpoint ?? '');
+    const result = await jobs.update(endpoint.name, request.params.jobId ?? '', { status: 'CancelRequested' }, { ifStatusIn: ['NotStarted', 'Preparing', 'Running', 'CancelRequested'] });
+    const { jobId } = result.record;
     if (!result.applied && result.reason !== 'CancelRequested') {
-      throw new ApiError(409, 'JobNotCancelable', `Job ${job.jobId} is ${result.record.status}: only a job that has not finished can be canceled.`);
+      throw new ApiError(409, 'JobNotCancelable', `Job ${jobId} is ${result.record.status}: only a job that has not finished can be canceled.`);
     }
-    context.log(`Cancel of job ${job.jobId} requested by ${caller.name} (${caller.oid}).`);
+    context.log(`Cancel of job ${jobId} requested by ${caller.name} (${caller.oid}).`);
     return jobResponse(request, result.record);
   }),
 });

@@ -64,8 +64,8 @@ export interface ChunkResult {
   error?: { code: string; message: string };
 }
 
+/** Counts only: the totals come from the job row (planRest may have raised them). */
 export interface ProgressUpdate extends JobRef {
-  plan: JobPlan;
   totals: Totals;
 }
 

@@ -60,7 +60,7 @@ class OutputTooLargeError extends Error {
 /** A listing failure as the job shows it: the storage code, or InputError. */
 const inputError = (err: unknown) => ({ ok: false as const, error: { code: codeOf(err) === 'SystemError' ? 'InputError' : codeOf(err), message: messageOf(err) } });
 
-function progressOf(plan: JobPlan, totals: Totals): JobProgress {
+function progressOf(plan: Pick<JobPlan, 'miniBatches' | 'totalFiles'>, totals: Totals): JobProgress {
   return {
     miniBatchesTotal: plan.miniBatches,
     miniBatchesSucceeded: totals.miniBatchesSucceeded,
@@ -95,12 +95,10 @@ export function createJobActivities(deps: JobActivityDeps) {
 
   /** Lists the input, plans mini-batches and records them; the job moves to Running. */
   async function prepare(ref: JobRef): Promise<PrepareResult> {
-    const record = await job(ref);
-    if (record.status === 'CancelRequested' || record.status === 'Canceled') return { ok: false, canceled: true };
     // Running too: a re-run (after a crash, or a retry) finds the status the first run left.
     const preparing = await jobs.update(ref.endpointName, ref.jobId, (current) => ({ status: 'Preparing', startTime: current.startTime ?? deps.now().toISOString() }), { ifStatusIn: ['NotStarted', 'Preparing', 'Running'] });
-    if (!preparing.applied) return { ok: false, canceled: preparing.record.status === 'CancelRequested' };
-    const { spec } = record;
+    if (!preparing.applied) return { ok: false, canceled: preparing.record.status === 'CancelRequested' || preparing.record.status === 'Canceled' };
+    const { spec } = preparing.record;
     // Download the model and code and start the scoring workers while the input is listed.
     const parallelism = spec.settings.instanceCount * spec.settings.maxConcurrencyPerInstance;
     // Not awaited: a scorer that cannot start is reported by the first mini-batch (fatal outcome).
@@ -187,7 +185,7 @@ export function createJobActivities(deps: JobActivityDeps) {
     if (!planned.ok) return planned;
     const { plan } = planned;
     await jobs.update(input.endpointName, input.jobId, (current) => ({
-      progress: { ...current.progress, miniBatchesTotal: plan.miniBatches, itemsTotal: plan.totalFiles, miniBatchesPending: plan.miniBatches - current.progress.miniBatchesSucceeded - current.progress.miniBatchesFailed },
+      progress: progressOf(plan, current.progress),
     }), { ifStatusIn: ['Running'] });
     return { ok: true, plan, complete: true };
   }
@@ -275,7 +273,7 @@ export function createJobActivities(deps: JobActivityDeps) {
     // Counts only: the totals may have grown since this chunk started (planRest).
     await jobs.update(update.endpointName, update.jobId, (current) => {
       const { miniBatchesTotal, itemsTotal } = current.progress;
-      return { progress: { ...progressOf({ ...update.plan, miniBatches: miniBatchesTotal, totalFiles: itemsTotal }, update.totals) } };
+      return { progress: progressOf({ miniBatches: miniBatchesTotal, totalFiles: itemsTotal }, update.totals) };
     }, { ifStatusIn: ['Running'] });
   }
 
