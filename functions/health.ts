@@ -1,9 +1,8 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { checkHealth } from '../lib/health';
-import { storageClientsFromSetting } from '../lib/storage/clients';
 import { appVersion } from '../lib/version';
+import { clients } from './shared/services';
 
-const clients = storageClientsFromSetting();
 const version = appVersion();
 
 export async function health(_request: HttpRequest): Promise<HttpResponseInit> {

@@ -2,6 +2,8 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack, stopOnSignals } from '../devhost/localStack';
+import { ROLE_MANAGE } from '../lib/auth/roles';
+import { workspaceBlobOf } from '../lib/registry/fromSettings';
 import { storageClientsFromSetting } from '../lib/storage/clients';
 import { registerSample, SAMPLE, uploadSampleFiles } from './seedSample';
 
@@ -23,9 +25,9 @@ async function main(): Promise<void> {
   const url = stack.host.url;
   if (!values['no-sample']) {
     const clients = storageClientsFromSetting();
-    const container = clients.blob.getContainerClient(process.env.WORKSPACE_BLOB_CONTAINER || 'workspaceblobstore');
+    const container = clients.blob.getContainerClient(workspaceBlobOf(clients.blob).containerName);
     const uploaded = await uploadSampleFiles(container, join(appDir, 'samples', 'iris'));
-    const token = stack.issuer ? await stack.issuer.signToken({ roles: ['BatchEndpoints.Manage'], name: 'npm start' }) : '';
+    const token = stack.issuer ? await stack.issuer.signToken({ roles: [ROLE_MANAGE], name: 'npm start' }) : '';
     await registerSample(url, token);
     console.log(`Sample: ${uploaded} files uploaded; endpoint '${SAMPLE.endpoint}' with deployments '${SAMPLE.noCodeDeployment}' (default) and '${SAMPLE.scriptDeployment}'.`);
   }

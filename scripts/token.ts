@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { signToken } from '../devhost/issuer';
+import { ALL_ROLES } from '../lib/auth/roles';
 
 const USAGE = `Usage: node dist/scripts/token.js [options]
   --roles <list>       comma-separated app roles (default: BatchEndpoints.Read,BatchEndpoints.Invoke,BatchEndpoints.Manage;
@@ -21,7 +22,7 @@ const USAGE = `Usage: node dist/scripts/token.js [options]
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      roles: { type: 'string', default: 'BatchEndpoints.Read,BatchEndpoints.Invoke,BatchEndpoints.Manage' },
+      roles: { type: 'string', default: ALL_ROLES.join(',') },
       audience: { type: 'string' },
       'expires-in': { type: 'string', default: '1h' },
       name: { type: 'string' },

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { ApiError } from '../http/apiError';
 import { strictAddressPolicy, type AddressPolicy } from './ipPolicy';
-import { checkUrl, SafeFetchError, systemResolver, type Resolver } from './safeFetch';
+import { blockedAnswer, checkUrl, SafeFetchError, systemResolver, type Resolver } from './safeFetch';
 
 /**
  * The invoke-time check of a public `https://` input: refuses, before any job exists, a URL whose
@@ -70,11 +70,7 @@ export async function checkPublicUrl(input: string, options: PublicUrlCheckOptio
   }
   const port = Number(url.port || 443);
   // As at download time, one non-public answer refuses the name.
-  for (const { address } of answer ?? []) {
-    const verdict = policy.check(address, port);
-    if (!verdict.allowed) {
-      throw notAllowed(`Refused to download ${url.href}: ${host} resolves to ${verdict.reason}, not a public address.`, field);
-    }
-  }
+  const refused = blockedAnswer(url, host, answer ?? [], port, policy);
+  if (refused) throw notAllowed(refused.message, field);
   return url;
 }

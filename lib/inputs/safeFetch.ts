@@ -106,16 +106,25 @@ function blocked(url: URL, reason: string): SafeFetchError {
   return new SafeFetchError('BlockedAddress', message, url.href);
 }
 
+/**
+ * The refusal for a name when any of its addresses is not allowed (one bad address refuses the
+ * name: a host that mixes public and private answers is suspect), else undefined.
+ */
+export function blockedAnswer(url: URL, hostname: string, addresses: readonly { address: string }[], port: number, policy: AddressPolicy): SafeFetchError | undefined {
+  for (const { address } of addresses) {
+    const verdict = policy.check(address, port);
+    if (!verdict.allowed) return blocked(url, `${hostname} resolves to ${verdict.reason}`);
+  }
+  return undefined;
+}
+
 /** A `lookup` that refuses the connection when any address of the name is not allowed. */
 function guardedLookup(url: URL, port: number, resolve: Resolver, policy: AddressPolicy): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname).then(
       (addresses) => {
-        // One bad address refuses the name: a host that mixes public and private answers is suspect.
-        for (const { address } of addresses) {
-          const verdict = policy.check(address, port);
-          if (!verdict.allowed) return callback(blocked(url, `${hostname} resolves to ${verdict.reason}`), '');
-        }
+        const refused = blockedAnswer(url, hostname, addresses, port, policy);
+        if (refused) return callback(refused, '');
         const family = options.family === 4 || options.family === 6 ? options.family : undefined;
         const usable = addresses.filter((a) => family === undefined || a.family === family);
         const first = usable[0];

@@ -97,9 +97,13 @@ export class Deployments {
 
   /** The deployment, or undefined (the endpoint must exist: 404 otherwise). */
   async tryGet(endpoint: string, name: string): Promise<Deployment | undefined> {
-    const e = await this.endpoints.get(endpoint);
-    const r = await this.store.get<DeploymentProperties>(deploymentsPartition(e.name), keyOf(name));
-    return r && this.fromRecord(e.name, r);
+    return this.tryGetIn(await this.endpoints.get(endpoint), name);
+  }
+
+  /** The deployment of an endpoint already read, or undefined. */
+  async tryGetIn(endpoint: { name: string }, name: string): Promise<Deployment | undefined> {
+    const r = await this.store.get<DeploymentProperties>(deploymentsPartition(endpoint.name), keyOf(name));
+    return r && this.fromRecord(endpoint.name, r);
   }
 
   async get(endpoint: string, name: string): Promise<Deployment> {

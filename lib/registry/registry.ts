@@ -81,7 +81,7 @@ export class Registry {
           `(PATCH /api/batchEndpoints/${endpoint.name}) or name one in the 'azureml-model-deployment' header.`,
       );
     }
-    const deployment = await this.deployments.tryGet(endpoint.name, name);
+    const deployment = await this.deployments.tryGetIn(endpoint, name);
     if (!deployment) throw notFound(`Deployment '${name}' of batch endpoint '${endpoint.name}'`, 'deploymentName');
     const modelRef = parseAssetId(deployment.properties.model.assetId, 'models')!;
     const model = await this.models.get(modelRef.name, modelRef.version);
