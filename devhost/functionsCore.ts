@@ -17,7 +17,6 @@ export interface Registration {
   triggerName: string;
   trigger: BindingInfo;
   handler: FunctionCallback;
-  retryOptions?: unknown;
 }
 
 export type HookName = 'appStart' | 'appTerminate' | 'preInvocation' | 'postInvocation' | 'log';
@@ -62,7 +61,6 @@ export class FunctionsCore {
         triggerName,
         trigger,
         handler: callback,
-        retryOptions: metadata.retryOptions,
       });
       return new Disposable(() => this.registrations.delete(name.toLowerCase()));
     },

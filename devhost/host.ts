@@ -12,6 +12,7 @@ import { createLogger, parseLogLevel, type Logger } from './log';
 import { applyLocalSettings, readHostSettings } from './settings';
 import { hostStorage } from './storage';
 import { startTriggers, type TriggerListener } from './triggers';
+import { resolveAppSettings } from './triggers/appSettings';
 
 export interface HostOptions {
   appDir: string;
@@ -28,19 +29,10 @@ export interface RunningHost {
   port: number;
   log: Logger;
   engine: DurableEngine;
-  functionLines: string[];
   stop(): Promise<void>;
 }
 
 /** `%NAME%` in host.json values refers to an app setting, as in the real host. */
-function expandSetting(value: string, env: NodeJS.ProcessEnv): string {
-  return value.replace(/%([^%]+)%/g, (_, name: string) => {
-    const v = env[name];
-    if (v === undefined) throw new Error(`host.json refers to app setting '${name}', which is not set.`);
-    return v;
-  });
-}
-
 /**
  * Starts a local Functions host for the app in `appDir`: loads it through package.json `main`,
  * serves its HTTP functions, runs Durable orchestrations and activities with state in Azure
@@ -52,7 +44,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   applyLocalSettings(appDir, env);
   const log = createLogger(parseLogLevel(options.logLevel ?? env.DEVHOST_LOG_LEVEL, 'info'));
   const settings = readHostSettings(appDir);
-  const hubName = expandSetting(settings.hubName, env);
+  const hubName = resolveAppSettings(settings.hubName, env, 'host.json');
   const connection = env.AzureWebJobsStorage;
   if (!connection) throw new Error(`AzureWebJobsStorage is not set (local.settings.json Values, or the environment).`);
   const storage = hostStorage(connection);
@@ -143,5 +135,5 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       await app.core.runHooks('appTerminate', { hookData: {}, appHookData: invoker.appHookData });
       log.info('Host stopped.');
     })());
-  return { url: origin, port, log, engine, functionLines, stop };
+  return { url: origin, port, log, engine, stop };
 }

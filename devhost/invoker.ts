@@ -6,7 +6,6 @@ import type { Logger } from './log';
 export interface InvokeOptions {
   triggerMetadata?: Record<string, unknown>;
   extraInputs?: Record<string, unknown>;
-  retryContext?: { retryCount: number; maxRetryCount: number };
   reason?: string;
   /** Log the Executing/Executed lines at debug level instead of info (busy internal triggers). */
   quiet?: boolean;
@@ -46,7 +45,6 @@ export class Invoker {
       invocationId,
       functionName: reg.name,
       triggerMetadata: options.triggerMetadata,
-      retryContext: options.retryContext,
       options: options_,
       logHandler: (level: string, ...args: unknown[]) => {
         const text = args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.stack ?? a.message : JSON.stringify(a))).join(' ');

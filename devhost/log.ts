@@ -7,7 +7,6 @@ export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
-  enabled(level: LogLevel): boolean;
 }
 
 export function createLogger(level: LogLevel = 'info'): Logger {
@@ -22,7 +21,6 @@ export function createLogger(level: LogLevel = 'info'): Logger {
     info: (m) => write('info', m),
     warn: (m) => write('warn', m),
     error: (m) => write('error', m),
-    enabled,
   };
 }
 

@@ -4,7 +4,7 @@ import type { Invoker } from '../invoker';
 import type { Logger } from '../log';
 import { actionInputValue, runEpisode } from './episode';
 import { completedTaskId, event, EventType, isSchedulingEvent, type HistoryEvent } from './history';
-import { DurableStore, type HistoryCursor, type InstanceRecord, type RuntimeStatus } from './store';
+import { ACTIVE_STATUSES, DurableStore, isActive, type HistoryCursor, type InstanceRecord, type RuntimeStatus } from './store';
 
 export class DurableError extends Error {
   constructor(
@@ -51,7 +51,6 @@ interface ActivityWork {
 }
 
 const INVALID_ID = /[\/\\#?\u0000-\u001f\u007f-\u009f]/;
-const TERMINAL: RuntimeStatus[] = ['Completed', 'Failed', 'Terminated', 'Canceled'];
 const MAX_TIMEOUT = 2 ** 31 - 1;
 
 /**
@@ -80,10 +79,6 @@ export class DurableEngine {
 
   get store(): DurableStore {
     return this.options.store;
-  }
-
-  get hasOrchestrations(): boolean {
-    return this.orchestrators.size > 0;
   }
 
   // ---------- client operations ----------
@@ -123,7 +118,7 @@ export class DurableEngine {
     };
     const existing = await store.getInstance(instanceId);
     if (existing) {
-      if (!TERMINAL.includes(existing.status)) {
+      if (isActive(existing.status)) {
         throw new DurableError(500, `An Orchestration instance with the status ${existing.status} already exists.`);
       }
       // A finished instance id may be reused: its old history goes away with it.
@@ -158,7 +153,7 @@ export class DurableEngine {
   async send(instanceId: string, message: HistoryEvent): Promise<void> {
     const record = await this.options.store.getInstance(instanceId);
     if (!record) throw new DurableError(404, `No instance with ID '${instanceId}' found.`);
-    if (TERMINAL.includes(record.status)) throw new DurableError(410, `Instance '${instanceId}' is ${record.status}.`);
+    if (!isActive(record.status)) throw new DurableError(410, `Instance '${instanceId}' is ${record.status}.`);
     const messageId = await this.options.store.addInbox(instanceId, message);
     const rt = this.runtimes.get(instanceId);
     if (rt) {
@@ -178,7 +173,7 @@ export class DurableEngine {
   async purge(instanceId: string): Promise<boolean> {
     const record = await this.options.store.getInstance(instanceId);
     if (!record) return false;
-    if (!TERMINAL.includes(record.status)) {
+    if (isActive(record.status)) {
       throw new DurableError(400, `Instance '${instanceId}' is ${record.status}: only finished instances can be purged.`);
     }
     this.runtimes.delete(instanceId);
@@ -196,7 +191,7 @@ export class DurableEngine {
     let continuation: string | undefined;
     const loaded: Runtime[] = [];
     do {
-      const page = await store.queryInstances({ statuses: ['Pending', 'Running', 'Suspended', 'ContinuedAsNew'], continuation });
+      const page = await store.queryInstances({ statuses: ACTIVE_STATUSES, continuation });
       continuation = page.continuation;
       for (const record of page.items) {
         const rt = await this.load(record);
@@ -466,7 +461,7 @@ export class DurableEngine {
       existing.parentExecutionId === rt.record.executionId &&
       existing.parentTaskId === created.EventId;
     if (ours && existing) {
-      if (TERMINAL.includes(existing.status)) await this.notifyParent(existing);
+      if (!isActive(existing.status)) await this.notifyParent(existing);
       return; // still running: it resumes by itself and reports when done
     }
     try {

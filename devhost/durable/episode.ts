@@ -1,5 +1,6 @@
 import type { Registration } from '../functionsCore';
 import type { Invoker } from '../invoker';
+import { tryJsonParse } from '../triggers/triggerMetadata';
 import { event, EventType, type HistoryEvent } from './history';
 
 /** Action types of `durable-functions` (actions/ActionType.js). */
@@ -79,12 +80,7 @@ const NEVER_SPLIT_TIMERS = '36500.00:00:00';
 
 /** Strings are JSON-encoded once more by the SDK (Utils.processInput): undo that. */
 export function actionInputValue(input: unknown): unknown {
-  if (typeof input !== 'string') return input;
-  try {
-    return JSON.parse(input);
-  } catch {
-    return input;
-  }
+  return typeof input === 'string' ? tryJsonParse(input) : input;
 }
 
 function json(value: unknown): string | null {

@@ -7,6 +7,8 @@ import type { HistoryEvent } from './history';
 
 export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Canceled' | 'Terminated' | 'Suspended';
 export const ACTIVE_STATUSES: RuntimeStatus[] = ['Pending', 'Running', 'Suspended', 'ContinuedAsNew'];
+/** Not yet ended: every other status (Completed, Failed, Terminated, Canceled) is final. */
+export const isActive = (status: string): boolean => (ACTIVE_STATUSES as string[]).includes(status);
 
 /** One orchestration instance, as kept in the Instances table. */
 export interface InstanceRecord {

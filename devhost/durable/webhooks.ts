@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { keyAllows, type HostKeys } from '../http/keys';
+import { tryJsonParse } from '../triggers/triggerMetadata';
 import { send, type ExtraHandler } from '../http/server';
 import { managementLinks, PUBLIC_BASE, RPC_BASE, type DurableEndpoints } from './clientBinding';
 import { DurableError, type DurableEngine } from './engine';
 import { describeEvent, event, EventType } from './history';
-import type { InstanceRecord } from './store';
+import { isActive, type InstanceRecord } from './store';
 
-const RUNNING = new Set(['Pending', 'Running', 'Suspended', 'ContinuedAsNew']);
 
 function isLoopback(req: IncomingMessage): boolean {
   const address = req.socket.remoteAddress ?? '';
@@ -14,12 +14,7 @@ function isLoopback(req: IncomingMessage): boolean {
 }
 
 function parseJson(text: string | null): unknown {
-  if (text === null || text === '') return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  return text === null || text === '' ? null : tryJsonParse(text);
 }
 
 /**
@@ -98,7 +93,7 @@ async function route(
       do {
         const page = await engine.store.queryInstances({ ...filter, continuation });
         continuation = page.continuation;
-        for (const record of page.items) if (!RUNNING.has(record.status) && (await engine.purge(record.instanceId))) deleted++;
+        for (const record of page.items) if (!isActive(record.status) && (await engine.purge(record.instanceId))) deleted++;
       } while (continuation);
       send(res, deleted ? 200 : 404, { instancesDeleted: deleted });
       return;
@@ -118,7 +113,7 @@ async function route(
       // The extension names it historyEvents; durable-functions 3.x reads `history`.
       payload.history = payload.historyEvents;
     }
-    if (RUNNING.has(record.status)) {
+    if (isActive(record.status)) {
       const links = managementLinks(endpoints, id);
       send(res, 202, payload, { Location: links.statusQueryGetUri, 'Retry-After': '10' });
     } else {

@@ -19,8 +19,6 @@ export interface JwksCacheOptions {
 export interface JwksCache {
   /** A jose key resolver: finds the key for a token header, refetching once on an unknown kid. */
   getKey: KeyResolver;
-  /** How many times metadata + keys were fetched (for tests and diagnostics). */
-  readonly fetchCount: number;
 }
 
 /** Thrown when metadata or keys cannot be loaded: an outage, not a bad token. */
@@ -46,11 +44,9 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
   let loadedAt = 0;
   let lastAttemptAt = Number.NEGATIVE_INFINITY;
   let inFlight: Promise<void> | undefined;
-  let fetchCount = 0;
 
   async function fetchKeys(): Promise<void> {
     lastAttemptAt = now();
-    fetchCount++;
     try {
       const metadata = await getJson(fetchFn, options.openIdConfigUrl, timeout);
       const jwksUri = (metadata as { jwks_uri?: unknown } | null)?.jwks_uri;
@@ -96,8 +92,5 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
 
   return {
     getKey,
-    get fetchCount() {
-      return fetchCount;
-    },
   };
 }

@@ -29,8 +29,3 @@ export function envelope<P>(input: {
   return { id, name, type, ...(tags ? { tags } : {}), properties, systemData };
 }
 
-/** A list answer: `{ value, nextLink? }`. */
-export interface ListEnvelope<T> {
-  value: T[];
-  nextLink?: string;
-}

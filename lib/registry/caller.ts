@@ -9,5 +9,3 @@ export interface Caller {
   name: string;
 }
 
-/** The identity shown for resources the service itself provides (workspaceblobstore). */
-export const SYSTEM_CALLER: Caller = { oid: 'system', tid: 'system', name: 'system' };

@@ -1,3 +1,4 @@
+import { messageOf } from '../tabular/errors';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
@@ -58,7 +59,7 @@ export async function loadOnnxModel(modelPath: string): Promise<OnnxModel> {
 
 async function resolveAt(target: string, depth: number): Promise<OnnxModelSpec> {
   const info = await stat(target).catch((err: unknown) => {
-    throw new Error(`model path ${target} cannot be read (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(`model path ${target} cannot be read (${messageOf(err)})`);
   });
   if (info.isFile()) {
     if (path.basename(target) === 'MLmodel') return fromMlflowFolder(path.dirname(target));
@@ -81,7 +82,7 @@ async function fromMlflowFolder(folder: string): Promise<OnnxModelSpec> {
   try {
     doc = parseYaml(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new Error(`${file} cannot be parsed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Error(`${file} cannot be parsed: ${messageOf(err)}`, { cause: err });
   }
   const flavors = field(doc, 'flavors');
   const onnx = field(flavors, 'onnx');
@@ -106,7 +107,7 @@ function signatureColumns(inputs: unknown, file: string): SignatureColumn[] | un
   try {
     parsed = typeof inputs === 'string' ? JSON.parse(inputs) : inputs;
   } catch (err) {
-    throw new Error(`${file}: signature.inputs is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(`${file}: signature.inputs is not valid JSON (${messageOf(err)})`);
   }
   if (!Array.isArray(parsed)) throw new Error(`${file}: signature.inputs must be a JSON list`);
   if (parsed.length === 0 || parsed.some((c) => field(c, 'type') === 'tensor' || typeof field(c, 'name') !== 'string')) return undefined;

@@ -1,3 +1,4 @@
+import { messageOf } from '../tabular/errors';
 import path from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 
@@ -20,7 +21,7 @@ export function getInferenceSession(onnxPath: string): Promise<InferenceSession>
   if (!session) {
     session = InferenceSession.create(key, { executionProviders: ['cpu'], intraOpNumThreads: INTRA_OP_THREADS, interOpNumThreads: 1 }).catch((err: unknown) => {
       sessions.delete(key);
-      throw new Error(`cannot load ONNX model ${key}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new Error(`cannot load ONNX model ${key}: ${messageOf(err)}`, { cause: err });
     });
     sessions.set(key, session);
   }
