@@ -1,12 +1,19 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ApiError, conflict, notFound } from '../http/apiError';
 import { envelope, type ResourceEnvelope, type SystemData } from '../http/envelope';
 import type { Caller } from './caller';
 import { assetNameSchema, checkName, keyOf, versionSchema } from './names';
 import type { AssetCollection } from './references';
 import { systemDataOf, type RegistryStore, type StoredRecord } from './store';
-import { parseOrThrow } from './validation';
+import { parseOrThrow, stringMap } from './validation';
+
+/** The optional fields every asset version has besides its own (Azure ML's asset metadata). */
+export const assetMetadataShape = {
+  description: z.string().optional(),
+  tags: stringMap.optional(),
+  properties: stringMap.optional(),
+};
 
 /** One registered asset version (model, code or data). */
 export interface AssetVersion<P> {

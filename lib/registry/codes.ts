@@ -1,16 +1,13 @@
 import { z } from 'zod';
-import { AssetVersions } from './assets';
+import { assetMetadataShape, AssetVersions } from './assets';
 import { assetUriSchema, checkDatastoreOf } from './assetUri';
 import type { Datastores } from './datastores';
 import type { RegistryStore } from './store';
-import { stringMap } from './validation';
 
 export const codePropertiesSchema = z.strictObject({
   /** The folder holding the scoring script (and whatever it imports). */
   codeUri: assetUriSchema,
-  description: z.string().optional(),
-  tags: stringMap.optional(),
-  properties: stringMap.optional(),
+  ...assetMetadataShape,
 });
 
 export type CodeProperties = z.output<typeof codePropertiesSchema>;

@@ -1,16 +1,14 @@
 import { z } from 'zod';
-import { AssetVersions } from './assets';
+import { assetMetadataShape, AssetVersions } from './assets';
 import { assetUriSchema, checkDatastoreOf } from './assetUri';
 import type { Datastores } from './datastores';
 import type { RegistryStore } from './store';
-import { looseEnum, stringMap } from './validation';
+import { looseEnum } from './validation';
 
 export const dataPropertiesSchema = z.strictObject({
   dataType: looseEnum(['uri_folder', 'uri_file']),
   dataUri: assetUriSchema,
-  description: z.string().optional(),
-  tags: stringMap.optional(),
-  properties: stringMap.optional(),
+  ...assetMetadataShape,
 });
 
 export type DataProperties = z.output<typeof dataPropertiesSchema>;

@@ -1,17 +1,15 @@
 import { z } from 'zod';
-import { AssetVersions } from './assets';
+import { assetMetadataShape, AssetVersions } from './assets';
 import { assetUriSchema, checkDatastoreOf } from './assetUri';
 import type { Datastores } from './datastores';
 import type { RegistryStore } from './store';
-import { looseEnum, stringMap } from './validation';
+import { looseEnum } from './validation';
 
 export const modelPropertiesSchema = z.strictObject({
   // Azure ML's CLI/SDK spellings; MLflowModel/CustomModel are accepted too.
   modelType: looseEnum(['mlflow_model', 'custom_model']),
   modelUri: assetUriSchema,
-  description: z.string().optional(),
-  tags: stringMap.optional(),
-  properties: stringMap.optional(),
+  ...assetMetadataShape,
 });
 
 export type ModelProperties = z.output<typeof modelPropertiesSchema>;
