@@ -1,7 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { checkHealth } from '../lib/health';
 import { appVersion } from '../lib/version';
-import { clients } from './shared/services';
+import { clients } from '../app/services';
 
 const version = appVersion();
 

@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import { ACTIVITY, type FinishRequest, type JobPlan, type JobRef, type MiniBatchRef, type ProgressUpdate, type SealPartRequest } from '../lib/jobs/contracts';
-import { jobActivities } from '../functions/shared/services';
+import { jobActivities } from '../app/services';
 
 // Thin registrations: the work is in lib/jobs/jobActivities.ts, built with its dependencies.
 df.app.activity(ACTIVITY.prepare, { handler: (input: JobRef) => jobActivities().prepare(input) });

@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack, stopOnSignals } from '../devhost/localStack';
 import { ROLE_MANAGE } from '../lib/auth/roles';
-import { workspaceBlobOf } from '../lib/registry/fromSettings';
-import { storageClientsFromSetting } from '../lib/storage/clients';
+import { loadSettings } from '../app/settings';
+import { storageClients } from '../lib/storage/clients';
 import { registerSample, SAMPLE, uploadSampleFiles } from './seedSample';
 
 /**
@@ -24,8 +24,10 @@ async function main(): Promise<void> {
   stopOnSignals(stack);
   const url = stack.host.url;
   if (!values['no-sample']) {
-    const clients = storageClientsFromSetting();
-    const container = clients.blob.getContainerClient(workspaceBlobOf(clients.blob).containerName);
+    // After the stack started: it sets AzureWebJobsStorage and the auth settings for this process.
+    const config = loadSettings(process.env);
+    const clients = storageClients(config.storage);
+    const container = clients.blob.getContainerClient(config.workspaceBlobContainer);
     const uploaded = await uploadSampleFiles(container, join(appDir, 'samples', 'iris'));
     const token = stack.issuer ? await stack.issuer.signToken({ roles: [ROLE_MANAGE], name: 'npm start' }) : '';
     await registerSample(url, token);

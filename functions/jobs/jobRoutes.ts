@@ -13,12 +13,13 @@ import type { JobRecord, JobStatus } from '../../lib/jobs/types';
 import type { Access, Caller } from '../shared/authorize';
 import { handle } from '../shared/handle';
 import { outputBlobClient } from '../../lib/outputs/outputLocation';
-import { dataDeps, idempotency, jobActivities, jobs, miniBatches, registry } from '../shared/services';
+import { dataDeps, idempotency, jobActivities, jobs, miniBatches, registry } from '../../app/services';
+import { settings } from '../../app/settings';
 
 /** Seconds a poller should wait before asking again (Logic Apps honours it). */
 const RETRY_AFTER = '5';
 /** Largest output (or range of it) the output route answers with, in bytes. */
-const OUTPUT_SERVE_MAX_BYTES = Number(process.env.OUTPUT_SERVE_MAX_BYTES) || 100 * 1024 * 1024;
+const OUTPUT_SERVE_MAX_BYTES = settings().outputServeMaxBytes;
 
 const INVOKE_MAX_BODY = 256 * 1024;
 
@@ -108,7 +109,7 @@ async function jobOf(request: HttpRequest): Promise<JobRecord> {
   return jobs.getOrThrow(endpoint.name, request.params.jobId ?? '');
 }
 
-const SETTLE_GRACE_MS = Number(process.env.JOB_SETTLE_GRACE_MS ?? 60_000);
+const SETTLE_GRACE_MS = settings().jobs.settleGraceMs;
 
 /** Starts or ends a job whose orchestration never started or has ended (see settlementFor). */
 async function settled(job: JobRecord, client: df.DurableClient, context: InvocationContext): Promise<JobRecord> {

@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { createAuthenticator, readAuthConfig, type Authenticator } from '../../lib/auth';
+import { settings } from '../../app/settings';
+import { createAuthenticator, type Authenticator } from '../../lib/auth';
 import type { Caller } from '../../lib/registry/caller';
 
 /** What a caller may do: Invoke includes Read; Manage includes everything. */
@@ -10,7 +11,7 @@ export type { Caller };
 export type Authorization = { ok: true; caller: Caller } | { ok: false; response: HttpResponseInit };
 
 // Read at load: a bad or unsafe auth setup (local issuer or AUTH_DISABLED in Azure) stops the app from starting.
-const authenticator: Authenticator = createAuthenticator(readAuthConfig(), {
+const authenticator: Authenticator = createAuthenticator(settings().auth, {
   log: (message) => console.warn(`[auth] ${message}`),
 });
 

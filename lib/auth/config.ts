@@ -40,7 +40,7 @@ export function assertKeySourceUrl(value: string, setting: string): void {
  * Reads AUTH_* settings. Throws with the setting's name when one is missing or wrong, and
  * (through assertAuthConfigSafe) when a development-only setup is used in Azure.
  */
-export function readAuthConfig(env: Env = process.env): AuthConfig {
+export function readAuthConfig(env: Env): AuthConfig {
   assertAuthConfigSafe(env);
   const disabled = isTruthy(env['AUTH_DISABLED']);
   const issuers = splitList(env['AUTH_ISSUERS']);

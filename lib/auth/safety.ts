@@ -27,7 +27,7 @@ export function splitList(value: string | undefined): string[] {
  * Throws when a development-only auth setup (auth disabled, or the local issuer on this machine)
  * is configured in Azure: that would let anyone who can mint local tokens, or anyone at all, in.
  */
-export function assertAuthConfigSafe(env: Env = process.env): void {
+export function assertAuthConfigSafe(env: Env): void {
   const marker = azureMarker(env);
   if (!marker) return;
   const where = `this process runs in Azure (${marker} is set)`;

@@ -4,15 +4,7 @@ import { odata, type TableClient, type TableEntityResult } from '@azure/data-tab
 import { ApiError, conflict, notFound } from '../http/apiError';
 import type { Caller } from '../registry/caller';
 import { keyOf } from '../registry/names';
-import type { StorageClients } from '../storage/clients';
 import { TERMINAL_JOB_STATUSES, type JobError, type JobProgress, type JobRecord, type JobSpec, type JobStatus } from './types';
-
-/** App setting naming the jobs table (jobs and idempotency keys share it). */
-export const JOBS_TABLE_SETTING = 'JOBS_TABLE';
-export const DEFAULT_JOBS_TABLE = 'jobs';
-
-export const jobsTableFromSettings = (clients: Pick<StorageClients, 'table'>, env: NodeJS.ProcessEnv = process.env): TableClient =>
-  clients.table(env[JOBS_TABLE_SETTING] || DEFAULT_JOBS_TABLE);
 
 
 // A Table string property holds 64 KiB = 32K UTF-16 units.

@@ -23,18 +23,18 @@ export function normalizeConnectionString(value: string): string {
 }
 
 /**
- * Builds clients from a Functions connection setting, the way the Functions host reads it:
- * either `<name>` holds a connection string (Azurite, keys), or identity-based
- * `<name>__blobServiceUri` / `__queueServiceUri` / `__tableServiceUri` (plus `__clientId`
- * for a user-assigned identity) are used with DefaultAzureCredential, so Azure needs no keys.
+ * Where the app's storage is, as the Functions host reads its `AzureWebJobsStorage` setting
+ * (app/settings.ts parses it): a connection string (Azurite, keys), or identity-based service
+ * URIs used with DefaultAzureCredential (plus a user-assigned identity's client id), so Azure needs no keys.
  */
-export function storageClientsFromSetting(
-  name = 'AzureWebJobsStorage',
-  env: NodeJS.ProcessEnv = process.env,
-): StorageClients {
-  const connectionString = env[name];
-  if (connectionString) {
-    const cs = normalizeConnectionString(connectionString);
+export type StorageConnection =
+  | { connectionString: string }
+  | { blobServiceUri: string; queueServiceUri: string; tableServiceUri: string; clientId?: string };
+
+/** Clients for the three storage services of one account. */
+export function storageClients(connection: StorageConnection): StorageClients {
+  if ('connectionString' in connection) {
+    const cs = normalizeConnectionString(connection.connectionString);
     const insecure = /DefaultEndpointsProtocol=http;|Endpoint=http:\/\//i.test(cs);
     return {
       blob: BlobServiceClient.fromConnectionString(cs),
@@ -43,27 +43,12 @@ export function storageClientsFromSetting(
       table: (table) => TableClient.fromConnectionString(cs, table, { allowInsecureConnection: insecure }),
     };
   }
-  const blobUri = env[`${name}__blobServiceUri`];
-  const queueUri = env[`${name}__queueServiceUri`];
-  const tableUri = env[`${name}__tableServiceUri`];
-  const account = env[`${name}__accountName`];
-  const blob = blobUri ?? (account ? `https://${account}.blob.core.windows.net` : undefined);
-  const queue = queueUri ?? (account ? `https://${account}.queue.core.windows.net` : undefined);
-  const table = tableUri ?? (account ? `https://${account}.table.core.windows.net` : undefined);
-  if (!blob || !queue || !table) {
-    throw new Error(
-      `Storage setting '${name}' is missing: set '${name}' to a connection string, or ` +
-        `'${name}__blobServiceUri', '${name}__queueServiceUri' and '${name}__tableServiceUri'.`,
-    );
-  }
-  const clientId = env[`${name}__clientId`];
-  const credential: TokenCredential = new DefaultAzureCredential(
-    clientId ? { managedIdentityClientId: clientId } : undefined,
-  );
+  const { blobServiceUri, queueServiceUri, tableServiceUri, clientId } = connection;
+  const credential: TokenCredential = new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : undefined);
   return {
-    blob: new BlobServiceClient(blob, credential),
-    queue: new QueueServiceClient(queue, credential),
-    tables: new TableServiceClient(table, credential),
-    table: (t) => new TableClient(table, t, credential),
+    blob: new BlobServiceClient(blobServiceUri, credential),
+    queue: new QueueServiceClient(queueServiceUri, credential),
+    tables: new TableServiceClient(tableServiceUri, credential),
+    table: (t) => new TableClient(tableServiceUri, t, credential),
   };
 }

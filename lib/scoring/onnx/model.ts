@@ -44,9 +44,9 @@ export async function resolveOnnxModel(modelPath: string): Promise<OnnxModelSpec
 }
 
 /** Resolves the model and gets its (cached) ONNX Runtime session. */
-export async function loadOnnxModel(modelPath: string): Promise<OnnxModel> {
+export async function loadOnnxModel(modelPath: string, intraOpThreads?: number): Promise<OnnxModel> {
   const spec = await resolveOnnxModel(modelPath);
-  const session = await getInferenceSession(spec.onnxPath);
+  const session = await getInferenceSession(spec.onnxPath, intraOpThreads);
   const inputs = session.inputMetadata.map((m): ModelInput => {
     if (!m.isTensor) throw new Error(`ONNX model ${spec.onnxPath}: input '${m.name}' is not a tensor; only tensor inputs can be fed from tables`);
     return { name: m.name, type: m.type, shape: m.shape };

@@ -7,19 +7,21 @@ import { InferenceSession } from 'onnxruntime-node';
 const sessions = new Map<string, Promise<InferenceSession>>();
 
 // Parallelism comes from running mini-batches in several workers: one ORT thread per session
-// keeps N workers from starting N x cores threads that fight over the same cores.
-const INTRA_OP_THREADS = Math.max(1, Number(process.env.ORT_INTRA_OP_THREADS) || 1);
+// keeps N workers from starting N x cores threads that fight over the same cores
+// (ORT_INTRA_OP_THREADS, handed to the workers by ScorerPool, overrides it).
+export const DEFAULT_INTRA_OP_THREADS = 1;
+
 
 /**
  * The ONNX Runtime session for a model file, created on first use and then reused by every
  * caller in this process. A failed load is not cached, so a retry can succeed after a re-download.
  * Callers must not release the returned session; model files at one path must not change.
  */
-export function getInferenceSession(onnxPath: string): Promise<InferenceSession> {
+export function getInferenceSession(onnxPath: string, intraOpThreads = DEFAULT_INTRA_OP_THREADS): Promise<InferenceSession> {
   const key = path.resolve(onnxPath);
   let session = sessions.get(key);
   if (!session) {
-    session = InferenceSession.create(key, { executionProviders: ['cpu'], intraOpNumThreads: INTRA_OP_THREADS, interOpNumThreads: 1 }).catch((err: unknown) => {
+    session = InferenceSession.create(key, { executionProviders: ['cpu'], intraOpNumThreads: intraOpThreads, interOpNumThreads: 1 }).catch((err: unknown) => {
       sessions.delete(key);
       throw new Error(`cannot load ONNX model ${key}: ${messageOf(err)}`, { cause: err });
     });

@@ -6,6 +6,8 @@ import type { LogEntry, MiniBatchResult, MiniBatchTask, ScorerSpec } from './typ
 /** `workerData` of every worker of a pool: one pool per spec. */
 export interface WorkerData {
   spec: ScorerSpec;
+  /** ONNX Runtime threads per session (the ORT_INTRA_OP_THREADS setting); unset: one. */
+  onnxIntraOpThreads?: number;
 }
 
 /** One piscina task. `taskId` ties the worker's side-channel events to the pool's call. */

@@ -13,6 +13,8 @@ export interface ScorerPoolOptions {
   idleTimeoutMs?: number;
   /** Specs with a live pool; past this the least recently used idle one is closed (default 8). */
   maxPools?: number;
+  /** ONNX Runtime threads per session in the no-code scorer (default 1). */
+  onnxIntraOpThreads?: number;
 }
 
 interface SpecPool {
@@ -42,6 +44,7 @@ export class ScorerPool {
   readonly #maxWorkers: number;
   readonly #idleTimeoutMs: number;
   readonly #maxPools: number;
+  readonly #onnxIntraOpThreads: number | undefined;
   #nextTaskId = 1;
   #closed = false;
 
@@ -49,6 +52,7 @@ export class ScorerPool {
     this.#maxWorkers = positiveInteger(options.maxWorkers ?? os.availableParallelism(), 'maxWorkers');
     this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.#maxPools = positiveInteger(options.maxPools ?? DEFAULT_MAX_POOLS, 'maxPools');
+    this.#onnxIntraOpThreads = options.onnxIntraOpThreads === undefined ? undefined : positiveInteger(options.onnxIntraOpThreads, 'onnxIntraOpThreads');
     if (!(this.#idleTimeoutMs >= 0)) throw new RangeError(`idleTimeoutMs must be >= 0, got ${options.idleTimeoutMs}`);
   }
 
@@ -163,7 +167,7 @@ export class ScorerPool {
 
   #createPool(spec: ScorerSpec): SpecPool {
     const listeners = new Map<number, (event: WorkerEvent) => void>();
-    const workerData: WorkerData = { spec };
+    const workerData: WorkerData = { spec, ...(this.#onnxIntraOpThreads ? { onnxIntraOpThreads: this.#onnxIntraOpThreads } : {}) };
     const piscina = new Piscina<WorkerRequest, WorkerReply>({
       filename: scorerWorkerFile(),
       minThreads: 0, // an idle deployment keeps no threads

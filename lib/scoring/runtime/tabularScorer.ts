@@ -16,8 +16,8 @@ let model: Promise<OnnxModel> | undefined;
  * lines. A file that fails keeps none of its lines (earlier chunks may have been scored) and
  * counts as one failed item; the other files still succeed.
  */
-function loadModel(spec: ScorerSpec): Promise<OnnxModel> {
-  model ??= loadOnnxModel(spec.modelPath).catch((err: unknown) => {
+function loadModel(spec: ScorerSpec, intraOpThreads?: number): Promise<OnnxModel> {
+  model ??= loadOnnxModel(spec.modelPath, intraOpThreads).catch((err: unknown) => {
     model = undefined;
     throw new MiniBatchError('ModelInvalid', `the model cannot be used by the no-code scorer: ${messageOf(err)}`);
   });
@@ -25,12 +25,12 @@ function loadModel(spec: ScorerSpec): Promise<OnnxModel> {
 }
 
 /** Loads the model ahead of the first mini-batch (failures are reported by that mini-batch). */
-export async function warmModel(spec: ScorerSpec): Promise<void> {
-  await loadModel(spec);
+export async function warmModel(spec: ScorerSpec, intraOpThreads?: number): Promise<void> {
+  await loadModel(spec, intraOpThreads);
 }
 
-export async function scoreWithModel(spec: ScorerSpec, task: MiniBatchTask, logger: ScriptLogger): Promise<ScoredBatch> {
-  const onnx = await loadModel(spec);
+export async function scoreWithModel(spec: ScorerSpec, task: MiniBatchTask, logger: ScriptLogger, intraOpThreads?: number): Promise<ScoredBatch> {
+  const onnx = await loadModel(spec, intraOpThreads);
   const batch: ScoredBatch = { lines: [], succeededItems: 0, failedItems: 0, itemErrors: [] };
   for (const file of task.files) {
     // A file's lines are kept only when all of it scored: its chunks wait here until then.

@@ -10,7 +10,7 @@ import { scoreWithScript, warmScript } from './scriptScorer';
 import { createScriptLogger, TaskLog, type ScriptLogger } from './taskLog';
 import type { MiniBatchTask, ScorerSpec } from './types';
 
-const { spec } = workerData as WorkerData;
+const { spec, onnxIntraOpThreads } = workerData as WorkerData;
 let current: TaskLog | undefined;
 const logger = createScriptLogger(() => current);
 
@@ -47,10 +47,10 @@ function post(event: WorkerEvent): void {
  */
 async function scoreTabular(spec: ScorerSpec, task: MiniBatchTask, log: ScriptLogger): Promise<ScoredBatch> {
   const { scoreWithModel } = await import('./tabularScorer.js');
-  return scoreWithModel(spec, task, log);
+  return scoreWithModel(spec, task, log, onnxIntraOpThreads);
 }
 
 async function warmTabular(spec: ScorerSpec): Promise<void> {
   const { warmModel } = await import('./tabularScorer.js');
-  await warmModel(spec);
+  await warmModel(spec, onnxIntraOpThreads);
 }

@@ -10,8 +10,8 @@ import { listInputFiles, relativeNameProblem } from '../../../lib/inputs/listFil
 import type { DataDeps } from '../../../lib/inputs/resolveInput';
 import type { InputFile, JobDataInput } from '../../../lib/jobs/types';
 import type { Caller } from '../../../lib/registry/caller';
-import { registryFromSettings } from '../../../lib/registry/fromSettings';
-import { storageClientsFromSetting } from '../../../lib/storage/clients';
+import { openRegistry } from '../../../lib/registry/open';
+import { storageClients } from '../../../lib/storage/clients';
 import { startTestServer, type TestServer } from './support/httpsTestServer';
 import { failure } from '../../support/failure';
 
@@ -35,14 +35,14 @@ const file = (uri: string): JobDataInput => ({ name: 'data', type: 'UriFile', ur
 const names = (files: InputFile[]) => files.map((f) => f.name);
 
 beforeAll(async () => {
-  const clients = storageClientsFromSetting('S', { S: inject('storageConnectionString') });
+  const clients = storageClients({ connectionString: inject('storageConnectionString') });
   blob = clients.blob;
   own = blob.url.replace(/\/$/, '');
   server = await startTestServer((req, res) => {
     if (req.url === '/files/scores.csv') res.end('a,b\n1,2\n');
     else res.writeHead(404).end();
   });
-  const registry = registryFromSettings(clients, { REGISTRY_TABLE: 'liblistfilestest', WORKSPACE_BLOB_CONTAINER: WS });
+  const registry = openRegistry(clients, { table: 'liblistfilestest', workspaceBlobContainer: WS });
   deps = {
     registry,
     blob,

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveJobInput, validateInputUri, type DataDeps } from '../../../lib/inputs/resolveInput';
 import type { Caller } from '../../../lib/registry/caller';
-import { registryFromSettings } from '../../../lib/registry/fromSettings';
-import { storageClientsFromSetting } from '../../../lib/storage/clients';
+import { openRegistry } from '../../../lib/registry/open';
+import { storageClients } from '../../../lib/storage/clients';
 import { failure } from '../../support/failure';
 
 const alice: Caller = { oid: 'oid-a', tid: 'tid', name: 'alice' };
@@ -11,8 +11,8 @@ let own: string; // the app's blob service URL (Azurite form)
 
 
 beforeAll(async () => {
-  const clients = storageClientsFromSetting('S', { S: inject('storageConnectionString') });
-  const registry = registryFromSettings(clients, { REGISTRY_TABLE: 'libresolveinputtest', WORKSPACE_BLOB_CONTAINER: 'resolvews' });
+  const clients = storageClients({ connectionString: inject('storageConnectionString') });
+  const registry = openRegistry(clients, { table: 'libresolveinputtest', workspaceBlobContainer: 'resolvews' });
   deps = { registry, blob: clients.blob };
   own = clients.blob.url.replace(/\/$/, '');
   await registry.datastores.put('Lake', { properties: { datastoreType: 'AzureBlob', accountName: 'lakeacct', containerName: 'raw' } }, alice);

@@ -2,8 +2,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiError } from '../../../lib/http/apiError';
 import { IdempotencyStore, readRequestId, requestHash, type IdempotencyKey } from '../../../lib/jobs/idempotency';
 import { newJobId } from '../../../lib/jobs/jobId';
-import { jobsTableFromSettings } from '../../../lib/jobs/jobStore';
-import { storageClientsFromSetting } from '../../../lib/storage/clients';
+import { storageClients } from '../../../lib/storage/clients';
 
 let store: IdempotencyStore;
 const alice = { oid: 'oid-a', tid: 'tid' };
@@ -14,8 +13,8 @@ let n = 0;
 const freshKey = (caller = alice, endpoint = 'idem-ep'): IdempotencyKey => ({ caller, endpoint, requestId: `req-${++n}-${Date.now()}` });
 
 beforeAll(() => {
-  const clients = storageClientsFromSetting('S', { S: inject('storageConnectionString') });
-  store = new IdempotencyStore(jobsTableFromSettings(clients, { JOBS_TABLE: 'libidempotencytest' }));
+  const clients = storageClients({ connectionString: inject('storageConnectionString') });
+  store = new IdempotencyStore(clients.table('libidempotencytest'));
 });
 
 describe('idempotency claims', () => {

@@ -8,13 +8,13 @@ import { listFirstInputFiles, listInputFiles } from '../../../lib/inputs/listFil
 import { downloadInputFile } from '../../../lib/inputs/download';
 import { createJobActivities, type JobActivityDeps } from '../../../lib/jobs/jobActivities';
 import { newJobId } from '../../../lib/jobs/jobId';
-import { jobsTableFromSettings, JobStore } from '../../../lib/jobs/jobStore';
+import { JobStore } from '../../../lib/jobs/jobStore';
 import { MiniBatchStore } from '../../../lib/jobs/miniBatchStore';
 import { OutputParts } from '../../../lib/jobs/outputParts';
 import { PlanManifest } from '../../../lib/jobs/planManifest';
-import { registryFromSettings } from '../../../lib/registry/fromSettings';
+import { openRegistry } from '../../../lib/registry/open';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
-import { storageClientsFromSetting } from '../../../lib/storage/clients';
+import { storageClients } from '../../../lib/storage/clients';
 import { repoRoot } from '../../support/devhost';
 import { jobRecord } from './fixtures';
 
@@ -30,13 +30,12 @@ let deps: JobActivityDeps;
 let activities: ReturnType<typeof createJobActivities>;
 
 beforeAll(async () => {
-  const env = { S: inject('storageConnectionString'), WORKSPACE_BLOB_CONTAINER: WORKSPACE, REGISTRY_TABLE: 'libactivitiesreg', JOBS_TABLE: 'libactivitiesjobs' };
-  const clients = storageClientsFromSetting('S', env);
-  const dataDeps = { registry: registryFromSettings(clients, env), blob: clients.blob };
+  const clients = storageClients({ connectionString: inject('storageConnectionString') });
+  const dataDeps = { registry: openRegistry(clients, { table: 'libactivitiesreg', workspaceBlobContainer: WORKSPACE }), blob: clients.blob };
   workspace = clients.blob.getContainerClient(WORKSPACE);
   scratch = clients.blob.getContainerClient('libactivitiesscratch');
   await workspace.createIfNotExists();
-  jobs = new JobStore(jobsTableFromSettings(clients, env));
+  jobs = new JobStore(clients.table('libactivitiesjobs'));
   const model = join(repoRoot, 'samples', 'iris', 'model');
   for (const name of ['MLmodel', 'model.onnx']) await workspace.getBlockBlobClient(`onnx/${name}`).uploadData(readFileSync(join(model, name)));
   for (let i = 0; i < 3; i++) await workspace.getBlockBlobClient(`heart/f${i}.csv`).upload(`sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.${i + 1}\n`, 59);

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { newJobId } from '../../../lib/jobs/jobId';
-import { jobsTableFromSettings, JobStore } from '../../../lib/jobs/jobStore';
+import { JobStore } from '../../../lib/jobs/jobStore';
 import type { JobStatus } from '../../../lib/jobs/types';
-import { storageClientsFromSetting } from '../../../lib/storage/clients';
+import { storageClients } from '../../../lib/storage/clients';
 import { jobRecord } from './fixtures';
 import { failure } from '../../support/failure';
 
@@ -10,8 +10,8 @@ let store: JobStore;
 
 
 beforeAll(() => {
-  const clients = storageClientsFromSetting('S', { S: inject('storageConnectionString') });
-  store = new JobStore(jobsTableFromSettings(clients, { JOBS_TABLE: 'libjobstoretest' }));
+  const clients = storageClients({ connectionString: inject('storageConnectionString') });
+  store = new JobStore(clients.table('libjobstoretest'));
 });
 
 describe('JobStore create and get', () => {

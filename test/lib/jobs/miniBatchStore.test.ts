@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { newJobId } from '../../../lib/jobs/jobId';
 import { MINI_BATCHES_PER_PARTITION, MiniBatchStore } from '../../../lib/jobs/miniBatchStore';
-import { storageClientsFromSetting } from '../../../lib/storage/clients';
+import { storageClients } from '../../../lib/storage/clients';
 
 let store: MiniBatchStore;
 
 beforeAll(() => {
-  const clients = storageClientsFromSetting('S', { S: inject('storageConnectionString') });
+  const clients = storageClients({ connectionString: inject('storageConnectionString') });
   store = new MiniBatchStore(clients.table('libminibatchstoretest'));
 });
 

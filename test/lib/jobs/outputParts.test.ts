@@ -3,13 +3,13 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { newJobId } from '../../../lib/jobs/jobId';
 import { commitOutput, outputBlockId, stageOutputBlock } from '../../../lib/jobs/outputBlocks';
 import { firstPartChunk, mostMiniBatches, OutputParts, partBlockId } from '../../../lib/jobs/outputParts';
-import { storageClientsFromSetting } from '../../../lib/storage/clients';
+import { storageClients } from '../../../lib/storage/clients';
 
 let scratch: ContainerClient;
 let outputs: ContainerClient;
 
 beforeAll(async () => {
-  const { blob } = storageClientsFromSetting('S', { S: inject('storageConnectionString') });
+  const { blob } = storageClients({ connectionString: inject('storageConnectionString') });
   scratch = blob.getContainerClient('libpartsscratch');
   outputs = blob.getContainerClient('libpartsoutput');
   await Promise.all([scratch.createIfNotExists(), outputs.createIfNotExists()]);

@@ -10,8 +10,8 @@ import {
   resolveOutputLocation,
 } from '../../../lib/outputs/outputLocation';
 import type { Caller } from '../../../lib/registry/caller';
-import { registryFromSettings } from '../../../lib/registry/fromSettings';
-import { storageClientsFromSetting } from '../../../lib/storage/clients';
+import { openRegistry } from '../../../lib/registry/open';
+import { storageClients } from '../../../lib/storage/clients';
 import { failure } from '../../support/failure';
 
 const alice: Caller = { oid: 'oid-a', tid: 'tid', name: 'alice' };
@@ -26,10 +26,10 @@ const resolve = (type: 'UriFile' | 'UriFolder', uri: string, outputFileName = 'p
   resolveOutputLocation({ jobId: JOB, outputUri: { type, uri }, outputFileName }, deps);
 
 beforeAll(async () => {
-  const clients = storageClientsFromSetting('S', { S: inject('storageConnectionString') });
+  const clients = storageClients({ connectionString: inject('storageConnectionString') });
   blob = clients.blob;
   own = blob.url.replace(/\/$/, '');
-  const registry = registryFromSettings(clients, { REGISTRY_TABLE: 'liboutputtest', WORKSPACE_BLOB_CONTAINER: WS });
+  const registry = openRegistry(clients, { table: 'liboutputtest', workspaceBlobContainer: WS });
   deps = { registry, blob };
   await registry.datastores.put('results', { properties: { datastoreType: 'AzureBlob', accountName: 'devstoreaccount1', containerName: 'results', serviceUri: own } }, alice);
   await registry.datastores.put('remote', { properties: { datastoreType: 'AzureBlob', accountName: 'remoteacct', containerName: 'out' } }, alice);

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiError } from '../../../lib/http/apiError';
 import type { Caller } from '../../../lib/registry/caller';
-import { registryFromSettings } from '../../../lib/registry/fromSettings';
+import { openRegistry } from '../../../lib/registry/open';
 import { deploymentsPartition } from '../../../lib/registry/keys';
 import { Registry } from '../../../lib/registry/registry';
-import { storageClientsFromSetting } from '../../../lib/storage/clients';
+import { storageClients } from '../../../lib/storage/clients';
 import { failure } from '../../support/failure';
 
 const alice: Caller = { oid: 'oid-a', tid: 'tid', name: 'alice' };
@@ -14,8 +14,8 @@ const bob: Caller = { oid: 'oid-b', tid: 'tid', name: 'bob' };
 let registry: Registry;
 
 beforeAll(() => {
-  const clients = storageClientsFromSetting('S', { S: inject('storageConnectionString') });
-  registry = registryFromSettings(clients, { REGISTRY_TABLE: 'libregistrytest', WORKSPACE_BLOB_CONTAINER: 'wsstore' });
+  const clients = storageClients({ connectionString: inject('storageConnectionString') });
+  registry = openRegistry(clients, { table: 'libregistrytest', workspaceBlobContainer: 'wsstore' });
 });
 
 describe('datastores', () => {

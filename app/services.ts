@@ -1,0 +1,86 @@
+import { ensureContainer } from '../lib/storage/once';
+import { join } from 'node:path';
+import { LocalAssets } from '../lib/assets/localAssets';
+import { createJobActivities } from '../lib/jobs/jobActivities';
+import { IdempotencyStore } from '../lib/jobs/idempotency';
+import { JobStore } from '../lib/jobs/jobStore';
+import { MiniBatchStore } from '../lib/jobs/miniBatchStore';
+import { PlanManifest } from '../lib/jobs/planManifest';
+import { OutputParts } from '../lib/jobs/outputParts';
+import { downloadInputFile } from '../lib/inputs/download';
+import type { DataDeps } from '../lib/inputs/resolveInput';
+import { listFirstInputFiles, listInputFiles } from '../lib/inputs/listFiles';
+import { logsLocation, outputContainer } from '../lib/outputs/outputLocation';
+import { openRegistry } from '../lib/registry/open';
+import { ScorerPool } from '../lib/scoring/runtime/scorerPool';
+import { storageClients } from '../lib/storage/clients';
+import { settings } from './settings';
+
+// The composition root: the object graph every entry point (functions/, orchestrations/) shares.
+// Settings are parsed here, at load, so a bad one stops the app when it starts.
+const config = settings();
+
+/** One set of clients and stores per worker process, shared by every entry point. */
+export const clients = storageClients(config.storage);
+export const registry = openRegistry(clients, { table: config.tables.registry, workspaceBlobContainer: config.workspaceBlobContainer });
+const jobsTable = clients.table(config.tables.jobs);
+export const jobs = new JobStore(jobsTable);
+export const idempotency = new IdempotencyStore(jobsTable);
+export const miniBatches = new MiniBatchStore(clients.table(config.tables.miniBatches));
+export const dataDeps: DataDeps = { registry, blob: clients.blob };
+
+let activities: ReturnType<typeof createJobActivities> | undefined;
+
+/** The output's container and blob, the container created once per process (new datastores start empty). */
+async function outputPlace(location: Parameters<typeof outputContainer>[0]) {
+  const place = await outputContainer(location, dataDeps);
+  await ensureContainer(place.container);
+  return place;
+}
+
+/** The job activities, built on first use: HTTP-only invocations never start scoring workers. */
+export function jobActivities(): ReturnType<typeof createJobActivities> {
+  if (activities) return activities;
+  const workDir = config.scoring.workDir;
+  const assets = new LocalAssets(dataDeps, join(workDir, 'assets'));
+  // The jobs' scratch container: plans and output parts, deleted when a job ends.
+  const scratch = clients.blob.getContainerClient(config.jobPlansContainer);
+  // Warm workers are kept 5 minutes (not the pool's 60 s): jobs that come every few minutes then
+  // find the model loaded and the scoring code optimized by V8 (a fresh worker scores its first
+  // rows at a quarter of its later speed: docs/benchmarks.md).
+  const scorer = new ScorerPool({
+    maxWorkers: config.scoring.maxWorkers,
+    idleTimeoutMs: config.scoring.idleTimeoutMs,
+    onnxIntraOpThreads: config.scoring.onnxIntraOpThreads,
+  });
+  activities = createJobActivities({
+    jobs,
+    miniBatches,
+    plans: new PlanManifest(scratch),
+    parts: new OutputParts(scratch),
+    listInputFiles: (input) => listInputFiles(input, dataDeps),
+    listFirstInputFiles: (input, enough) => listFirstInputFiles(input, dataDeps, enough),
+    downloadInputFile: (file, dir) => downloadInputFile(file, dir, dataDeps),
+    outputBlob: async (location) => (await outputPlace(location)).blob,
+    writeLog: async (jobId, name, text) => {
+      const logs = logsLocation(jobId);
+      const folder = await outputPlace(logs);
+      const blob = folder.container.getBlockBlobClient(`${folder.path.replace(/\/+$/, '')}/${name}`);
+      await blob.upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' } });
+      return logs.uri;
+    },
+    localModel: (spec) => assets.model(spec),
+    localCode: (spec) => assets.code(spec),
+    scorer,
+    workDir: join(workDir, 'jobs'),
+    tuning: {
+      chunkSize: config.jobs.chunkSize,
+      retryDelayMs: config.jobs.retryDelayMs,
+      progressIntervalMs: config.jobs.progressIntervalMs,
+      downloadConcurrency: config.jobs.downloadConcurrency,
+      directOutputBlocks: config.jobs.directOutputBlocks,
+    },
+    now: () => new Date(),
+  });
+  return activities;
+}
