@@ -6,11 +6,11 @@ import { IdempotencyStore } from '../lib/jobs/idempotency';
 import { JobStore } from '../lib/jobs/jobStore';
 import { MiniBatchStore } from '../lib/jobs/miniBatchStore';
 import { PlanManifest } from '../lib/jobs/planManifest';
-import { OutputParts } from '../lib/jobs/outputParts';
+import { OutputParts } from '../lib/output/parts';
 import { downloadInputFile } from '../lib/inputs/download';
 import type { DataDeps } from '../lib/inputs/resolveInput';
 import { listFirstInputFiles, listInputFiles } from '../lib/inputs/listFiles';
-import { logsLocation, outputContainer } from '../lib/outputs/outputLocation';
+import { OutputPlaces } from '../lib/output/location';
 import { openRegistry } from '../lib/registry/open';
 import { ScorerPool } from '../lib/scoring/runtime/scorerPool';
 import { storageClients } from '../lib/storage/clients';
@@ -29,14 +29,10 @@ export const idempotency = new IdempotencyStore(jobsTable);
 export const miniBatches = new MiniBatchStore(clients.table(config.tables.miniBatches));
 export const dataDeps: DataDeps = { registry, blob: clients.blob };
 
-let activities: ReturnType<typeof createJobActivities> | undefined;
+/** Jobs' output and log blobs, resolved once per location (their containers created: new datastores start empty). */
+export const outputPlaces = new OutputPlaces(dataDeps, ensureContainer);
 
-/** The output's container and blob, the container created once per process (new datastores start empty). */
-async function outputPlace(location: Parameters<typeof outputContainer>[0]) {
-  const place = await outputContainer(location, dataDeps);
-  await ensureContainer(place.container);
-  return place;
-}
+let activities: ReturnType<typeof createJobActivities> | undefined;
 
 /** The job activities, built on first use: HTTP-only invocations never start scoring workers. */
 export function jobActivities(): ReturnType<typeof createJobActivities> {
@@ -61,14 +57,8 @@ export function jobActivities(): ReturnType<typeof createJobActivities> {
     listInputFiles: (input) => listInputFiles(input, dataDeps),
     listFirstInputFiles: (input, enough) => listFirstInputFiles(input, dataDeps, enough),
     downloadInputFile: (file, dir) => downloadInputFile(file, dir, dataDeps),
-    outputBlob: async (location) => (await outputPlace(location)).blob,
-    writeLog: async (jobId, name, text) => {
-      const logs = logsLocation(jobId);
-      const folder = await outputPlace(logs);
-      const blob = folder.container.getBlockBlobClient(`${folder.path.replace(/\/+$/, '')}/${name}`);
-      await blob.upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' } });
-      return logs.uri;
-    },
+    outputBlob: (location) => outputPlaces.blob(location),
+    writeLog: (jobId, name, text) => outputPlaces.writeLog(jobId, name, text),
     localModel: (spec) => assets.model(spec),
     localCode: (spec) => assets.code(spec),
     scorer,

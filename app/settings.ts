@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { readAuthConfig, type AuthConfig } from '../lib/auth/config';
-import { DIRECT_OUTPUT_BLOCKS, MAX_COMMITTED_BLOCKS } from '../lib/jobs/outputParts';
+import { DIRECT_OUTPUT_BLOCKS, MAX_COMMITTED_BLOCKS } from '../lib/output/parts';
 import type { StorageConnection } from '../lib/storage/clients';
 
 type Env = Record<string, string | undefined>;

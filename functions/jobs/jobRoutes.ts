@@ -1,7 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { ApiError } from '../../lib/http/apiError';
-import { requestedRange } from '../../lib/http/byteRange';
 import { readJsonBody } from '../../lib/http/jsonBody';
 import { ORCHESTRATION, type JobRef } from '../../lib/jobs/contracts';
 import { createJob } from '../../lib/jobs/createJob';
@@ -12,7 +11,8 @@ import { isTerminal } from '../../lib/jobs/jobStore';
 import type { JobRecord, JobStatus } from '../../lib/jobs/types';
 import type { Access, Caller } from '../shared/authorize';
 import { handle } from '../shared/handle';
-import { outputBlobClient } from '../../lib/outputs/outputLocation';
+import { outputBlobClient } from '../../lib/output/location';
+import { serveOutputRange } from '../../lib/output/serveRange';
 import { dataDeps, idempotency, jobActivities, jobs, miniBatches, registry } from '../../app/services';
 import { settings } from '../../app/settings';
 
@@ -208,25 +208,6 @@ app.http('jobs-output', {
       throw new ApiError(404, 'OutputNotReady', `Job ${job.jobId} is ${job.status}: the output is written only when it completes.`);
     }
     const blob = await outputBlobClient(job.spec.output, dataDeps);
-    const size = (await blob.getProperties()).contentLength ?? 0;
-    const name = job.spec.settings.outputFileName.replace(/"/g, '');
-    const headers = { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'x-output-uri': job.spec.output.uri, 'accept-ranges': 'bytes' };
-    const range = requestedRange(request.headers.get('range'), size);
-    if (range === 'unsatisfiable') {
-      return { status: 416, headers: { 'content-range': `bytes */${size}` }, jsonBody: { error: { code: 'RangeNotSatisfiable', message: `The output has ${size} bytes.` } } };
-    }
-    const { start, end } = range ?? { start: 0, end: size - 1 };
-    // The response is held in memory: a big output is read in ranges, or from storage directly.
-    if (end - start + 1 > OUTPUT_SERVE_MAX_BYTES) {
-      throw new ApiError(
-        422,
-        'OutputTooLarge',
-        `The output is ${size} bytes; this route serves at most ${OUTPUT_SERVE_MAX_BYTES} per request. ` +
-          `Ask for byte ranges (Range: bytes=0-${OUTPUT_SERVE_MAX_BYTES - 1}, ...) or read ${job.spec.output.uri} with Azure Storage tools.`,
-      );
-    }
-    const data = size === 0 ? Buffer.alloc(0) : await blob.downloadToBuffer(start, end - start + 1);
-    if (!range) return { status: 200, body: data, headers };
-    return { status: 206, body: data, headers: { ...headers, 'content-range': `bytes ${start}-${end}/${size}` } };
+    return serveOutputRange(blob, { range: request.headers.get('range'), fileName: job.spec.settings.outputFileName, uri: job.spec.output.uri, maxBytes: OUTPUT_SERVE_MAX_BYTES });
   }),
 });

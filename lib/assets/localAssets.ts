@@ -3,7 +3,8 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { ApiError } from '../http/apiError';
 import { localPathFor } from '../inputs/download';
-import { containerFor, validateInputUri, type DataDeps } from '../inputs/resolveInput';
+import { validateInputUri, type DataDeps } from '../inputs/resolveInput';
+import { containerFor } from '../locations/datastores';
 import type { JobSpec } from '../jobs/types';
 
 /** Model and code downloads are capped: a registered asset must not fill the disk. */
@@ -57,7 +58,7 @@ export class LocalAssets {
     const what = `${kind === 'models' ? 'Model' : 'Code'} '${id}'`;
     const resolved = await validateInputUri(uri, 'UriFolder', this.deps, kind === 'models' ? 'modelUri' : 'codeUri');
     if (resolved.location.kind === 'https') throw new ApiError(400, 'InvalidAsset', `${what} must be in blob storage, not at ${uri}.`);
-    const container = await containerFor(resolved.location, this.deps);
+    const container = await containerFor(resolved.location, this.deps, resolved.store ? { store: resolved.store } : {});
     const path = resolved.location.path.replace(/\/+$/, '');
     const temp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
     await rm(temp, { recursive: true, force: true });

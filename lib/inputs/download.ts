@@ -3,9 +3,11 @@ import { mkdir, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ApiError } from '../http/apiError';
-import type { InputFile } from '../jobs/types';
+import { containerFor } from '../locations/datastores';
+import { storageProblem } from '../locations/storageErrors';
 import { relativeNameProblem } from './listFiles';
-import { containerFor, storageProblem, type DataDeps } from './resolveInput';
+import type { DataDeps } from './resolveInput';
+import type { InputFile } from './types';
 import { safeFetch, SafeFetchError } from './safeFetch';
 
 /** Where a file goes under `destDir`; throws when its name would land anywhere else. */

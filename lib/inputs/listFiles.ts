@@ -1,8 +1,11 @@
 import { statusOf } from '../storage/once';
 import type { ContainerClient } from '@azure/storage-blob';
 import { ApiError } from '../http/apiError';
-import type { InputFile, JobDataInput } from '../jobs/types';
-import { containerFor, resolveJobInput, storageProblem, type BlobLocation, type DataDeps } from './resolveInput';
+import { containerFor } from '../locations/datastores';
+import { storageProblem } from '../locations/storageErrors';
+import type { BlobLocation } from '../locations/uri';
+import { resolveJobInput, type DataDeps } from './resolveInput';
+import type { InputFile, JobDataInput } from './types';
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -125,7 +128,8 @@ export async function listFirstInputFiles(input: JobDataInput, deps: DataDeps, e
   const { location } = resolved;
   const shown = resolved.uri === resolved.resolvedUri ? `'${resolved.uri}'` : `'${resolved.uri}' (${resolved.resolvedUri})`;
   if (location.kind === 'https') return { files: [{ name: fileNameOfUrl(location.url), ref: location }], complete: true };
-  const container = await containerFor(location, deps);
+  // The datastore was read to resolve the input: not again.
+  const container = await containerFor(location, deps, resolved.store ? { store: resolved.store } : {});
   if (resolved.type === 'UriFile') return { files: [await listOneBlob(container, location, shown)], complete: true };
   return listFolder(container, location, shown, enough);
 }

@@ -3,7 +3,7 @@ import type { Caller } from '../registry/caller';
 import { ApiError } from '../http/apiError';
 import { checkPublicUrl } from '../inputs/publicUrlCheck';
 import { validateInputUri, type DataDeps } from '../inputs/resolveInput';
-import { outputAlreadyExists, outputExists, resolveOutputLocation } from '../outputs/outputLocation';
+import { outputAlreadyExists, outputExists, resolveOutputLocation } from '../output/location';
 import { REQUEST_ID_HEADER, requestHash, type IdempotencyStore } from './idempotency';
 import { applyOverrides, parseInvokeRequest } from './invokeRequest';
 import { newJobId } from './jobId';

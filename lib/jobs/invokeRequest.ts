@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_OUTPUT_NAME, type OutputUri } from '../output/location';
 import { ApiError, type ErrorDetail } from '../http/apiError';
 import {
   errorThresholdSchema,
@@ -21,12 +22,6 @@ import type { JobDataInput } from './types';
  * Python SDK in camelCase; both are accepted for schema keys only. Input and output names and
  * tag keys are the caller's and are kept exactly as sent.
  */
-
-/** Where an invoke writes its output, when it says. */
-export interface OutputUri {
-  type: 'UriFile' | 'UriFolder';
-  uri: string;
-}
 
 export interface InputDataView {
   jobInputType: 'UriFolder' | 'UriFile' | 'Literal';
@@ -60,8 +55,6 @@ export interface InvokeRequest {
   tags?: Record<string, string>;
   description?: string;
 }
-
-export const DEFAULT_OUTPUT_NAME = 'score';
 
 // Azure ML's delivery modes (REST and CLI spellings). Files are always downloaded here, so the
 // mode is checked and shown but changes nothing.

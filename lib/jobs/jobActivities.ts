@@ -1,5 +1,4 @@
 import { mapLimited } from '../util/mapLimited';
-import { statusOf } from '../storage/once';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,8 +9,9 @@ import { errorReport, progressOverview } from './jobLogs';
 import { isTerminal, type JobStore } from './jobStore';
 import type { MiniBatchRecord, MiniBatchStore } from './miniBatchStore';
 import type { PlanManifest } from './planManifest';
-import { commitOutput, OutputExistsError, stageOutputBlock } from './outputBlocks';
-import { firstPartChunk, MAX_COMMITTED_BLOCKS, mostMiniBatches, type OutputParts } from './outputParts';
+import { assembleOutput, committedBy, OutputTooLargeError, sealPart as sealOutputPart } from '../output/assembly';
+import { OutputExistsError, stageOutputBlock } from '../output/blocks';
+import { firstPartChunk, mostMiniBatches, type OutputParts } from '../output/parts';
 import { planMiniBatches } from './plan';
 import type { InputFile, JobDataInput, JobOutputLocation, JobProgress, JobRecord, JobSpec } from './types';
 
@@ -49,13 +49,6 @@ const codeOf = (err: unknown): string => {
   return typeof code === 'string' ? code : 'SystemError';
 };
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
-class OutputTooLargeError extends Error {
-  readonly code = 'OutputTooLarge';
-  constructor(blocks: number) {
-    super(`The output would need ${blocks} blocks; a blob holds at most ${MAX_COMMITTED_BLOCKS}. Use a larger miniBatchSize or split the input.`);
-  }
-}
 
 /** A listing failure as the job shows it: the storage code, or InputError. */
 const inputError = (err: unknown) => ({ ok: false as const, error: { code: codeOf(err) === 'SystemError' ? 'InputError' : codeOf(err), message: messageOf(err) } });
@@ -280,37 +273,13 @@ export function createJobActivities(deps: JobActivityDeps) {
   /** A chunk that writes through a part is done: commit the part and stage it on the output blob. */
   async function sealPart(request: SealPartRequest): Promise<number> {
     const { spec } = await job(request);
-    const blocks = await succeededBlocks(request.jobId, request.from, request.to);
-    return deps.parts.seal(request.jobId, request.chunk, blocks, await deps.outputBlob(spec.output));
-  }
-
-  /** The blocks staged by the succeeded mini-batches from..to-1, in index order. */
-  async function succeededBlocks(jobId: string, from: number, to: number): Promise<string[]> {
-    const blocks: string[] = [];
-    for await (const mb of miniBatches.listRange(jobId, from, to)) if (mb.status === 'Succeeded' && mb.blockId) blocks.push(mb.blockId);
-    return blocks;
-  }
-
-  /** The output's blocks in input order: direct mini-batch blocks, then each part's slices. */
-  async function outputBlocks(jobId: string, plan: JobPlan): Promise<string[]> {
-    const partsFrom = plan.partsFromChunk ?? Infinity;
-    const directEnd = Math.min(plan.miniBatches, partsFrom * plan.chunkSize);
-    const blocks = await succeededBlocks(jobId, 0, directEnd);
-    const chunks = Math.ceil(plan.miniBatches / plan.chunkSize);
-    const partChunks = Array.from({ length: Math.max(0, chunks - partsFrom) }, (_, i) => partsFrom + i);
-    for (const ids of await mapLimited(partChunks, 16, (chunk) => deps.parts.blockIds(jobId, chunk))) blocks.push(...ids);
-    return blocks;
+    return sealOutputPart(deps, request.jobId, { index: request.chunk, from: request.from, to: request.to }, await deps.outputBlob(spec.output));
   }
 
   /** True when the job's output is committed by this job, or it writes none (SummaryOnly). */
   async function outputDone(record: JobRecord): Promise<boolean> {
     if (record.spec.settings.outputAction !== 'AppendRow') return true;
-    const blob = await deps.outputBlob(record.spec.output);
-    const properties = await blob.getProperties().catch((err: unknown) => {
-      if (statusOf(err) === 404) return undefined;
-      throw err; // not knowing is not "not committed": the activity's retry asks again
-    });
-    return properties?.metadata?.batchjobid === record.jobId;
+    return committedBy(await deps.outputBlob(record.spec.output), record.jobId);
   }
 
   /** Ends the job: on success commits the output once, then writes the logs and the final status. */
@@ -347,10 +316,8 @@ export function createJobActivities(deps: JobActivityDeps) {
       await jobs.update(request.endpointName, request.jobId, { status: 'Finalizing', progress }, { ifStatusIn: ['Running', 'Finalizing'] });
       if (record.spec.settings.outputAction === 'AppendRow') {
         if (!request.plan) throw new Error('a completed job must report its plan');
-        const blocks = await outputBlocks(request.jobId, request.plan);
         try {
-          if (blocks.length > MAX_COMMITTED_BLOCKS) throw new OutputTooLargeError(blocks.length);
-          await commitOutput(await deps.outputBlob(record.spec.output), request.jobId, blocks);
+          await assembleOutput(deps, await deps.outputBlob(record.spec.output), request.jobId, request.plan);
         } catch (err) {
           if (!(err instanceof OutputExistsError || err instanceof OutputTooLargeError)) throw err;
           outcome = 'Failed';

@@ -1,6 +1,6 @@
 import { envelope, type ResourceEnvelope } from '../http/envelope';
 import type { EffectiveSettings } from '../registry/deploymentSettings';
-import { DEFAULT_OUTPUT_NAME } from './invokeRequest';
+import { DEFAULT_OUTPUT_NAME } from '../output/location';
 import type { JobRecord } from './types';
 
 export const JOB_TYPE = 'Microsoft.MachineLearningServices/workspaces/batchEndpoints/jobs';

@@ -1,5 +1,12 @@
 import type { Caller } from '../registry/caller';
 import type { EffectiveSettings } from '../registry/deploymentSettings';
+import type { JobDataInput } from '../inputs/types';
+import type { OutputLocation } from '../output/location';
+
+// The job's vocabulary, some of it owned by the folder that does the work.
+export type { InputFile, InputFileRef, JobDataInput } from '../inputs/types';
+/** Where the job's output blob goes (lib/output owns it). */
+export type JobOutputLocation = OutputLocation;
 
 /** Azure ML's job statuses that this service uses. */
 export type JobStatus =
@@ -29,29 +36,6 @@ export interface JobError {
   message: string;
 }
 
-/** The one data input of a job, as the invoke named it (the URI is resolved when the job prepares). */
-export interface JobDataInput {
-  name: string;
-  type: 'UriFolder' | 'UriFile';
-  uri: string;
-  /**
-   * The URI the invoke resolved `uri` to (validateInputUri): a data asset's `dataUri` (so
-   * `@latest` is pinned at invoke) or the canonical datastore URI. Used when set.
-   */
-  resolvedUri?: string;
-}
-
-/** Where the job's output blob goes: a datastore path (workspaceblobstore by default) or a blob URL. */
-export interface JobOutputLocation {
-  /** The URI shown to users: azureml://datastores/<ds>/paths/<p> or an https blob URL. */
-  uri: string;
-  datastore?: string;
-  /** Blob path within the datastore's container (when `datastore` is set). */
-  path?: string;
-  /** Full blob URL (when no datastore applies). */
-  url?: string;
-}
-
 /** Everything a job runs with, fixed at invoke: later registry changes do not affect it. */
 export interface JobSpec {
   endpointName: string;
@@ -62,7 +46,7 @@ export interface JobSpec {
   /** Literal inputs: they reach the scoring script as `context.params`. */
   params: Record<string, string>;
   outputData: Record<string, unknown>;
-  output: JobOutputLocation;
+  output: OutputLocation;
   settings: EffectiveSettings;
   model: { name: string; version: string; modelType: 'mlflow_model' | 'custom_model'; modelUri: string };
   code?: { name: string; version: string; codeUri: string };
@@ -84,20 +68,6 @@ export interface JobRecord {
   etag?: string;
   /** When the row was last written (the table's Timestamp), when read from storage. */
   updatedAt?: string;
-}
-
-/** How a mini-batch's file is fetched. */
-export type InputFileRef =
-  | { kind: 'datastore'; datastore: string; path: string }
-  /** A blob named by URL (not through a datastore): read with the app's clients or its identity. */
-  | { kind: 'blob'; serviceUri: string; container: string; path: string }
-  | { kind: 'https'; url: string };
-
-export interface InputFile {
-  /** Name relative to the input folder (or the file name for uri_file): it appears in outputs. */
-  name: string;
-  ref: InputFileRef;
-  size?: number;
 }
 
 export const EMPTY_PROGRESS: JobProgress = {

@@ -30,7 +30,9 @@ export interface DatastoreLocation {
 /** Blob names are at most 1024 characters. */
 const MAX_LENGTH = 1024;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const DATASTORE_URI = /^azureml:\/\/datastores\/([^/]*)\/paths\/(.*)$/is;
+/** The short form and the long workspace-qualified one (azureml://subscriptions/.../workspaces/<w>/datastores/...). */
+const DATASTORE_URI =
+  /^azureml:\/\/(?:subscriptions\/[^/]+\/resource[gG]roups\/[^/]+\/(?:providers\/Microsoft\.MachineLearningServices\/)?workspaces\/[^/]+\/)?datastores\/([^/]+)\/paths\/?(.*)$/;
 const DATASTORE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,254}$/;
 
 function refuse(input: string, why: string): never {
@@ -70,16 +72,27 @@ export function normalizeDatastorePath(raw: string): string {
   return path;
 }
 
-/** Splits `azureml://datastores/<ds>/paths/<p>` and validates both parts. */
-export function parseDatastoreUri(uri: string): DatastoreLocation {
-  const match = DATASTORE_URI.exec(uri);
-  if (!match) refuse(uri, 'expected azureml://datastores/<datastore>/paths/<path>.');
-  const [, datastore = '', rawPath = ''] = match;
-  if (!DATASTORE_NAME.test(datastore)) {
-    refuse(uri, `'${datastore}' is not a datastore name (letters, digits, '_' and '-').`);
+/**
+ * Splits a datastore URI (either form) without checking the parts; undefined for other URIs.
+ * A leading '/' of the path is kept, so normalizeDatastorePath refuses it.
+ */
+export function splitDatastoreUri(uri: string): DatastoreLocation | undefined {
+  const m = DATASTORE_URI.exec(uri);
+  return m ? { datastore: m[1]!, path: m[2]! } : undefined;
+}
+
+/**
+ * Parses a datastore URI (either form) into its datastore and clean path; undefined for other
+ * URIs; InvalidInputPathError (target: the whole URI) when the name or the path is unusable.
+ */
+export function parseDatastoreUri(uri: string): DatastoreLocation | undefined {
+  const split = splitDatastoreUri(uri);
+  if (!split) return undefined;
+  if (!DATASTORE_NAME.test(split.datastore)) {
+    refuse(uri, `'${split.datastore}' is not a datastore name (letters, digits, '_' and '-').`);
   }
   try {
-    return { datastore, path: normalizeDatastorePath(rawPath) };
+    return { datastore: split.datastore, path: normalizeDatastorePath(split.path) };
   } catch (err) {
     // Report the whole URI as the target: that is what the caller sent.
     if (err instanceof InvalidInputPathError) throw new InvalidInputPathError(err.message, uri);

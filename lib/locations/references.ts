@@ -24,22 +24,6 @@ export function parseAssetId(value: string, collection: AssetCollection): AssetR
 /** The canonical short form stored in deployments: `azureml:<name>:<version>`. */
 export const assetIdOf = (name: string, version: string): string => `azureml:${name}:${version}`;
 
-/** A path inside a datastore. */
-export interface DatastorePath {
-  datastore: string;
-  /** Path inside the container, without a leading '/'; '' is the container root. */
-  path: string;
-}
-
-const DATASTORE_URI =
-  /^azureml:\/\/(?:subscriptions\/[^/]+\/resource[gG]roups\/[^/]+\/(?:providers\/Microsoft\.MachineLearningServices\/)?workspaces\/[^/]+\/)?datastores\/([^/]+)\/paths\/?(.*)$/;
-
-/** Parses `azureml://datastores/<ds>/paths/<path>` (also the long workspace-qualified form). */
-export function parseDatastoreUri(uri: string): DatastorePath | undefined {
-  const m = DATASTORE_URI.exec(uri);
-  return m ? { datastore: m[1]!, path: m[2]! } : undefined; // a leading '/' is kept so datastorePath refuses it
-}
-
 /**
  * An Azure blob https URL (public cloud and sovereign clouds). Other hosts are refused: the
  * service reads these with its own identity, whose token must only go to Azure Storage.

@@ -1,4 +1,4 @@
-import { jobTag } from './outputBlocks';
+import { jobTag } from './blocks';
 import { isAlreadyExists } from '../storage/once';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 

@@ -1,4 +1,6 @@
+import type { BlockBlobClient } from '@azure/storage-blob';
 import parseRange from 'range-parser';
+import { ApiError } from '../http/apiError';
 
 // range-parser (the expressjs package) rather than a hand-written parser: the RFC's forms and
 // edge cases (suffix ranges, clamping to the size, malformed headers) are its whole job.
@@ -14,4 +16,53 @@ export function requestedRange(header: string | null, size: number): { start: nu
   if (ranges === -1) return 'unsatisfiable';
   if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return undefined;
   return { start: ranges[0]!.start, end: ranges[0]!.end };
+}
+
+/** What the output route answers: plain data, shaped like the Functions host's response init. */
+export interface ServedOutput {
+  status: number;
+  headers: Record<string, string>;
+  body?: Buffer;
+  jsonBody?: unknown;
+}
+
+export interface ServeOptions {
+  /** The request's `Range` header. */
+  range: string | null;
+  /** The `content-disposition` file name. */
+  fileName: string;
+  /** The output's URI, shown in `x-output-uri` and in the too-large message. */
+  uri: string;
+  /** Most bytes answered per request (the response is held in memory). */
+  maxBytes: number;
+}
+
+/**
+ * The output blob, or the one byte range asked for (206), as CSV: 416 for a range past the end,
+ * 422 OutputTooLarge past `maxBytes` (a big output is read in ranges, or from storage directly).
+ */
+export async function serveOutputRange(
+  blob: Pick<BlockBlobClient, 'getProperties' | 'downloadToBuffer'>,
+  options: ServeOptions,
+): Promise<ServedOutput> {
+  const { maxBytes, uri } = options;
+  const size = (await blob.getProperties()).contentLength ?? 0;
+  const name = options.fileName.replace(/"/g, '');
+  const headers = { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'x-output-uri': uri, 'accept-ranges': 'bytes' };
+  const range = requestedRange(options.range, size);
+  if (range === 'unsatisfiable') {
+    return { status: 416, headers: { 'content-range': `bytes */${size}` }, jsonBody: { error: { code: 'RangeNotSatisfiable', message: `The output has ${size} bytes.` } } };
+  }
+  const { start, end } = range ?? { start: 0, end: size - 1 };
+  if (end - start + 1 > maxBytes) {
+    throw new ApiError(
+      422,
+      'OutputTooLarge',
+      `The output is ${size} bytes; this route serves at most ${maxBytes} per request. ` +
+        `Ask for byte ranges (Range: bytes=0-${maxBytes - 1}, ...) or read ${uri} with Azure Storage tools.`,
+    );
+  }
+  const data = size === 0 ? Buffer.alloc(0) : await blob.downloadToBuffer(start, end - start + 1);
+  if (!range) return { status: 200, body: data, headers };
+  return { status: 206, body: data, headers: { ...headers, 'content-range': `bytes ${start}-${end}/${size}` } };
 }

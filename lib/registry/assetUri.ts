@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { ApiError } from '../http/apiError';
-import { InvalidInputPathError, normalizeDatastorePath } from '../inputs/datastorePath';
+import { InvalidInputPathError, normalizeDatastorePath, splitDatastoreUri } from '../locations/datastorePath';
 import type { Datastores } from './datastores';
-import { isAzureBlobUrl, parseDatastoreUri } from './references';
+import { isAzureBlobUrl } from '../locations/references';
 
 /** The path part of an asset URI as written (no URL parsing: it would resolve '..' away). */
 function rawPathOf(uri: string): string | undefined {
-  const ref = parseDatastoreUri(uri);
+  const ref = splitDatastoreUri(uri);
   if (ref) return ref.path;
   return isAzureBlobUrl(uri) ? uri.replace(/^https:\/\/[^/]+\/[^/]+\/?/, '') : undefined;
 }
@@ -28,7 +28,7 @@ export const assetUriSchema = z.string().superRefine((v, ctx) => {
 
 /** Checks that the datastore an `azureml://` URI names exists: a 400 naming the field if not. */
 export async function checkDatastoreOf(datastores: Datastores, uri: string, field: string): Promise<void> {
-  const ref = parseDatastoreUri(uri);
+  const ref = splitDatastoreUri(uri);
   if (ref && !(await datastores.tryGet(ref.datastore))) {
     throw new ApiError(400, 'InvalidReference', `${field}: datastore '${ref.datastore}' does not exist.`, field);
   }

@@ -4,7 +4,7 @@ import { ApiError, conflict, notFound } from '../http/apiError';
 import { envelope, type ResourceEnvelope, type SystemData } from '../http/envelope';
 import type { Caller } from './caller';
 import { assetNameSchema, checkName, keyOf, versionSchema } from './names';
-import type { AssetCollection } from './references';
+import type { AssetCollection } from '../locations/references';
 import { systemDataOf, type RegistryStore, type StoredRecord } from './store';
 import { parseOrThrow, stringMap } from './validation';
 

@@ -9,7 +9,7 @@ import type { Endpoints } from './endpoints';
 import { deploymentsPartition } from './keys';
 import type { ModelProperties } from './models';
 import { checkName, deploymentNameSchema, keyOf } from './names';
-import { assetIdOf, parseAssetId } from './references';
+import { assetIdOf, parseAssetId } from '../locations/references';
 import { systemDataOf, type RegistryStore, type StoredRecord } from './store';
 import { parseOrThrow, stringMap } from './validation';
 

@@ -8,7 +8,7 @@ import type { EffectiveSettings } from './deploymentSettings';
 import { Deployments, type Deployment } from './deployments';
 import { Endpoints, type Endpoint } from './endpoints';
 import { createModels, type ModelProperties } from './models';
-import { parseAssetId } from './references';
+import { parseAssetId } from '../locations/references';
 import { RegistryStore } from './store';
 
 export interface RegistryOptions {

@@ -10,7 +10,7 @@ import { createJobActivities, type JobActivityDeps } from '../../../lib/jobs/job
 import { newJobId } from '../../../lib/jobs/jobId';
 import { JobStore } from '../../../lib/jobs/jobStore';
 import { MiniBatchStore } from '../../../lib/jobs/miniBatchStore';
-import { OutputParts } from '../../../lib/jobs/outputParts';
+import { OutputParts } from '../../../lib/output/parts';
 import { PlanManifest } from '../../../lib/jobs/planManifest';
 import { openRegistry } from '../../../lib/registry/open';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';

@@ -3,7 +3,7 @@ import {
   InvalidInputPathError,
   normalizeDatastorePath,
   parseDatastoreUri,
-} from '../../../lib/inputs/datastorePath';
+} from '../../../lib/locations/datastorePath';
 
 function refusal(run: () => unknown): InvalidInputPathError {
   try {
@@ -80,14 +80,21 @@ describe('parseDatastoreUri', () => {
     expect(err.toErrorBody()).toEqual({ error: { code: 'InvalidInputPath', message: err.message, target: uri } });
   });
 
-  it.each([
-    'azureml://datastores/paths/x',
-    'azureml://datastores/../paths/x',
-    'azureml://datastores/%2e%2e/paths/x',
-    'azureml://datastores/ws/x',
-    'https://account.blob.core.windows.net/c/x',
-    'azureml://datastores/ws/paths/%2e%2e/x',
-  ])('refuses %s', (uri) => {
+  it.each(['azureml://datastores/../paths/x', 'azureml://datastores/%2e%2e/paths/x', 'azureml://datastores/ws/paths/%2e%2e/x'])('refuses %s', (uri) => {
     expect(refusal(() => parseDatastoreUri(uri)).code).toBe('InvalidInputPath');
+  });
+
+  it.each(['azureml://datastores/paths/x', 'azureml://datastores/ws/x', 'https://account.blob.core.windows.net/c/x'])(
+    'is not a datastore URI: %s (the caller tries the other forms)',
+    (uri) => {
+      expect(parseDatastoreUri(uri)).toBeUndefined();
+    },
+  );
+
+  it('reads the long workspace-qualified form in the same pass, with the same checks', () => {
+    const long = 'azureml://subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/datastores/ds/paths/a/b.csv';
+    expect(parseDatastoreUri(long)).toEqual({ datastore: 'ds', path: 'a/b.csv' });
+    const bad = 'azureml://subscriptions/s/resourcegroups/r/workspaces/w/datastores/ds/paths/a/../b.csv';
+    expect(refusal(() => parseDatastoreUri(bad)).toErrorBody().error.target).toBe(bad);
   });
 });

@@ -8,7 +8,7 @@ import {
   outputBlobClient,
   outputExists,
   resolveOutputLocation,
-} from '../../../lib/outputs/outputLocation';
+} from '../../../lib/output/location';
 import type { Caller } from '../../../lib/registry/caller';
 import { openRegistry } from '../../../lib/registry/open';
 import { storageClients } from '../../../lib/storage/clients';

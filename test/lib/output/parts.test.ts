@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ContainerClient } from '@azure/storage-blob';
 import { newJobId } from '../../../lib/jobs/jobId';
-import { commitOutput, outputBlockId, stageOutputBlock } from '../../../lib/jobs/outputBlocks';
-import { firstPartChunk, mostMiniBatches, OutputParts, partBlockId } from '../../../lib/jobs/outputParts';
+import { commitOutput, outputBlockId, stageOutputBlock } from '../../../lib/output/blocks';
+import { firstPartChunk, mostMiniBatches, OutputParts, partBlockId } from '../../../lib/output/parts';
 import { storageClients } from '../../../lib/storage/clients';
 
 let scratch: ContainerClient;

@@ -4,7 +4,8 @@ import { ApiError } from '../../../lib/http/apiError';
 import { deploymentBodySchema } from '../../../lib/registry/deployments';
 import { parseIsoDuration } from '../../../lib/registry/duration';
 import { checkName, endpointNameSchema } from '../../../lib/registry/names';
-import { isAzureBlobUrl, parseAssetId, parseDatastoreUri } from '../../../lib/registry/references';
+import { parseDatastoreUri } from '../../../lib/locations/datastorePath';
+import { isAzureBlobUrl, parseAssetId } from '../../../lib/locations/references';
 import { parseOrThrow } from '../../../lib/registry/validation';
 
 const validationMessages = (schema: z.ZodType, input: unknown): string[] => {
