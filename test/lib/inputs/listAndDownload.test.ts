@@ -190,3 +190,20 @@ describe('downloadInputFile', () => {
     await expect(downloadInputFile({ name: 'x.csv', ref }, dest, deps)).rejects.toThrow(/Refusing to reach blob service/);
   });
 });
+
+describe('registry reads', () => {
+  it('listing an input on a user datastore reads that datastore once (resolving it), not again for its container', async () => {
+    const reads: string[] = [];
+    const datastores = deps.registry.datastores;
+    const counting = Object.assign(Object.create(Object.getPrototypeOf(datastores)), datastores, {
+      tryGet: (name: string) => {
+        reads.push(name);
+        return datastores.tryGet(name);
+      },
+    });
+    const registry = Object.assign(Object.create(Object.getPrototypeOf(deps.registry)), deps.registry, { datastores: counting });
+    const files = await listInputFiles(folder('azureml://datastores/mystore/paths/in/'), { ...deps, registry });
+    expect(names(files)).toEqual(['deep/p2.csv', 'p1.csv']);
+    expect(reads).toEqual(['mystore']);
+  });
+});

@@ -8,6 +8,7 @@ import {
   outputBlobClient,
   outputExists,
   resolveOutputLocation,
+  OutputPlaces,
 } from '../../../lib/output/location';
 import type { Caller } from '../../../lib/registry/caller';
 import { openRegistry } from '../../../lib/registry/open';
@@ -118,5 +119,57 @@ describe('outputBlobClient and outputExists', () => {
     const loc = defaultOutputLocation(JOB, 'predictions.csv');
     const client = await outputBlobClient(loc, deps);
     expect(client.url).toBe(`${own}/${WS}/azureml/${JOB}/score/predictions.csv`);
+  });
+});
+
+describe('registry reads', () => {
+  /** The registry with its datastore reads counted. */
+  function counted() {
+    const reads = { tryGet: 0, list: 0 };
+    const datastores = deps.registry.datastores;
+    const counting = Object.assign(Object.create(Object.getPrototypeOf(datastores)), datastores, {
+      tryGet: (name: string) => {
+        reads.tryGet++;
+        return datastores.tryGet(name);
+      },
+      list: () => {
+        reads.list++;
+        return datastores.list();
+      },
+    });
+    const registry = Object.assign(Object.create(Object.getPrototypeOf(deps.registry)), deps.registry, { datastores: counting });
+    return { reads, deps: { ...deps, registry } };
+  }
+
+  it('a blob-URL output on the own account reads the datastore list once', async () => {
+    const { reads, deps: countingDeps } = counted();
+    const location = await resolveOutputLocation({ jobId: JOB, outputUri: { type: 'UriFile', uri: `${own}/results/runs/u.csv` }, outputFileName: 'x.csv' }, countingDeps);
+    expect(location).toMatchObject({ datastore: 'results', path: 'runs/u.csv' });
+    expect(reads).toEqual({ tryGet: 0, list: 1 });
+  });
+
+  it('OutputPlaces resolves a location once per process: mini-batches do not read the registry again', async () => {
+    const { reads, deps: countingDeps } = counted();
+    const ensured: string[] = [];
+    const places = new OutputPlaces(countingDeps, async (container) => {
+      ensured.push(container.containerName);
+      await container.createIfNotExists();
+    });
+    const location = { uri: 'azureml://datastores/results/paths/runs/p.csv', datastore: 'results', path: 'runs/p.csv' };
+    const blobs = await Promise.all(Array.from({ length: 5 }, () => places.blob(location)));
+    expect(blobs[4]!.url).toBe(`${own}/results/runs/p.csv`);
+    expect(new Set(blobs.map((b) => b.url)).size).toBe(1);
+    expect(reads).toEqual({ tryGet: 1, list: 0 });
+    expect(ensured).toEqual(['results']);
+    expect(await places.writeLog(JOB, 'x.txt', 'hello')).toBe(`azureml://datastores/workspaceblobstore/paths/azureml/${JOB}/logs/`);
+  });
+
+  it('OutputPlaces forgets a location that failed, so the next call tries again', async () => {
+    const { reads, deps: countingDeps } = counted();
+    const places = new OutputPlaces(countingDeps, async () => undefined);
+    const missing = { uri: 'azureml://datastores/nosuch/paths/p.csv', datastore: 'nosuch', path: 'p.csv' };
+    await expect(places.blob(missing)).rejects.toMatchObject({ code: 'InvalidReference' });
+    await expect(places.blob(missing)).rejects.toMatchObject({ code: 'InvalidReference' });
+    expect(reads.tryGet).toBe(2);
   });
 });
