@@ -1,3 +1,4 @@
+import { messageOf } from './util/messageOf';
 import type { StorageClients } from './storage/clients';
 
 export interface ServiceProbe {
@@ -24,7 +25,7 @@ async function probe(call: () => Promise<unknown>, timeoutMs: number): Promise<S
     ]);
     return { ok: true, latencyMs: Date.now() - started };
   } catch (err) {
-    return { ok: false, latencyMs: Date.now() - started, error: (err as Error).message };
+    return { ok: false, latencyMs: Date.now() - started, error: messageOf(err) };
   } finally {
     clearTimeout(timer);
   }

@@ -1,3 +1,4 @@
+import { messageOf } from '../lib/util/messageOf';
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { ACTIVITY, ORCHESTRATION, ZERO_TOTALS, type ChunkInput, type ChunkResult, type FinishRequest, type JobRef, type PrepareResult, type SealPartRequest, type Totals } from '../lib/jobs/contracts';
@@ -86,7 +87,7 @@ const batchJob: OrchestrationHandler = function* (context: OrchestrationContext)
     return (yield finish({ plan, totals, outcome: 'Completed' })) as string;
   } catch (err) {
     // An activity failed for good (storage, a bug): the job must still end, and say why.
-    const message = err instanceof Error ? err.message : String(err);
+    const message = messageOf(err);
     return (yield finish({ totals, outcome: 'Failed', error: { code: 'SystemError', message } })) as string;
   }
 };

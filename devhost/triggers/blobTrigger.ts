@@ -4,7 +4,7 @@ import type { Registration } from '../functionsCore';
 import { resolveAppSettings } from './appSettings';
 import { Backoff } from './backoff';
 import { HostsContainer } from './hostsContainer';
-import type { TriggerListener } from './index';
+import type { TriggerListener } from './types';
 import { Lifetime } from './lifetime';
 import { envNumber, type ListenerContext } from './listenerContext';
 import { parseBlobPath, type BlobPathPattern } from './pathPattern';

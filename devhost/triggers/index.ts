@@ -1,8 +1,4 @@
 import type { Registration } from '../functionsCore';
-import type { Invoker } from '../invoker';
-import type { Logger } from '../log';
-import type { HostSettings } from '../settings';
-import type { HostStorage } from '../storage';
 import { isFunctionDisabled } from './appSettings';
 import { BlobTriggerListener } from './blobTrigger';
 import { Connections } from './connections';
@@ -11,24 +7,9 @@ import { HostsContainer } from './hostsContainer';
 import type { ListenerContext } from './listenerContext';
 import { QueueTriggerListener } from './queueTrigger';
 import { TimerTriggerListener } from './timerTrigger';
+import type { TriggerDeps, TriggerListener } from './types';
 
-/** What every non-HTTP trigger listener gets from the host. */
-export interface TriggerDeps {
-  registrations: Registration[];
-  invoker: Invoker;
-  /** The host's own storage (AzureWebJobsStorage): receipts and leases live here. */
-  storage: HostStorage;
-  settings: HostSettings;
-  log: Logger;
-  env: NodeJS.ProcessEnv;
-  extraInputsFor: (reg: Registration) => Record<string, unknown>;
-  /** The app folder: the default host id is derived from it, so two apps never share receipts. */
-  appDir: string;
-}
-
-export interface TriggerListener {
-  stop(): Promise<void>;
-}
+export type { TriggerDeps, TriggerListener } from './types';
 
 type ListenerFactory = (reg: Registration, context: ListenerContext) => TriggerListener;
 

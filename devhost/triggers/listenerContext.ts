@@ -1,6 +1,6 @@
 import type { Connections } from './connections';
 import type { HostsContainer } from './hostsContainer';
-import type { TriggerDeps } from './index';
+import type { TriggerDeps } from './types';
 
 /** What every listener shares: the host's dependencies plus the state derived from them once. */
 export interface ListenerContext {

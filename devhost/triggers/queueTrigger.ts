@@ -2,7 +2,7 @@ import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import type { Registration } from '../functionsCore';
 import { resolveAppSettings } from './appSettings';
 import { Backoff } from './backoff';
-import type { TriggerListener } from './index';
+import type { TriggerListener } from './types';
 import { Lifetime } from './lifetime';
 import type { ListenerContext } from './listenerContext';
 import { LEASE_SECONDS, MessageLease } from './messageLease';

@@ -1,7 +1,7 @@
 import type { Registration } from '../functionsCore';
 import { resolveAppSettings } from './appSettings';
 import { Backoff } from './backoff';
-import type { TriggerListener } from './index';
+import type { TriggerListener } from './types';
 import { Lifetime } from './lifetime';
 import type { ListenerContext } from './listenerContext';
 import { parseTimerSchedule, type TimerSchedule } from './ncrontab';

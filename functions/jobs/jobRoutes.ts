@@ -1,3 +1,4 @@
+import { messageOf } from '../../lib/util/messageOf';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { ApiError } from '../../lib/http/apiError';
@@ -121,8 +122,8 @@ async function settled(job: JobRecord, client: df.DurableClient, context: Invoca
     state = await client.getStatus(job.jobId);
   } catch (err) {
     // The SDK reports an unknown instance only through its message.
-    if (!/HTTP 404/.test(String((err as Error)?.message))) {
-      context.warn(`Could not read the orchestration of job ${job.jobId}: ${(err as Error)?.message}`);
+    if (!/HTTP 404/.test(messageOf(err))) {
+      context.warn(`Could not read the orchestration of job ${job.jobId}: ${messageOf(err)}`);
       return job;
     }
     state = 'missing';
@@ -138,7 +139,7 @@ async function settled(job: JobRecord, client: df.DurableClient, context: Invoca
       context.log(`Job ${job.jobId}: its orchestration had ended without a final status; finished it as ${settlement.request.outcome}.`);
     }
   } catch (err) {
-    context.warn(`Could not settle job ${job.jobId}: ${(err as Error)?.message}`);
+    context.warn(`Could not settle job ${job.jobId}: ${messageOf(err)}`);
   }
   return (await jobs.get(job.spec.endpointName, job.jobId)) ?? job;
 }

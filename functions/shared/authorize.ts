@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { settings } from '../../app/settings';
 import { createAuthenticator, type Authenticator } from '../../lib/auth';
-import type { Caller } from '../../lib/registry/caller';
+import type { Caller } from '../../lib/auth/caller';
 
 /** What a caller may do: Invoke includes Read; Manage includes everything. */
 export type Access = 'Read' | 'Invoke' | 'Manage';

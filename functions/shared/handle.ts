@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { toErrorResponse } from '../../lib/http/apiError';
-import type { Caller } from '../../lib/registry/caller';
+import type { Caller } from '../../lib/auth/caller';
 import { authorize, type Access } from './authorize';
 
 /** Authorizes, runs the work, and turns any thrown error into the error body (logging unexpected ones). */

@@ -1,12 +1,12 @@
 import { bearerToken, type AuthRequest } from './bearer';
-import { callerFromClaims, type Caller } from './caller';
+import { callerFromClaims, type TokenCaller } from './caller';
 import { openIdConfigUrlFor, type AuthConfig } from './config';
 import { invalidToken, keysUnavailable, type AuthFailure } from './errors';
 import { loadJose } from './jose';
 import { createJwksCache, KeySourceError, type JwksCache } from './jwks';
 import { ALL_ROLES, requireRole, type Permission } from './roles';
 
-export type AuthResult = { ok: true; caller: Caller } | AuthFailure;
+export type AuthResult = { ok: true; caller: TokenCaller } | AuthFailure;
 
 /** Injected dependencies; every one has a production default. */
 export interface AuthDeps {
@@ -27,7 +27,7 @@ export interface Authenticator {
 }
 
 /** The caller every request gets with AUTH_DISABLED=true (local development only). */
-export const AUTH_DISABLED_CALLER: Caller = Object.freeze({
+export const AUTH_DISABLED_CALLER: TokenCaller = Object.freeze({
   oid: '00000000-0000-0000-0000-000000000000',
   tid: '00000000-0000-0000-0000-000000000000',
   name: 'anonymous (AUTH_DISABLED)',

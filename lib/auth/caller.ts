@@ -1,9 +1,13 @@
-/** Who called, from a validated token. `oid` + `tid` identify the caller (names can change). */
+/** Who made a request, as resources and jobs record it (createdBy, lastModifiedBy). `oid` + `tid` identify the caller (names can change). */
 export interface Caller {
   oid: string;
   tid: string;
   /** Display name for users; for apps the app's display name or client id (azp / appid). */
   name: string;
+}
+
+/** The caller of a validated token: who, and what the token allows. */
+export interface TokenCaller extends Caller {
   roles: string[];
   kind: 'user' | 'app';
 }
@@ -28,7 +32,7 @@ function kindOf(claims: Claims): 'user' | 'app' {
 }
 
 /** Returns the caller, or the name of the missing identity claim. */
-export function callerFromClaims(claims: Claims): Caller | { missing: string } {
+export function callerFromClaims(claims: Claims): TokenCaller | { missing: string } {
   const oid = text(claims, 'oid');
   if (!oid) return { missing: 'oid' };
   const tid = text(claims, 'tid');

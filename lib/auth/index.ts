@@ -2,7 +2,7 @@ export { createAuthenticator, AUTH_DISABLED_CALLER } from './authenticator';
 export type { Authenticator, AuthDeps, AuthResult } from './authenticator';
 export { bearerToken } from './bearer';
 export type { AuthRequest } from './bearer';
-export type { Caller } from './caller';
+export type { Caller, TokenCaller } from './caller';
 export { readAuthConfig, openIdConfigUrlFor, DEFAULT_CLOCK_SKEW_SECONDS } from './config';
 export type { AuthConfig } from './config';
 export { DEFAULT_REALM } from './errors';

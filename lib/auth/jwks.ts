@@ -1,3 +1,4 @@
+import { messageOf } from '../util/messageOf';
 import { assertKeySourceUrl } from './config';
 import { loadJose, type Jose } from './jose';
 
@@ -58,7 +59,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
       keys = jose.createLocalJWKSet(jwks as Parameters<Jose['createLocalJWKSet']>[0]);
       loadedAt = now();
     } catch (err) {
-      throw err instanceof KeySourceError ? err : new KeySourceError((err as Error).message, { cause: err });
+      throw err instanceof KeySourceError ? err : new KeySourceError(messageOf(err), { cause: err });
     }
   }
 

@@ -1,5 +1,5 @@
 import { DEFAULT_REALM, forbidden, type AuthFailure } from './errors';
-import type { Caller } from './caller';
+import type { TokenCaller } from './caller';
 
 export type Permission = 'Read' | 'Invoke' | 'Manage';
 
@@ -15,12 +15,12 @@ const GRANTED_BY: Record<Permission, readonly string[]> = {
   Manage: [ROLE_MANAGE],
 };
 
-export function hasPermission(caller: Caller, needed: Permission): boolean {
+export function hasPermission(caller: TokenCaller, needed: Permission): boolean {
   return GRANTED_BY[needed].some((role) => caller.roles.includes(role));
 }
 
 /** `undefined` when the caller may proceed, otherwise a 403 that names the missing role. */
-export function requireRole(caller: Caller, needed: Permission, realm = DEFAULT_REALM): AuthFailure | undefined {
+export function requireRole(caller: TokenCaller, needed: Permission, realm = DEFAULT_REALM): AuthFailure | undefined {
   if (hasPermission(caller, needed)) return undefined;
   const role = `BatchEndpoints.${needed}`;
   const alternatives = GRANTED_BY[needed].filter((r) => r !== role);

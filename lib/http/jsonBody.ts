@@ -1,3 +1,4 @@
+import { messageOf } from '../util/messageOf';
 import { ApiError } from './apiError';
 
 /** What the reader needs from a request; `HttpRequest` from `@azure/functions` fits (lib/ does not import it). */
@@ -71,6 +72,6 @@ export async function readJsonBody(request: JsonBodySource, options: ReadJsonOpt
     }) as unknown;
   } catch (err) {
     if (err instanceof ApiError) throw err;
-    throw new ApiError(400, 'InvalidJson', `The request body is not valid JSON: ${(err as Error).message}`);
+    throw new ApiError(400, 'InvalidJson', `The request body is not valid JSON: ${messageOf(err)}`);
   }
 }

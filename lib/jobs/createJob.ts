@@ -1,5 +1,5 @@
 import type { Registry } from '../registry/registry';
-import type { Caller } from '../registry/caller';
+import type { Caller } from '../auth/caller';
 import { ApiError } from '../http/apiError';
 import { checkPublicUrl } from '../inputs/publicUrlCheck';
 import { validateInputUri, type DataDeps } from '../inputs/resolveInput';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { ApiError } from '../http/apiError';
-import type { Caller } from '../registry/caller';
+import type { Caller } from '../auth/caller';
 import { keyOf } from '../registry/names';
 import { ensureTable, statusOf } from '../storage/once';
 

@@ -1,3 +1,4 @@
+import { messageOf } from '../util/messageOf';
 import { mapLimited } from '../util/mapLimited';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
@@ -48,7 +49,6 @@ const codeOf = (err: unknown): string => {
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'string' ? code : 'SystemError';
 };
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** A listing failure as the job shows it: the storage code, or InputError. */
 const inputError = (err: unknown) => ({ ok: false as const, error: { code: codeOf(err) === 'SystemError' ? 'InputError' : codeOf(err), message: messageOf(err) } });

@@ -10,20 +10,8 @@ const PREFIX = 'batchjob-';
 const WIDTH = 9;
 // The largest 9-digit base36 number: milliseconds until the year 5188.
 const MAX_TIME = 36 ** WIDTH - 1;
-const JOB_ID = /^batchjob-([0-9a-z]{9})-([0-9a-f]{8})$/;
 
 export function newJobId(now: Date = new Date()): string {
   const inverted = Math.max(0, MAX_TIME - now.getTime());
   return `${PREFIX}${inverted.toString(36).padStart(WIDTH, '0')}-${randomBytes(4).toString('hex')}`;
-}
-
-/** True for ids made by newJobId (route parameters are checked before any storage call). */
-export function isJobId(value: string): boolean {
-  return JOB_ID.test(value);
-}
-
-/** When the job id was made, or undefined for something that is not a job id. */
-export function jobIdTime(jobId: string): Date | undefined {
-  const m = JOB_ID.exec(jobId);
-  return m ? new Date(MAX_TIME - parseInt(m[1]!, 36)) : undefined;
 }

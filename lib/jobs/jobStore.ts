@@ -2,7 +2,7 @@ import { ensureTable, statusOf } from '../storage/once';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { ApiError, conflict, notFound } from '../http/apiError';
-import type { Caller } from '../registry/caller';
+import type { Caller } from '../auth/caller';
 import { keyOf } from '../registry/names';
 import { TERMINAL_JOB_STATUSES, type JobError, type JobProgress, type JobRecord, type JobSpec, type JobStatus } from './types';
 

@@ -1,4 +1,4 @@
-import type { Caller } from '../registry/caller';
+import type { Caller } from '../auth/caller';
 import type { EffectiveSettings } from '../registry/deploymentSettings';
 import type { JobDataInput } from '../inputs/types';
 import type { OutputLocation } from '../output/location';

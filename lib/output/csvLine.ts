@@ -29,13 +29,6 @@ export function formatOutputLine(item: unknown): string {
   throw new TypeError(`an output item must be a string, an array or an object of fields, got ${got}`);
 }
 
-/** Lines for several items, each ending in "\n" (LF, as Azure ML's Linux nodes write). */
-export function formatOutputLines(items: readonly unknown[]): string {
-  let out = '';
-  for (const item of items) out += `${formatOutputLine(item)}\n`;
-  return out;
-}
-
 function fieldText(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { ApiError, conflict, notFound } from '../http/apiError';
 import { envelope, type ResourceEnvelope, type SystemData } from '../http/envelope';
-import type { Caller } from './caller';
+import type { Caller } from '../auth/caller';
 import { assetNameSchema, checkName, keyOf, versionSchema } from './names';
 import type { AssetCollection } from '../locations/references';
 import { systemDataOf, type RegistryStore, type StoredRecord } from './store';

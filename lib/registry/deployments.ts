@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ApiError, notFound } from '../http/apiError';
 import { envelope, type ResourceEnvelope, type SystemData } from '../http/envelope';
 import type { AssetVersions } from './assets';
-import type { Caller } from './caller';
+import type { Caller } from '../auth/caller';
 import type { CodeProperties } from './codes';
 import { deploymentSettingsShape, effectiveSettings, type EffectiveSettings } from './deploymentSettings';
 import type { Endpoints } from './endpoints';

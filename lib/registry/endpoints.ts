@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApiError, notFound } from '../http/apiError';
 import { envelope, type ResourceEnvelope, type SystemData } from '../http/envelope';
-import type { Caller } from './caller';
+import type { Caller } from '../auth/caller';
 import { deploymentsPartition, ENDPOINTS_PARTITION } from './keys';
 import { checkName, deploymentNameSchema, endpointNameSchema, keyOf } from './names';
 import { systemDataOf, type RegistryStore, type StoredRecord } from './store';

@@ -49,21 +49,6 @@ export class Registry {
     this.deployments = new Deployments(this.store, this.endpoints, this.models, this.codes);
   }
 
-  /** A data asset version; `latest` = the most recently created (for `azureml:<name>@latest`). 404 if none. */
-  resolveDataAsset(name: string, versionOrLatest: string): Promise<AssetVersion<DataProperties>> {
-    return this.data.get(name, versionOrLatest);
-  }
-
-  /** Resolves `azureml:<name>:<version>` / `azureml:<name>@latest` to a data asset; 400 if it is not such a reference. */
-  resolveDataAssetId(assetId: string): Promise<AssetVersion<DataProperties>> {
-    const ref = parseAssetId(assetId, 'data');
-    if (!ref) {
-      const forms = 'azureml:<name>:<version> or azureml:<name>@latest';
-      throw new ApiError(400, 'InvalidReference', `'${assetId}' is not a data asset reference (${forms}).`);
-    }
-    return this.data.get(ref.name, ref.version);
-  }
-
   /**
    * The deployment an invoke runs: the named one (e.g. from the `azureml-model-deployment`
    * header) or the endpoint's default, with its model, code and effective settings.

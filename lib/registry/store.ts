@@ -2,7 +2,7 @@ import { ensureTable, statusOf } from '../storage/once';
 import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { ApiError, conflict } from '../http/apiError';
 import type { SystemData } from '../http/envelope';
-import type { Caller } from './caller';
+import type { Caller } from '../auth/caller';
 
 /** What is stored for a resource: its validated properties and, for ARM-tracked kinds, tags. */
 export interface Doc<P> {

@@ -1,4 +1,4 @@
-import { messageOf } from '../tabular/errors';
+import { messageOf } from '../../util/messageOf';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';

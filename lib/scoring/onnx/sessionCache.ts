@@ -1,4 +1,4 @@
-import { messageOf } from '../tabular/errors';
+import { messageOf } from '../../util/messageOf';
 import path from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 

@@ -60,17 +60,6 @@ export class MiniBatchError extends Error {
   }
 }
 
-/** The message of anything thrown (user code may throw strings or plain objects). */
-export function thrownMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (typeof err === 'string') return err;
-  try {
-    return JSON.stringify(err) ?? String(err);
-  } catch {
-    return String(err);
-  }
-}
-
 /** The stack of anything thrown, if it has one. */
 export function thrownStack(err: unknown): string | undefined {
   return err instanceof Error && typeof err.stack === 'string' ? err.stack : undefined;

@@ -1,6 +1,7 @@
+import { messageOf } from '../../util/messageOf';
 import os from 'node:os';
 import { Piscina } from 'piscina';
-import { MiniBatchError, thrownMessage, thrownStack } from './errors';
+import { MiniBatchError, thrownStack } from './errors';
 import { isWorkerEvent, type WorkerData, type WorkerEvent, type WorkerReply, type WorkerRequest } from './protocol';
 import { specKey } from './specKey';
 import type { LogEntry, MiniBatchResult, MiniBatchTask, ScorerSpec } from './types';
@@ -140,7 +141,7 @@ export class ScorerPool {
       });
     }
     if (this.#closed) return new MiniBatchError('WorkerCrashed', `${batch} was stopped: the scorer pool was closed`, { logs, cause: err });
-    const message = thrownMessage(err);
+    const message = messageOf(err);
     const exit = /^worker exited with code: (-?\d+)/.exec(message);
     const why = exit
       ? `the worker thread exited (code ${exit[1]}): the scoring code called process.exit() or similar`

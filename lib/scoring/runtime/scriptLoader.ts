@@ -1,10 +1,11 @@
+import { messageOf } from '../../util/messageOf';
 import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describeValue } from './describeValue';
-import { MiniBatchError, thrownMessage, thrownStack } from './errors';
+import { MiniBatchError, thrownStack } from './errors';
 
 const SCRIPT_EXTENSIONS = ['.js', '.cjs', '.mjs'];
 const LISTED_IN_MESSAGE = 20;
@@ -72,7 +73,7 @@ function checkExtension(name: string): void {
 }
 
 async function loadError(err: unknown, file: string, name: string): Promise<MiniBatchError> {
-  const message = thrownMessage(err);
+  const message = messageOf(err);
   const stack = thrownStack(err);
   if (err instanceof SyntaxError) {
     const location = syntaxLocation(stack) ?? (await checkSyntax(file));

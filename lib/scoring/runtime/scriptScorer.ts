@@ -1,7 +1,8 @@
+import { messageOf } from '../../util/messageOf';
 import { formatOutputLine } from '../../output/csvLine';
 import { shareAppPackages } from './appPackages';
 import { describeValue } from './describeValue';
-import { MiniBatchError, thrownMessage, thrownStack } from './errors';
+import { MiniBatchError, thrownStack } from './errors';
 import type { ScoredBatch } from './scoredBatch';
 import { loadScoringScript, type ScoringScript } from './scriptLoader';
 import type { ScriptLogger } from './taskLog';
@@ -33,7 +34,7 @@ export async function scoreWithScript(spec: ScorerSpec, task: MiniBatchTask, log
   try {
     returned = await script.run.call(script.holder, task.files.map((f) => f.path), context);
   } catch (err) {
-    throw new MiniBatchError('RunFailed', `run() in '${script.name}' threw: ${thrownMessage(err)}`, { stack: thrownStack(err) });
+    throw new MiniBatchError('RunFailed', `run() in '${script.name}' threw: ${messageOf(err)}`, { stack: thrownStack(err) });
   }
   return toScoredBatch(returned, task.files.length);
 }
@@ -42,14 +43,14 @@ async function prepare(spec: ScorerSpec, task: MiniBatchTask, logger: ScriptLogg
   try {
     shareAppPackages();
   } catch (err) {
-    logger.warning(`the app's packages are not available to the scoring script: ${thrownMessage(err)}`);
+    logger.warning(`the app's packages are not available to the scoring script: ${messageOf(err)}`);
   }
   const script = await loadScoringScript(spec.codeDir, spec.scoringScript);
   if (script.init) {
     try {
       await script.init.call(script.holder, { modelDir: spec.modelPath, params: { ...task.params }, logger });
     } catch (err) {
-      throw new MiniBatchError('InitFailed', `init() in '${script.name}' threw: ${thrownMessage(err)}`, { stack: thrownStack(err) });
+      throw new MiniBatchError('InitFailed', `init() in '${script.name}' threw: ${messageOf(err)}`, { stack: thrownStack(err) });
     }
   }
   return script;
@@ -73,7 +74,7 @@ export function toScoredBatch(returned: unknown, fileCount: number): ScoredBatch
     try {
       lines[i] = formatOutputLine(returned[i]);
     } catch (err) {
-      throw new MiniBatchError('WrongReturnType', `run() returned an array whose element ${i} cannot be an output line: ${thrownMessage(err)}`);
+      throw new MiniBatchError('WrongReturnType', `run() returned an array whose element ${i} cannot be an output line: ${messageOf(err)}`);
     }
   }
   const succeededItems = Math.min(returned.length, fileCount);

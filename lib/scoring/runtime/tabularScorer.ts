@@ -1,6 +1,6 @@
+import { messageOf } from '../../util/messageOf';
 import type { OnnxModel } from '../onnx/model';
 import { loadOnnxModel } from '../onnx/model';
-import { messageOf } from '../tabular/errors';
 import { scoreTabularFile } from '../tabular/scoreFile';
 import { MiniBatchError } from './errors';
 import type { ScoredBatch } from './scoredBatch';

@@ -50,5 +50,3 @@ export interface MiniBatchResult {
   durationMs: number;
 }
 
-// The error type belongs with these types for callers; it lives in errors.ts with its helpers.
-export { MiniBatchError, type MiniBatchErrorCode } from './errors';

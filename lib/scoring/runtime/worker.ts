@@ -1,8 +1,9 @@
 // The piscina worker: one thread of a pool that serves one ScorerSpec (workerData), with the
 // spec's environment variables as its process.env. Runs one mini-batch per call.
+import { messageOf } from '../../util/messageOf';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { MiniBatchError, thrownMessage, thrownStack } from './errors';
+import { MiniBatchError, thrownStack } from './errors';
 import { EVENT_CHANNEL, type WorkerData, type WorkerEvent, type WorkerReply, type WorkerRequest } from './protocol';
 import { encodeLines } from './outputText';
 import type { ScoredBatch } from './scoredBatch';
@@ -30,7 +31,7 @@ export default async function scoreMiniBatch({ taskId, task, warm }: WorkerReque
     return { ok: true, result };
   } catch (err) {
     const error =
-      err instanceof MiniBatchError ? err : new MiniBatchError('RunFailed', `the scorer failed: ${thrownMessage(err)}`, { stack: thrownStack(err) });
+      err instanceof MiniBatchError ? err : new MiniBatchError('RunFailed', `the scorer failed: ${messageOf(err)}`, { stack: thrownStack(err) });
     return { ok: false, error: error.toJSON(), logs: log.entries() };
   } finally {
     current = undefined;

@@ -1,6 +1,7 @@
+import { messageOf } from '../../util/messageOf';
 import { createReadStream } from 'node:fs';
 import { CsvError, parse } from 'csv-parse';
-import { InputFileError, messageOf } from './errors';
+import { InputFileError } from './errors';
 import { selectColumns, type TableChunk } from './table';
 
 /**

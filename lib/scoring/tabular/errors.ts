@@ -15,7 +15,3 @@ export class InputFileError extends Error {
   }
 }
 
-/** The message of anything thrown, for wrapping third-party errors. */
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -1,4 +1,5 @@
-import { InputFileError, messageOf } from './errors';
+import { messageOf } from '../../util/messageOf';
+import { InputFileError } from './errors';
 import { selectColumns, type TableChunk } from './table';
 
 /**

@@ -1,7 +1,8 @@
+import { messageOf } from '../../util/messageOf';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readCsv } from './csvReader';
-import { InputFileError, messageOf } from './errors';
+import { InputFileError } from './errors';
 import { readJsonl } from './jsonlReader';
 import { readParquet } from './parquetReader';
 import type { ReadTableOptions, TableChunk } from './table';

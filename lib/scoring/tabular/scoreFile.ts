@@ -1,10 +1,11 @@
+import { messageOf } from '../../util/messageOf';
 import path from 'node:path';
 import { csvField } from '../../output/csvLine';
 import { buildFeeds } from '../onnx/feeds';
 import { planInputs, requiredColumns, type InputBinding } from '../onnx/inputMapping';
 import type { OnnxModel } from '../onnx/model';
 import { predictionStrings } from '../onnx/predictions';
-import { InputFileError, messageOf } from './errors';
+import { InputFileError } from './errors';
 import { readTable } from './readers';
 
 /** Rows per ONNX Runtime run: large enough to amortize the call, small enough to bound memory. */

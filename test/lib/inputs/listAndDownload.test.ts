@@ -9,7 +9,7 @@ import { testOnlyAddressPolicy } from '../../../lib/inputs/ipPolicy';
 import { listInputFiles, relativeNameProblem } from '../../../lib/inputs/listFiles';
 import type { DataDeps } from '../../../lib/inputs/resolveInput';
 import type { InputFile, JobDataInput } from '../../../lib/jobs/types';
-import type { Caller } from '../../../lib/registry/caller';
+import type { Caller } from '../../../lib/auth/caller';
 import { openRegistry } from '../../../lib/registry/open';
 import { storageClients } from '../../../lib/storage/clients';
 import { startTestServer, type TestServer } from './support/httpsTestServer';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveJobInput, validateInputUri, type DataDeps } from '../../../lib/inputs/resolveInput';
-import type { Caller } from '../../../lib/registry/caller';
+import type { Caller } from '../../../lib/auth/caller';
 import { openRegistry } from '../../../lib/registry/open';
 import { storageClients } from '../../../lib/storage/clients';
 import { failure } from '../../support/failure';

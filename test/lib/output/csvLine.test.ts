@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { csvField, formatOutputLine, formatOutputLines } from '../../../lib/output/csvLine';
+import { csvField, formatOutputLine } from '../../../lib/output/csvLine';
 
 describe('csvField', () => {
   it.each([
@@ -50,7 +50,7 @@ describe('formatOutputLine', () => {
       [1, 'multi\nline', ''],
       [2, '"', ',,,'],
     ];
-    const text = formatOutputLines(rows);
+    const text = rows.map((r) => `${formatOutputLine(r)}\n`).join('');
     expect(text.endsWith('\n')).toBe(true);
     expect(parse(text)).toEqual(rows.map((r) => r.map(String)));
   });

@@ -10,7 +10,7 @@ import {
   resolveOutputLocation,
   OutputPlaces,
 } from '../../../lib/output/location';
-import type { Caller } from '../../../lib/registry/caller';
+import type { Caller } from '../../../lib/auth/caller';
 import { openRegistry } from '../../../lib/registry/open';
 import { storageClients } from '../../../lib/storage/clients';
 import { failure } from '../../support/failure';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiError } from '../../../lib/http/apiError';
-import type { Caller } from '../../../lib/registry/caller';
+import type { Caller } from '../../../lib/auth/caller';
 import { openRegistry } from '../../../lib/registry/open';
 import { deploymentsPartition } from '../../../lib/registry/keys';
 import { Registry } from '../../../lib/registry/registry';
@@ -41,12 +41,11 @@ describe('assets', () => {
     for (const v of ['1', '2', '10']) {
       await registry.data.put('heart', v, { properties: { dataType: 'uri_folder', dataUri: `azureml://datastores/workspaceblobstore/paths/heart/v${v}/` } }, alice);
     }
-    expect((await registry.resolveDataAsset('heart', 'latest')).version).toBe('10');
-    expect((await registry.resolveDataAsset('heart', '2')).properties.dataUri).toContain('/v2/');
-    expect((await registry.resolveDataAssetId('azureml:heart@latest')).version).toBe('10');
-    expect((await registry.resolveDataAssetId('azureml:heart:1')).version).toBe('1');
+    expect((await registry.data.get('heart', 'latest')).version).toBe('10');
+    expect((await registry.data.get('heart', '2')).properties.dataUri).toContain('/v2/');
+    expect((await registry.data.get('heart', '1')).version).toBe('1');
     expect((await registry.data.list('heart')).map((d) => d.version)).toEqual(['10', '2', '1']);
-    expect((await failure(registry.resolveDataAsset('nothing', 'latest'))).status).toBe(404);
+    expect((await failure(registry.data.get('nothing', 'latest'))).status).toBe(404);
   });
 
   it('lets exactly one of many concurrent PUTs create a version', async () => {
