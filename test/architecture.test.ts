@@ -32,6 +32,13 @@ describe('the import graph', () => {
     expect(wrong.map((a) => a.why)).toEqual([]);
   });
 
+  it('is the graph docs/architecture.md shows', () => {
+    const doc = readFileSync(join(repoRoot, 'docs', 'architecture.md'), 'utf8');
+    const block = /<!-- import graph[^\n]*-->\n```\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    const actual = [...edges].sort(([a], [b]) => (a < b ? -1 : 1)).map(([from, tos]) => `${from} -> ${[...tos.keys()].sort().join(', ')}`);
+    expect(block.trim().split('\n')).toEqual(actual);
+  });
+
   it('sees the arrows it checks (the parser finds imports)', () => {
     expect(importsOf(repoRoot, 'orchestrations/jobActivities.ts')).toContain('app/services.ts');
     expect(nodeOf('lib/output/location.ts')).toBe('lib/output');

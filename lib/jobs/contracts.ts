@@ -17,7 +17,7 @@ export interface JobPlan {
   retryDelayMs: number;
   chunkSize: number;
   progressIntervalMs: number;
-  /** append_row only: chunks from this one on write their output through part blobs (outputParts). */
+  /** append_row only: chunks from this one on write their output through part blobs (lib/output/parts.ts). */
   partsFromChunk?: number;
 }
 

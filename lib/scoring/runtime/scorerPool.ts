@@ -27,6 +27,8 @@ interface SpecPool {
 
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_POOLS = 8;
+/** A warm-up that hangs (a script whose init() never returns) is given up after this. */
+const WARM_TIMEOUT_MS = 120_000;
 
 /**
  * Runs mini-batches in worker threads: one piscina pool per distinct ScorerSpec, so a worker's
@@ -36,9 +38,6 @@ const DEFAULT_MAX_POOLS = 8;
  * dies (process.exit(), an exception thrown from a timer) fails only its own mini-batch. Either
  * way the pool starts a fresh worker for the next mini-batch.
  */
-/** A warm-up that hangs (a script whose init() never returns) is given up after this. */
-const WARM_TIMEOUT_MS = 120_000;
-
 export class ScorerPool {
   // Map order is recency: a used pool is re-inserted at the end.
   readonly #pools = new Map<string, SpecPool>();
