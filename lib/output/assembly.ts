@@ -34,7 +34,7 @@ export class OutputTooLargeError extends Error {
 }
 
 /** The blocks staged by the succeeded mini-batches from..to-1, in index order. */
-export async function succeededBlocks(deps: Pick<AssemblyDeps, 'miniBatches'>, jobId: string, from: number, to: number): Promise<string[]> {
+async function succeededBlocks(deps: Pick<AssemblyDeps, 'miniBatches'>, jobId: string, from: number, to: number): Promise<string[]> {
   const blocks: string[] = [];
   for await (const mb of deps.miniBatches.listRange(jobId, from, to)) if (mb.status === 'Succeeded' && mb.blockId) blocks.push(mb.blockId);
   return blocks;
@@ -47,7 +47,7 @@ export async function sealPart(deps: AssemblyDeps, jobId: string, chunk: { index
 }
 
 /** The output's blocks in input order: direct mini-batch blocks, then each part's slices. */
-export async function outputBlocks(deps: AssemblyDeps, jobId: string, layout: OutputLayout): Promise<string[]> {
+async function outputBlocks(deps: AssemblyDeps, jobId: string, layout: OutputLayout): Promise<string[]> {
   const partsFrom = layout.partsFromChunk ?? Infinity;
   const directEnd = Math.min(layout.miniBatches, partsFrom * layout.chunkSize);
   const blocks = await succeededBlocks(deps, jobId, 0, directEnd);

@@ -13,6 +13,7 @@ import type { Caller } from '../../../lib/auth/caller';
 import { openRegistry } from '../../../lib/registry/open';
 import { storageClients } from '../../../lib/storage/clients';
 import { startTestServer, type TestServer } from './support/httpsTestServer';
+import { countingRegistry } from '../../support/countingRegistry';
 import { failure } from '../../support/failure';
 
 const alice: Caller = { oid: 'oid-a', tid: 'tid', name: 'alice' };
@@ -193,17 +194,9 @@ describe('downloadInputFile', () => {
 
 describe('registry reads', () => {
   it('listing an input on a user datastore reads that datastore once (resolving it), not again for its container', async () => {
-    const reads: string[] = [];
-    const datastores = deps.registry.datastores;
-    const counting = Object.assign(Object.create(Object.getPrototypeOf(datastores)), datastores, {
-      tryGet: (name: string) => {
-        reads.push(name);
-        return datastores.tryGet(name);
-      },
-    });
-    const registry = Object.assign(Object.create(Object.getPrototypeOf(deps.registry)), deps.registry, { datastores: counting });
+    const { registry, reads } = countingRegistry(deps.registry);
     const files = await listInputFiles(folder('azureml://datastores/mystore/paths/in/'), { ...deps, registry });
     expect(names(files)).toEqual(['deep/p2.csv', 'p1.csv']);
-    expect(reads).toEqual(['mystore']);
+    expect(reads).toEqual({ tryGet: ['mystore'], list: 0 });
   });
 });
