@@ -34,8 +34,9 @@ var roles = {
 // task hub history and the app's registry/jobs/minibatches tables.
 var storageRoles = [roles.storageBlobDataOwner, roles.storageQueueDataContributor, roles.storageTableDataContributor]
 
-var app = { id: appPrincipalId, type: 'ServicePrincipal' }
-var principals = empty(deployerPrincipalId) ? [app] : [app, { id: deployerPrincipalId, type: deployerPrincipalType }]
+var withDeployer = !empty(deployerPrincipalId)
+var withScheduler = !empty(durableTaskSchedulerName)
+var roleDefinition = 'Microsoft.Authorization/roleDefinitions'
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -45,36 +46,67 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
-resource scheduler 'Microsoft.DurableTask/schedulers@2025-11-01' existing = if (!empty(durableTaskSchedulerName)) {
+resource scheduler 'Microsoft.DurableTask/schedulers@2025-11-01' existing = if (withScheduler) {
   name: durableTaskSchedulerName
 }
 
-resource storageAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for pair in flatten(map(principals, p => map(storageRoles, r => { principal: p, role: r }))): {
-  name: guid(storage.id, pair.principal.id, pair.role)
+resource appStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in storageRoles: {
+  name: guid(storage.id, appPrincipalId, role)
   scope: storage
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', pair.role)
-    principalId: pair.principal.id
-    principalType: pair.principal.type
+    roleDefinitionId: subscriptionResourceId(roleDefinition, role)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
   }
 }]
 
-resource monitoringAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for principal in principals: {
-  name: guid(applicationInsights.id, principal.id, roles.monitoringMetricsPublisher)
+resource deployerStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in (withDeployer ? storageRoles : []): {
+  name: guid(storage.id, deployerPrincipalId, role)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId(roleDefinition, role)
+    principalId: deployerPrincipalId
+    principalType: deployerPrincipalType
+  }
+}]
+
+resource appMonitoringRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(applicationInsights.id, appPrincipalId, roles.monitoringMetricsPublisher)
   scope: applicationInsights
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
-    principalId: principal.id
-    principalType: principal.type
+    roleDefinitionId: subscriptionResourceId(roleDefinition, roles.monitoringMetricsPublisher)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
   }
-}]
+}
 
-resource schedulerAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for principal in (empty(durableTaskSchedulerName) ? [] : principals): {
-  name: guid(scheduler.id, principal.id, roles.durableTaskDataContributor)
+resource deployerMonitoringRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (withDeployer) {
+  name: guid(applicationInsights.id, deployerPrincipalId, roles.monitoringMetricsPublisher)
+  scope: applicationInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId(roleDefinition, roles.monitoringMetricsPublisher)
+    principalId: deployerPrincipalId
+    principalType: deployerPrincipalType
+  }
+}
+
+resource appSchedulerRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (withScheduler) {
+  name: guid(scheduler.id, appPrincipalId, roles.durableTaskDataContributor)
   scope: scheduler
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.durableTaskDataContributor)
-    principalId: principal.id
-    principalType: principal.type
+    roleDefinitionId: subscriptionResourceId(roleDefinition, roles.durableTaskDataContributor)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
   }
-}]
+}
+
+// The deploying user also gets the scheduler's dashboard (same data role).
+resource deployerSchedulerRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (withScheduler && withDeployer) {
+  name: guid(scheduler.id, deployerPrincipalId, roles.durableTaskDataContributor)
+  scope: scheduler
+  properties: {
+    roleDefinitionId: subscriptionResourceId(roleDefinition, roles.durableTaskDataContributor)
+    principalId: deployerPrincipalId
+    principalType: deployerPrincipalType
+  }
+}

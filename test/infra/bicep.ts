@@ -123,12 +123,65 @@ export function decoratorNames(declaration: Node): string[] {
   });
 }
 
-/** Resource declarations: symbolic name, type string, body object. */
+/** Resource declarations: symbolic name, type string, body object (also of loops and conditions). */
 export function resourcesOf(file: BicepFile): { name: string; type: string; body: Node; node: Node }[] {
   return descendants(file.root, 'resource_declaration').flatMap((node) => {
-    const [name, type, body] = childrenOf(node);
+    const [name, type, value] = childrenOf(node);
     const typeText = literalString(type);
-    const object = body?.type === 'object' ? body : body ? descendants(body, 'object')[0] : undefined;
-    return name && typeText && object ? [{ name: name.text, type: typeText, body: object, node }] : [];
+    const body =
+      value?.type === 'for_statement' ? value.childForFieldName('body') : value?.type === 'if_statement' ? childrenOf(value).at(-1) : value;
+    return name && typeText && body?.type === 'object' ? [{ name: name.text, type: typeText, body, node }] : [];
   });
+}
+
+/**
+ * The string values an expression can take, followed through variables, `var.property`,
+ * arrays, parentheses, both branches of `?:` and loop variables (`for x in <iterable>`).
+ * Undefined when any part is not a literal (a parameter, a function call).
+ */
+export function stringValues(file: BicepFile, node: Node): string[] | undefined {
+  const vars = variablesOf(file);
+  const values = (n: Node): string[] | undefined => {
+    switch (n.type) {
+      case 'string': {
+        const text = literalString(n);
+        return text === undefined ? undefined : [text];
+      }
+      case 'array':
+        return all(childrenOf(n).map(values));
+      case 'parenthesized_expression':
+        return values(childrenOf(n)[0]!);
+      case 'ternary_expression':
+        return all([n.childForFieldName('consequence'), n.childForFieldName('alternative')].map((b) => (b ? values(b) : undefined)));
+      case 'member_expression': {
+        const object = n.childForFieldName('object');
+        const property = n.childForFieldName('property');
+        const target = object?.type === 'identifier' ? vars.get(object.text) : undefined;
+        const value = target?.type === 'object' && property ? propertiesOf(target).find((p) => p.key === property.text)?.value : undefined;
+        return value ? values(value) : undefined;
+      }
+      case 'identifier': {
+        const declared = vars.get(n.text);
+        if (declared) return values(declared);
+        const iterable = loopIterable(n);
+        return iterable ? values(iterable) : undefined;
+      }
+      default:
+        return undefined;
+    }
+  };
+  return values(node);
+}
+
+const all = (parts: (string[] | undefined)[]): string[] | undefined =>
+  parts.every((p) => p !== undefined) ? parts.flat() : undefined;
+
+/** For an identifier that is the variable of an enclosing `[for x in <iterable>: ...]`, the iterable. */
+function loopIterable(identifier: Node): Node | undefined {
+  for (let n = identifier.parent; n; n = n.parent) {
+    if (n.type !== 'for_statement') continue;
+    const [variable, iterable] = childrenOf(n);
+    if (variable?.type === 'identifier' && variable.text === identifier.text) return iterable;
+  }
+  return undefined;
 }
