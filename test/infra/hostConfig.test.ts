@@ -13,8 +13,8 @@ const readJson = (...parts: string[]): Json => JSON.parse(readFileSync(join(...p
 
 // SchemaStore's schemas are draft-04; strict mode would refuse their `examples` and `default`s.
 const ajv = new Ajv({ strict: false, allErrors: true });
-const validateHost = ajv.compile(readJson(__dirname, 'schemas', 'host.json'));
-const validateLocal = ajv.compile(readJson(__dirname, 'schemas', 'local.settings.json'));
+const validateHost = ajv.compile(readJson(__dirname, 'schemas', 'host.schema.json'));
+const validateLocal = ajv.compile(readJson(__dirname, 'schemas', 'local.settings.schema.json'));
 
 const hostJson = readJson(repoRoot, 'host.json');
 
