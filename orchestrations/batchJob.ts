@@ -8,7 +8,7 @@ import { ACTIVITY, ORCHESTRATION, ZERO_TOTALS, type ChunkInput, type ChunkResult
  * a sub-orchestration, so no history grows without bound), then finish: commit the output once
  * on success, or record the failure or cancellation with no partial output.
  */
-const batchJob: OrchestrationHandler = function* (context: OrchestrationContext) {
+export const batchJob: OrchestrationHandler = function* (context: OrchestrationContext) {
   const ref = context.df.getInput<JobRef>();
   // These activities are idempotent: a storage hiccup is retried instead of failing the job.
   // The orchestration returns what finish recorded (it may turn Completed into Failed).

@@ -9,7 +9,7 @@ import { ACTIVITY, ORCHESTRATION, type ChunkInput, type ChunkResult, type MiniBa
  * one that still fails counts all its items as failed. Scheduling stops as soon as the failed
  * items exceed the error threshold (Azure ML semantics) or the job is being canceled.
  */
-const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationContext) {
+export const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ChunkInput>();
   const { plan } = input;
   const totals = { ...input.totals };
