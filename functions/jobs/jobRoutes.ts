@@ -8,7 +8,7 @@ import { createJob } from '../../lib/jobs/createJob';
 import { readRequestId, REQUEST_ID_HEADER } from '../../lib/jobs/idempotency';
 import { jobResource } from '../../lib/jobs/jobResource';
 import { settlementFor, START_AFTER_MS, type OrchestrationState } from '../../lib/jobs/endedOrchestration';
-import { isTerminal } from '../../lib/jobs/jobStore';
+import { isTerminal } from '../../lib/jobs/status';
 import type { JobRecord, JobStatus } from '../../lib/jobs/types';
 import type { Access, Caller } from '../shared/authorize';
 import { handle } from '../shared/handle';
@@ -163,9 +163,9 @@ app.http('jobs-cancel', {
   handler: handler('Invoke', async (caller, request, context) => {
     // update reads the job (404 when it does not exist) and applies the cancel in one step.
     const endpoint = await existingEndpoint(request.params.endpoint ?? '');
-    const result = await jobs.update(endpoint.name, request.params.jobId ?? '', { status: 'CancelRequested' }, { ifStatusIn: ['NotStarted', 'Preparing', 'Running', 'CancelRequested'] });
+    const result = await jobs.update(endpoint.name, request.params.jobId ?? '', { status: 'CancelRequested' }, { step: 'cancel' });
     const { jobId } = result.record;
-    if (!result.applied && result.reason !== 'CancelRequested') {
+    if (!result.applied) {
       throw new ApiError(409, 'JobNotCancelable', `Job ${jobId} is ${result.record.status}: only a job that has not finished can be canceled.`);
     }
     context.log(`Cancel of job ${jobId} requested by ${caller.name} (${caller.oid}).`);

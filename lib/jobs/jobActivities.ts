@@ -7,7 +7,8 @@ import type { BlockBlobClient } from '@azure/storage-blob';
 import { ZERO_TOTALS, type FinishRequest, type JobPlan, type JobRef, type MiniBatchOutcome, type MiniBatchRef, type PrepareResult, type ProgressUpdate, type SealPartRequest, type Totals } from './contracts';
 import type { MiniBatchResult, MiniBatchTask, ScorerSpec } from '../scoring/runtime/types';
 import { errorReport, progressOverview } from './jobLogs';
-import { isTerminal, type JobStore } from './jobStore';
+import type { JobStore } from './jobStore';
+import { isTerminal } from './status';
 import type { MiniBatchRecord, MiniBatchStore } from './miniBatchStore';
 import type { PlanManifest } from './planManifest';
 import { assembleOutput, committedBy, OutputTooLargeError, sealPart as sealOutputPart } from '../output/assembly';
@@ -89,7 +90,7 @@ export function createJobActivities(deps: JobActivityDeps) {
   /** Lists the input, plans mini-batches and records them; the job moves to Running. */
   async function prepare(ref: JobRef): Promise<PrepareResult> {
     // Running too: a re-run (after a crash, or a retry) finds the status the first run left.
-    const preparing = await jobs.update(ref.endpointName, ref.jobId, (current) => ({ status: 'Preparing', startTime: current.startTime ?? deps.now().toISOString() }), { ifStatusIn: ['NotStarted', 'Preparing', 'Running'] });
+    const preparing = await jobs.update(ref.endpointName, ref.jobId, (current) => ({ status: 'Preparing', startTime: current.startTime ?? deps.now().toISOString() }), { step: 'prepare' });
     if (!preparing.applied) return { ok: false, canceled: preparing.record.status === 'CancelRequested' || preparing.record.status === 'Canceled' };
     const { spec } = preparing.record;
     // Download the model and code and start the scoring workers while the input is listed.
@@ -110,7 +111,7 @@ export function createJobActivities(deps: JobActivityDeps) {
     const planned = await planFiles(ref, spec, listed.files, 0);
     if (!planned.ok) return planned;
     const { plan } = planned;
-    const running = await jobs.update(ref.endpointName, ref.jobId, { status: 'Running', progress: progressOf(plan, ZERO_TOTALS) }, { ifStatusIn: ['Preparing'] });
+    const running = await jobs.update(ref.endpointName, ref.jobId, { status: 'Running', progress: progressOf(plan, ZERO_TOTALS) }, { step: 'run' });
     if (!running.applied) return { ok: false, canceled: running.record.status === 'CancelRequested' };
     return { ok: true, plan, complete: listed.complete };
   }
@@ -179,7 +180,7 @@ export function createJobActivities(deps: JobActivityDeps) {
     const { plan } = planned;
     await jobs.update(input.endpointName, input.jobId, (current) => ({
       progress: progressOf(plan, current.progress),
-    }), { ifStatusIn: ['Running'] });
+    }), { step: 'progress' });
     return { ok: true, plan, complete: true };
   }
 
@@ -267,7 +268,7 @@ export function createJobActivities(deps: JobActivityDeps) {
     await jobs.update(update.endpointName, update.jobId, (current) => {
       const { miniBatchesTotal, itemsTotal } = current.progress;
       return { progress: progressOf({ miniBatches: miniBatchesTotal, totalFiles: itemsTotal }, update.totals) };
-    }, { ifStatusIn: ['Running'] });
+    }, { step: 'progress' });
   }
 
   /** A chunk that writes through a part is done: commit the part and stage it on the output blob. */
@@ -313,7 +314,7 @@ export function createJobActivities(deps: JobActivityDeps) {
       error = { code: 'NoSucceededItems', message: `No item succeeded (${request.totals.itemsFailed} failed)${reason ? `; the first failure: ${reason}` : ''}. See GET .../errors for each one.` };
     }
     if (outcome === 'Completed' && !recovered) {
-      await jobs.update(request.endpointName, request.jobId, { status: 'Finalizing', progress }, { ifStatusIn: ['Running', 'Finalizing'] });
+      await jobs.update(request.endpointName, request.jobId, { status: 'Finalizing', progress }, { step: 'finalize' });
       if (record.spec.settings.outputAction === 'AppendRow') {
         if (!request.plan) throw new Error('a completed job must report its plan');
         try {
