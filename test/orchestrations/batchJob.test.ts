@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { batchJob } from '../../orchestrations/batchJob';
 import { batchJobChunk } from '../../orchestrations/batchJobChunk';
-import { ACTIVITY, ORCHESTRATION, type FinishRequest, type JobPlan, type JobRef, type MiniBatchOutcome, type MiniBatchRef, type PrepareResult, type SealPartRequest } from '../../lib/jobs/contracts';
+import { ACTIVITY, ORCHESTRATION, type FinishRequest, type JobPlan, type JobRef, type MiniBatchRef, type PrepareResult, type SealPartRequest } from '../../lib/jobs/contracts';
 import { EventType } from '../../devhost/durable/history';
+import { plan, scored } from './support/fixtures';
 import { ScriptedHost, type ScriptedHostOptions, type ScriptedRun, type StubActivity } from './support/scriptedHost';
 import { expectDeterministicReplay } from './support/historyChecks';
 
@@ -11,19 +12,7 @@ import { expectDeterministicReplay } from './support/historyChecks';
 
 const REF: JobRef = { endpointName: 'ep', jobId: 'job-1' };
 
-const PLAN: JobPlan = {
-  totalFiles: 10,
-  miniBatches: 5,
-  miniBatchSize: 2,
-  parallelism: 2,
-  errorThreshold: -1,
-  maxRetries: 0,
-  retryDelayMs: 10,
-  chunkSize: 2,
-  progressIntervalMs: 60_000,
-};
-
-const scored = (items: number, failed = 0): MiniBatchOutcome => ({ succeededItems: items - failed, failedItems: failed, outputRows: items - failed });
+const PLAN = plan({ chunkSize: 2 });
 
 const orchestrators = { [ORCHESTRATION.job]: batchJob, [ORCHESTRATION.chunk]: batchJobChunk };
 

@@ -2,27 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { batchJobChunk } from '../../orchestrations/batchJobChunk';
 import { ACTIVITY, ORCHESTRATION, ZERO_TOTALS, type ChunkInput, type ChunkResult, type JobPlan, type MiniBatchOutcome, type MiniBatchRef } from '../../lib/jobs/contracts';
 import { EventType } from '../../devhost/durable/history';
+import { plan, scored } from './support/fixtures';
 import { ScriptedHost, type ScriptedRun, type StubActivity } from './support/scriptedHost';
 import { expectDeterministicReplay, mostInFlight } from './support/historyChecks';
 
 // batchJobChunk run by the real durable-functions replay engine, with stub activities: what it
 // schedules, when it stops, and what it reports.
 
-const PLAN: JobPlan = {
-  totalFiles: 10,
-  miniBatches: 5,
-  miniBatchSize: 2,
-  parallelism: 2,
-  errorThreshold: -1,
-  maxRetries: 1,
-  retryDelayMs: 10,
-  chunkSize: 5,
-  progressIntervalMs: 2000,
-};
+const PLAN = plan({ maxRetries: 1, progressIntervalMs: 2000 });
 
-const chunkInput = (plan: Partial<JobPlan> = {}): ChunkInput => ({ endpointName: 'ep', jobId: 'job-1', plan: { ...PLAN, ...plan }, from: 0, to: (plan.miniBatches ?? PLAN.miniBatches), totals: ZERO_TOTALS });
-
-const scored = (items: number, failed = 0): MiniBatchOutcome => ({ succeededItems: items - failed, failedItems: failed, outputRows: items - failed });
+const chunkInput = (overrides: Partial<JobPlan> = {}): ChunkInput => ({ endpointName: 'ep', jobId: 'job-1', plan: { ...PLAN, ...overrides }, from: 0, to: overrides.miniBatches ?? PLAN.miniBatches, totals: ZERO_TOTALS });
 
 async function runChunk(input: ChunkInput, score: (ref: MiniBatchRef, attempt: number) => MiniBatchOutcome, extra: Record<string, StubActivity> = {}): Promise<ScriptedRun & { result: ChunkResult }> {
   const host = new ScriptedHost({
