@@ -2,10 +2,10 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack, stopOnSignals } from '../devhost/localStack';
-import { ROLE_MANAGE } from '../lib/auth/roles';
 import { workspaceBlobOf } from '../lib/registry/fromSettings';
 import { storageClientsFromSetting } from '../lib/storage/clients';
 import { registerSample, SAMPLE, uploadSampleFiles } from './seedSample';
+import { AppClient } from './support/appClient';
 
 /**
  * `npm start`: Azurite + local token issuer + the local Functions host running this app, with the
@@ -25,11 +25,22 @@ async function main(): Promise<void> {
   const url = stack.host.url;
   if (!values['no-sample']) {
     const clients = storageClientsFromSetting();
-    const container = clients.blob.getContainerClient(workspaceBlobOf(clients.blob).containerName);
-    const uploaded = await uploadSampleFiles(container, join(appDir, 'samples', 'iris'));
-    const token = stack.issuer ? await stack.issuer.signToken({ roles: [ROLE_MANAGE], name: 'npm start' }) : '';
-    await registerSample(url, token);
-    console.log(`Sample: ${uploaded} files uploaded; endpoint '${SAMPLE.endpoint}' with deployments '${SAMPLE.noCodeDeployment}' (default) and '${SAMPLE.scriptDeployment}'.`);
+    const issuer = stack.issuer;
+    const client = new AppClient({
+      url,
+      blob: clients.blob,
+      workspaceContainer: workspaceBlobOf(clients.blob).containerName,
+      token: async (roles, name) => issuer?.signToken({ roles: [...roles], name }),
+      name: 'npm start',
+    });
+    try {
+      const uploaded = await uploadSampleFiles(client, join(appDir, 'samples', 'iris'));
+      await registerSample(client);
+      console.log(`Sample: ${uploaded} files uploaded; endpoint '${SAMPLE.endpoint}' with deployments '${SAMPLE.noCodeDeployment}' (default) and '${SAMPLE.scriptDeployment}'.`);
+    } catch (err) {
+      await stack.stop(); // the host runs in its own process group: it would outlive us
+      throw err;
+    }
   }
   console.log(`\nReady: ${url}`);
   console.log(`  curl ${url}/api/health`);

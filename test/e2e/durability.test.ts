@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppUnderTest, folderInput } from '../support/appHost';
+import { AppStack, startApp, folderInput } from '../support/appHost';
 import { keys, repoRoot } from '../support/devhost';
 
 // Cancel, SIGKILL and SIGTERM of the host in the middle of a job, through the real app.
@@ -17,7 +17,7 @@ const content = (i: number) => `v${i * 7}`;
 /** What the slow scorer writes for `n` one-file mini-batches: one line per file, in input order. */
 const expectedLines = (n: number) => files(n).map((f, i) => `${f},${content(i)}`);
 
-let app: AppUnderTest;
+let app: AppStack;
 
 const lines = (text: string | undefined) => (text ?? '').split('\n').filter((l) => l !== '');
 const defaultOutput = (jobId: string) => `azureml/${jobId}/score/predictions.csv`;
@@ -55,7 +55,7 @@ beforeAll(async () => {
   // hit a sub-orchestration or a seal too; each seal runs with the next chunk.
   // (test/e2e/plannedInPages.test.ts has direct and part chunks in one job.) No grace before a
   // job whose orchestration was terminated is settled.
-  app = await AppUnderTest.start({ JOB_CHUNK_SIZE: '8', OUTPUT_DIRECT_BLOCKS: '4', JOB_SETTLE_GRACE_MS: '0' });
+  app = await startApp({ JOB_CHUNK_SIZE: '8', OUTPUT_DIRECT_BLOCKS: '4', JOB_SETTLE_GRACE_MS: '0' });
   for (const [i, name] of files(40).entries()) await app.uploadText(`inputs/forty/${name}`, `${content(i)}\n`);
   for (const [i, name] of files(30).entries()) await app.uploadText(`inputs/thirty/${name}`, `${content(i)}\n`);
   await app.deploy({

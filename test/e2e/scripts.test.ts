@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppUnderTest, folderInput } from '../support/appHost';
+import { AppStack, startApp, folderInput } from '../support/appHost';
 import { repoRoot } from '../support/devhost';
 
 // Scripted (custom_model) deployments through the real app: devhost + Azurite + local issuer.
@@ -15,7 +15,7 @@ const HANG_FILES = ['a.txt', 'b-hang.txt', 'c.txt'];
 const HANG_TIMEOUT_S = 1;
 const HANG_RETRIES = 2;
 
-let app: AppUnderTest;
+let app: AppStack;
 
 const literal = (value: string) => ({ JobInputType: 'Literal', Value: value });
 /** An invoke body over a workspace folder with literal inputs. */
@@ -37,7 +37,7 @@ const defaultOutput = (jobId: string) => `azureml/${jobId}/score/predictions.csv
 const seconds = (job: any) => (Date.parse(job.properties.endTime) - Date.parse(job.properties.startTime)) / 1000;
 
 beforeAll(async () => {
-  app = await AppUnderTest.start();
+  app = await startApp();
   for (const [i, name] of NUMBERS.entries()) await app.uploadText(`inputs/numbers/${name}`, `${i}\n`);
   for (const name of HANG_FILES) await app.uploadText(`inputs/hang/${name}`, 'x\n');
   const deploy = (endpoint: string, code: string, settings: Record<string, unknown>, scoringScript?: string) =>

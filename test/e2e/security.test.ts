@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../lib/http/apiError';
 import { testOnlyAddressPolicy } from '../../lib/inputs/ipPolicy';
 import { checkPublicUrl } from '../../lib/inputs/publicUrlCheck';
-import { AppUnderTest, folderInput, samplesDir, type ApiResponse } from '../support/appHost';
+import { AppStack, startApp, folderInput, samplesDir, type ApiResponse } from '../support/appHost';
 
 /**
  * The security suite, through the real app in devhost (its own Azurite and local OpenID issuer):
@@ -24,7 +24,7 @@ const MANAGE = 'BatchEndpoints.Manage';
 const DS = 'azureml://datastores/workspaceblobstore/paths';
 const EP = 'sec';
 
-let app: AppUnderTest;
+let app: AppStack;
 let scratch: string; // local temp folder: release files for the gate jobs
 let gateA: { id: string; release: string }; // non-terminal jobs to aim cancels at
 let gateB: { id: string; release: string };
@@ -124,7 +124,7 @@ const invokeWith = (uri: string, type = 'UriFile', extra: Record<string, unknown
 // ---------------------------------------------------------------------------------------------
 
 beforeAll(async () => {
-  app = await AppUnderTest.start();
+  app = await startApp();
   scratch = mkdtempSync(join(tmpdir(), 'security-'));
   await app.deploy({ endpoint: EP, deployment: 'onnx', modelFolder: join(samplesDir, 'model'), settings: { miniBatchSize: 10, errorThreshold: -1 } });
   // A scoring script that holds its mini-batch until a local file appears: jobs that stay cancelable.
