@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppStack, startApp, folderInput } from '../support/appHost';
-import { keys as HOST_KEYS, repoRoot } from '../support/devhost';
+import { keys, repoRoot } from '../support/devhost';
 
 // Cancel, SIGKILL and SIGTERM of the host in the middle of a job, through the real app.
 // The scorer is test/fixtures/scripts/e2e/slow: it sleeps `ms` per mini-batch and leaves a
@@ -72,15 +72,13 @@ interface ScoringTask {
 async function scoringTasks(jobId: string): Promise<ScoringTask[][]> {
   const chunks: ScoringTask[][] = [];
   for (let n = 0; ; n++) {
-    const url = `${app.host.url}/runtime/webhooks/durabletask/instances/${jobId}-chunk-${n}?showHistory=true&showHistoryOutput=true&code=${HOST_KEYS.masterKey}`;
     // A chunk may outlive its job (a terminated job's chunk runs on until it meets the end): wait for it.
-    const res = await app.waitUntil(`chunk ${n} of ${jobId} to end`, async () => {
-      const r = await fetch(url);
-      return r.status === 202 ? undefined : r;
+    const instance = await app.waitUntil(`chunk ${n} of ${jobId} to end`, async () => {
+      const found = await app.orchestration(`${jobId}-chunk-${n}`);
+      return found === undefined ? ('none' as const) : ['Running', 'Pending'].includes(found.runtimeStatus) ? undefined : found;
     });
-    if (res.status === 404) return chunks;
-    expect(res.status).toBe(200);
-    const history = ((await res.json()) as { historyEvents: Record<string, any>[] }).historyEvents;
+    if (instance === 'none') return chunks;
+    const history = instance.historyEvents;
     const tasks = new Map<number, ScoringTask>();
     history.forEach((e, pos) => {
       if (e.EventType === 'TaskScheduled' && e.Name === 'batchJob_scoreMiniBatch') {
@@ -213,7 +211,7 @@ describe('durability of a running job', () => {
   it('fails a job whose orchestration was terminated (by an operator) when it is next read, instead of leaving it Running', async () => {
     const { jobId, dir } = await invokeSlow('inputs/thirty', 300);
     await runningWithProgress(jobId, 1);
-    const terminate = await fetch(`${app.host.url}/runtime/webhooks/durabletask/instances/${jobId}/terminate?reason=operator&code=${HOST_KEYS.masterKey}`, { method: 'POST' });
+    const terminate = await fetch(`${app.host.url}/runtime/webhooks/durabletask/instances/${jobId}/terminate?reason=operator&code=${keys.masterKey}`, { method: 'POST' });
     expect(terminate.status).toBe(202);
     const job = await app.waitUntil(`job ${jobId} final`, async () => {
       const j = await app.job('slow', jobId);
