@@ -83,13 +83,20 @@ export class AppClient {
     return res.body;
   }
 
-  /** Polls a job until it is final (its URL stops answering 202); returns the job. */
-  async waitForJob(endpoint: string, jobId: string, timeoutMs = 40_000, intervalMs = 100): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
+  /**
+   * Polls a job until it is final (its URL stops answering 202); returns the job. Gives up only
+   * when the job stops moving: neither its status nor its progress changed for `stallMs`. A busy
+   * machine makes a job slow, not still, so this tells a stuck job from a slow one.
+   */
+  async waitForJob(endpoint: string, jobId: string, stallMs = 40_000, intervalMs = 100): Promise<any> {
+    let seen = '';
+    let movedAt = Date.now();
     for (;;) {
       const res = await this.api('GET', `batchEndpoints/${endpoint}/jobs/${jobId}`);
       if (res.status !== 202) return res.body;
-      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${res.body?.properties?.status} after ${timeoutMs} ms${await this.diagnose(jobId)}`);
+      const state = JSON.stringify([res.body?.properties?.status, res.body?.properties?.progress]);
+      if (state !== seen) [seen, movedAt] = [state, Date.now()];
+      if (Date.now() - movedAt > stallMs) throw new Error(`job ${jobId} still ${res.body?.properties?.status}, its progress unchanged for ${stallMs} ms${await this.diagnose(jobId)}`);
       await sleep(intervalMs);
     }
   }

@@ -127,7 +127,9 @@ beforeAll(async () => {
   app = await startApp();
   scratch = mkdtempSync(join(tmpdir(), 'security-'));
   await app.deploy({ endpoint: EP, deployment: 'onnx', modelFolder: join(samplesDir, 'model'), settings: { miniBatchSize: 10, errorThreshold: -1 } });
-  // A scoring script that holds its mini-batch until a local file appears: jobs that stay cancelable.
+  // A scoring script that holds its mini-batch until a local file appears: jobs that stay cancelable
+  // for as long as the file takes, however slow the machine (no deadline of its own, a timeout of
+  // an hour; afterAll releases them).
   const gateCode = mkdtempSync(join(tmpdir(), 'gate-code-'));
   writeFileSync(
     join(gateCode, 'score.js'),
@@ -137,13 +139,12 @@ const path = require('node:path');
 exports.init = async () => {};
 exports.run = async (miniBatch, context) => {
   const release = context.params.release;
-  const deadline = Date.now() + 30000;
-  while (release && !fs.existsSync(release) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (release && !fs.existsSync(release)) await new Promise((r) => setTimeout(r, 50));
   return miniBatch.map((f) => [path.basename(f)]);
 };
 `,
   );
-  await app.deploy({ endpoint: EP, deployment: 'gate', modelFolder: join(samplesDir, 'model'), modelType: 'custom_model', codeFolder: gateCode, settings: { retrySettings: { maxRetries: 0, timeout: 'PT60S' } } });
+  await app.deploy({ endpoint: EP, deployment: 'gate', modelFolder: join(samplesDir, 'model'), modelType: 'custom_model', codeFolder: gateCode, settings: { retrySettings: { maxRetries: 0, timeout: 'PT1H' } } });
   // deploy() makes the last deployment the default: the tabular one stays the default.
   expect((await app.api('PATCH', `batchEndpoints/${EP}`, { properties: { defaults: { deploymentName: 'onnx' } } })).status).toBe(200);
   await app.upload('inputs/ok', join(samplesDir, 'data'), (n) => n === 'iris-part-1.csv');
