@@ -2,7 +2,6 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { ALL_ROLES } from '../../lib/auth/roles';
-import { DEFAULT_WORKSPACE_BLOB_CONTAINER } from '../../lib/registry/fromSettings';
 import { mapLimited } from '../../lib/util/mapLimited';
 
 export interface ApiResponse {
@@ -16,7 +15,7 @@ export interface AppClientOptions {
   url: string;
   /** The app's own storage account (its workspace datastore lives there). */
   blob: BlobServiceClient;
-  /** The workspace datastore's container (WORKSPACE_BLOB_CONTAINER). */
+  /** The workspace datastore's container (the WORKSPACE_BLOB_CONTAINER setting; default workspaceblobstore). */
   workspaceContainer?: string;
   /** A bearer token with these roles (a local issuer's), or undefined to call without one. */
   token?: (roles: readonly string[], name: string) => Promise<string | undefined>;
@@ -164,7 +163,7 @@ export class AppClient {
 
   /** The workspace datastore's container. */
   workspace(): ContainerClient {
-    return this.options.blob.getContainerClient(this.options.workspaceContainer ?? DEFAULT_WORKSPACE_BLOB_CONTAINER);
+    return this.options.blob.getContainerClient(this.options.workspaceContainer ?? 'workspaceblobstore');
   }
 
   /** Uploads a local folder (every file, or those `only` accepts) under `prefix` in the workspace datastore; returns the names. */
