@@ -211,7 +211,8 @@ export async function startLocalStack(options: { appDir: string; port: number; h
     stdio: 'inherit',
     detached: true,
   });
-  process.env.AzureWebJobsStorage = stack.connectionString; // for the caller's own storage clients (the sample upload)
+  // The caller's own clients (the sample upload) use the same storage and issuer as the host.
+  Object.assign(process.env, { AzureWebJobsStorage: stack.connectionString }, stack.issuer ? { AUTH_ISSUERS: stack.issuer.issuer, AUTH_AUDIENCES: stack.issuer.audience } : {});
   if (stack.azurite) say(`Azurite started on ports 10000-10002 (data in ${join(options.appDir, '.azurite')}).`);
   if (stack.issuer) say(`Local token issuer: ${stack.issuer.issuer} (audience ${stack.issuer.audience}).`);
   return stack;

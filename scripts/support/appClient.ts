@@ -16,7 +16,7 @@ export interface AppClientOptions {
   url: string;
   /** The app's own storage account (its workspace datastore lives there). */
   blob: BlobServiceClient;
-  /** The workspace datastore's container (WORKSPACE_BLOB_CONTAINER). */
+  /** The workspace datastore's container (the WORKSPACE_BLOB_CONTAINER setting; default workspaceblobstore). */
   workspaceContainer?: string;
   /** A bearer token with these roles (a local issuer's), or undefined to call without one. */
   token?: (roles: readonly string[], name: string) => Promise<string | undefined>;

@@ -50,7 +50,7 @@ const runningWithProgress = (jobId: string, n: number) =>
     return job.properties.status === 'Running' && job.properties.progress.miniBatchesSucceeded >= n ? job : undefined;
   });
 
-/** What a job cached by the mini-batch activity is trusted for (lib/jobs/jobActivities.ts `recentJob`). */
+/** How long the scoreMiniBatch activity trusts its cached copy of a job (its `recentJob`) before reading it again. */
 const JOB_CACHE_MS = 1000;
 
 interface ScoringTask {
