@@ -38,6 +38,10 @@ interface Runtime {
   timers: Map<number, NodeJS.Timeout>;
   queued: boolean;
   running: boolean;
+  /** A failed episode left memory and storage possibly apart: reloading from storage, no episode runs. */
+  reloading: boolean;
+  /** Episodes failed in a row (storage errors), for the retry backoff. */
+  failures: number;
   /** Status and custom status last written to the row, to skip writes that change nothing. */
   rowSignature: string;
 }
@@ -64,6 +68,8 @@ export class DurableEngine {
   private readonly activities = new Map<string, Registration>();
   private readonly episodeQueue: Runtime[] = [];
   private readonly activityQueue: ActivityWork[] = [];
+  /** Activities queued or running (`executionId:taskId`), so a reload does not start them twice. */
+  private readonly inflight = new Set<string>();
   private runningEpisodes = 0;
   private runningActivities = 0;
   private stopping = false;
@@ -214,6 +220,8 @@ export class DurableEngine {
       timers: new Map(),
       queued: false,
       running: false,
+      reloading: false,
+      failures: 0,
       rowSignature: `${record.status}|${record.customStatus}`,
     };
   }
@@ -258,16 +266,69 @@ export class DurableEngine {
       else if (e.EventType === EventType.TimerCreated) this.startTimer(rt, e);
       else await this.ensureChild(rt, e);
     }
+    const applied: string[] = [];
     for (const message of await this.options.store.listInbox(record.instanceId)) {
-      if (!rt.messageIds.has(message.messageId)) rt.pending.push({ ...message.event, MessageId: message.messageId });
+      if (rt.messageIds.has(message.messageId)) applied.push(message.messageId);
+      else this.addPending(rt, { ...message.event, MessageId: message.messageId });
     }
+    // Committed to history, but the host failed before deleting them.
+    if (applied.length) await this.options.store.deleteInbox(record.instanceId, applied);
     if (rt.pending.length) this.wake(rt);
+  }
+
+  /** Queues an event for the next episode unless history or the queue has it already. */
+  private addPending(rt: Runtime, e: HistoryEvent): boolean {
+    const id = completedTaskId(e);
+    if (id !== undefined && (rt.completed.has(id) || rt.pending.some((p) => completedTaskId(p) === id))) return false;
+    if (e.MessageId && (rt.messageIds.has(e.MessageId) || rt.pending.some((p) => p.MessageId === e.MessageId))) return false;
+    if (e.EventType === EventType.ExecutionStarted && (rt.history.length > 0 || rt.pending.some((p) => p.EventType === EventType.ExecutionStarted))) {
+      return false;
+    }
+    rt.pending.push(e);
+    return true;
+  }
+
+  /**
+   * After a failed episode, memory and storage may disagree (the commit may or may not have
+   * landed, later writes did not). Rebuilds the instance from storage, keeps every event that
+   * waited for it (the failed episode's too) unless history has it now, and re-dispatches
+   * outstanding work. Retried with backoff while storage keeps failing.
+   */
+  private scheduleReload(rt: Runtime): void {
+    rt.reloading = true;
+    rt.failures++;
+    const delay = Math.min(250 * 2 ** Math.min(rt.failures, 7), 15_000) * (0.75 + Math.random() / 2);
+    setTimeout(() => {
+      this.reload(rt).catch((err: Error) => {
+        this.options.log.warn(`Reloading instance '${rt.record.instanceId}' failed: ${err.message}. Retrying.`);
+        rt.reloading = false;
+        this.scheduleReload(rt);
+      });
+    }, delay).unref();
+  }
+
+  private async reload(rt: Runtime): Promise<void> {
+    const id = rt.record.instanceId;
+    if (this.stopping || this.runtimes.get(id) !== rt) return;
+    const record = await this.options.store.getInstance(id);
+    if (this.runtimes.get(id) !== rt) return;
+    for (const timer of rt.timers.values()) clearTimeout(timer);
+    if (!record || !isActive(record.status)) {
+      this.runtimes.delete(id);
+      return;
+    }
+    const next = await this.load(record);
+    if (!next) return; // the history says it ended; load finished it
+    next.failures = rt.failures;
+    if (record.executionId === rt.record.executionId) for (const e of rt.pending) this.addPending(next, e);
+    await this.resumeWork(next);
+    this.options.log.info(`Instance '${id}' reloaded from storage after a failed episode; ${next.pending.length} event(s) wait for the next one.`);
   }
 
   // ---------- episodes ----------
 
   private wake(rt: Runtime): void {
-    if (rt.queued || rt.running) return;
+    if (rt.queued || rt.running || rt.reloading) return;
     rt.queued = true;
     this.episodeQueue.push(rt);
     this.schedulePump();
@@ -291,11 +352,20 @@ export class DurableEngine {
       if (this.runtimes.get(rt.record.instanceId) !== rt) continue;
       rt.running = true;
       this.runningEpisodes++;
-      this.episode(rt)
-        .catch((err: Error) => {
-          this.options.log.error(`Episode of instance '${rt.record.instanceId}' failed in the host: ${err.stack ?? err.message}. It will be retried.`);
-          setTimeout(() => this.wake(rt), 1000).unref();
-        })
+      const incoming = rt.pending.splice(0);
+      this.episode(rt, incoming)
+        .then(
+          () => {
+            rt.failures = 0;
+          },
+          (err: Error) => {
+            this.options.log.error(`Episode of instance '${rt.record.instanceId}' failed in the host: ${err.stack ?? err.message}. It will be retried.`);
+            // Nothing of it is lost: its events go back in front of what arrived meanwhile.
+            const waiting = rt.pending.splice(0);
+            rt.pending.push(...incoming, ...waiting.filter((e) => !incoming.includes(e)));
+            if (this.runtimes.get(rt.record.instanceId) === rt) this.scheduleReload(rt);
+          },
+        )
         .finally(() => {
           rt.running = false;
           this.runningEpisodes--;
@@ -308,15 +378,15 @@ export class DurableEngine {
       const work = this.activityQueue.shift()!;
       this.runningActivities++;
       this.runActivity(work).finally(() => {
+        this.inflight.delete(`${work.executionId}:${work.taskId}`);
         this.runningActivities--;
         this.pump();
       });
     }
   }
 
-  private async episode(rt: Runtime): Promise<void> {
+  private async episode(rt: Runtime, incoming: HistoryEvent[]): Promise<void> {
     const now = new Date();
-    const incoming = rt.pending.splice(0);
     if (incoming.length === 0) return;
     const { record } = rt;
     const reg = this.orchestrators.get(record.name.toLowerCase());
@@ -498,13 +568,13 @@ export class DurableEngine {
   private deliver(instanceId: string, executionId: string, e: HistoryEvent): void {
     const rt = this.runtimes.get(instanceId);
     if (!rt || rt.record.executionId !== executionId) return; // finished or replaced: the result is discarded
-    const id = completedTaskId(e);
-    if (id !== undefined && (rt.completed.has(id) || rt.pending.some((p) => completedTaskId(p) === id))) return;
-    rt.pending.push(e);
-    this.wake(rt);
+    if (this.addPending(rt, e)) this.wake(rt);
   }
 
   private enqueueActivity(rt: Runtime, scheduled: HistoryEvent): void {
+    const key = `${rt.record.executionId}:${scheduled.EventId}`;
+    if (this.inflight.has(key)) return;
+    this.inflight.add(key);
     this.activityQueue.push({
       instanceId: rt.record.instanceId,
       executionId: rt.record.executionId,
@@ -554,6 +624,8 @@ export class DurableEngine {
     const arm = () => {
       const delay = Math.max(0, fireAt.getTime() - Date.now());
       const handle = setTimeout(delay > MAX_TIMEOUT ? arm : () => {
+        // setTimeout may fire a millisecond early: a timer never fires before its FireAt.
+        if (Date.now() < fireAt.getTime()) return arm();
         rt.timers.delete(created.EventId);
         this.deliver(rt.record.instanceId, rt.record.executionId, event(EventType.TimerFired, { TimerId: created.EventId, FireAt: created.FireAt }));
       }, Math.min(delay, MAX_TIMEOUT));
@@ -574,7 +646,7 @@ export class DurableEngine {
   async stop(timeoutMs: number): Promise<void> {
     this.draining = true;
     const deadline = Date.now() + timeoutMs;
-    this.activityQueue.length = 0;
+    for (const work of this.activityQueue.splice(0)) this.inflight.delete(`${work.executionId}:${work.taskId}`);
     await Promise.race([
       new Promise<void>((resolve) => {
         const poll = setInterval(() => {
