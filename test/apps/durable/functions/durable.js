@@ -154,3 +154,16 @@ df.app.orchestration('waitForever', function* (context) {
 df.app.orchestration('failing', function* () {
   throw new Error('orchestrator gave up');
 });
+
+// A deployment that changes the orchestrator while instances are in flight: ORCHESTRATOR_VARIANT
+// picks the code, as two versions of one app would.
+df.app.orchestration('versioned', function* (context) {
+  const variant = process.env.ORCHESTRATOR_VARIANT ?? 'v1';
+  if (variant === 'v1') yield context.df.callActivity('echo', 'first');
+  if (variant === 'renamed') yield context.df.callActivity('slowEcho', 'first');
+  if (variant === 'timer') yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 10));
+  const go = yield context.df.waitForExternalEvent('go');
+  if (variant === 'removed') return { variant };
+  const last = yield context.df.callActivity('echo', go);
+  return { variant, last };
+});
