@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { loadApp } from './appLoader';
 import { durableClientBinding, type DurableEndpoints } from './durable/clientBinding';
 import { DurableEngine } from './durable/engine';
+import { describeFaults, readFaults } from './durable/faults';
 import { DurableStore } from './durable/store';
 import { durableWebhooks } from './durable/webhooks';
 import type { Registration } from './functionsCore';
@@ -70,6 +71,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     return inputs;
   };
 
+  const faults = readFaults(env);
+  const faultText = describeFaults(faults);
+  if (faultText) log.warn(`Fault injection on: ${faultText}.`);
   const store = new DurableStore(storage, hubName);
   const engine = new DurableEngine({
     store,
@@ -79,6 +83,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     maxConcurrentActivities: settings.maxConcurrentActivityFunctions,
     maxConcurrentOrchestrations: settings.maxConcurrentOrchestratorFunctions,
     extraInputsFor,
+    faults,
   });
   const usesDurable = registrations.some((r) => /^(orchestrationTrigger|activityTrigger|entityTrigger)$/i.test(r.trigger.type) ||
     Object.values(r.bindings).some((b) => b.type === 'durableClient'));

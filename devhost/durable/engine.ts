@@ -3,6 +3,7 @@ import type { Registration } from '../functionsCore';
 import type { Invoker } from '../invoker';
 import type { Logger } from '../log';
 import { actionInputValue, runEpisode } from './episode';
+import { NO_FAULTS, shuffle, type FaultSettings } from './faults';
 import { completedTaskId, event, EventType, isSchedulingEvent, type HistoryEvent } from './history';
 import { ACTIVE_STATUSES, DurableStore, isActive, type HistoryCursor, type InstanceRecord, type RuntimeStatus } from './store';
 
@@ -24,6 +25,7 @@ export interface EngineOptions {
   maxConcurrentOrchestrations: number;
   /** Extra inputs (durable client) for activities and orchestrators that declare them. */
   extraInputsFor: (reg: Registration) => Record<string, unknown>;
+  faults?: FaultSettings;
 }
 
 /** An instance loaded in memory: its committed history plus what waits for its next episode. */
@@ -74,8 +76,10 @@ export class DurableEngine {
   private runningActivities = 0;
   private stopping = false;
   private pumpScheduled = false;
+  private readonly faults: FaultSettings;
 
   constructor(private readonly options: EngineOptions) {
+    this.faults = options.faults ?? NO_FAULTS;
     for (const reg of options.registrations) {
       const type = reg.trigger.type.toLowerCase();
       if (type === 'orchestrationtrigger') this.orchestrators.set(reg.name.toLowerCase(), reg);
@@ -262,6 +266,7 @@ export class DurableEngine {
     const { record } = rt;
     for (const e of rt.history) {
       if (!isSchedulingEvent(e) || rt.completed.has(e.EventId)) continue;
+      if (rt.pending.some((p) => completedTaskId(p) === e.EventId)) continue; // its result waits already
       if (e.EventType === EventType.TaskScheduled) this.enqueueActivity(rt, e);
       else if (e.EventType === EventType.TimerCreated) this.startTimer(rt, e);
       else await this.ensureChild(rt, e);
@@ -297,7 +302,7 @@ export class DurableEngine {
   private scheduleReload(rt: Runtime): void {
     rt.reloading = true;
     rt.failures++;
-    const delay = Math.min(250 * 2 ** Math.min(rt.failures, 7), 15_000) * (0.75 + Math.random() / 2);
+    const delay = Math.min(100 * 2 ** Math.min(rt.failures, 8), 15_000) * (0.75 + Math.random() / 2);
     setTimeout(() => {
       this.reload(rt).catch((err: Error) => {
         this.options.log.warn(`Reloading instance '${rt.record.instanceId}' failed: ${err.message}. Retrying.`);
@@ -352,7 +357,7 @@ export class DurableEngine {
       if (this.runtimes.get(rt.record.instanceId) !== rt) continue;
       rt.running = true;
       this.runningEpisodes++;
-      const incoming = rt.pending.splice(0);
+      const incoming = this.takeIncoming(rt);
       this.episode(rt, incoming)
         .then(
           () => {
@@ -377,12 +382,27 @@ export class DurableEngine {
     while (!this.draining && this.runningActivities < this.options.maxConcurrentActivities && this.activityQueue.length) {
       const work = this.activityQueue.shift()!;
       this.runningActivities++;
+      const duplicate = this.faults.duplicateActivity > 0 && Math.random() < this.faults.duplicateActivity;
+      const concurrent = duplicate && Math.random() < 0.5;
+      if (concurrent) void this.runDuplicate(work);
       this.runActivity(work).finally(() => {
         this.inflight.delete(`${work.executionId}:${work.taskId}`);
         this.runningActivities--;
+        if (duplicate && !concurrent) setTimeout(() => void this.runDuplicate(work), 50 + Math.random() * 450).unref();
         this.pump();
       });
     }
+  }
+
+  /** This episode's messages: all that wait, or at most 32 in azure mode; completions shuffled when reordering. */
+  private takeIncoming(rt: Runtime): HistoryEvent[] {
+    const incoming = rt.pending.splice(0, this.faults.maxEpisodeMessages);
+    if (this.faults.reorder) {
+      const slots = incoming.flatMap((e, i) => (completedTaskId(e) === undefined ? [] : [i]));
+      const shuffled = shuffle(slots.map((i) => incoming[i]));
+      slots.forEach((slot, k) => (incoming[slot] = shuffled[k]));
+    }
+    return incoming;
   }
 
   private async episode(rt: Runtime, incoming: HistoryEvent[]): Promise<void> {
@@ -450,6 +470,9 @@ export class DurableEngine {
       events.push(event(EventType.ExecutionCompleted, { OrchestrationStatus: 'ContinuedAsNew', Result: outcome.continueAsNewInput ?? null }, now));
     }
     events.push(event(EventType.OrchestratorCompleted, {}, now));
+    if (this.faults.episodeFail > 0 && Math.random() < this.faults.episodeFail) {
+      throw new Error('Injected episode failure before commit (DEVHOST_FAULT_EPISODE_FAIL).');
+    }
     await this.commit(rt, events);
     record.customStatus = outcome.customStatus;
 
@@ -585,9 +608,23 @@ export class DurableEngine {
     this.schedulePump();
   }
 
-  private async runActivity(work: ActivityWork): Promise<void> {
+  /**
+   * A second execution of an activity, as a redelivered work item in Azure runs it: concurrently
+   * with the first or after it, even after the orchestration moved on. Its result is delivered
+   * like any other and must be discarded by the usual dedupe.
+   */
+  private async runDuplicate(work: ActivityWork): Promise<void> {
+    if (this.stopping || this.draining) return;
+    this.duplicatesRun++;
+    await this.runActivity(work, true);
+  }
+
+  /** Duplicate executions injected so far (DEVHOST_FAULT_DUPLICATE_ACTIVITY). */
+  duplicatesRun = 0;
+
+  private async runActivity(work: ActivityWork, duplicate = false): Promise<void> {
     const rt = this.runtimes.get(work.instanceId);
-    if (!rt || rt.record.executionId !== work.executionId) return;
+    if (!duplicate && (!rt || rt.record.executionId !== work.executionId)) return;
     const reg = this.activities.get(work.name.toLowerCase());
     let completion: HistoryEvent;
     if (!reg) {
@@ -616,6 +653,11 @@ export class DurableEngine {
       }
     }
     if (this.stopping) return;
+    if (this.faults.reorder) {
+      // Completions overtake each other, as messages on the real control queues may.
+      setTimeout(() => this.deliver(work.instanceId, work.executionId, completion), Math.random() * 100).unref();
+      return;
+    }
     this.deliver(work.instanceId, work.executionId, completion);
   }
 
