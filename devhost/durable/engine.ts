@@ -37,6 +37,8 @@ interface Runtime {
   completed: Set<number>;
   messageIds: Set<string>;
   pending: HistoryEvent[];
+  /** The running episode's events: not in history yet, no longer pending, still no duplicates. */
+  processing: HistoryEvent[];
   timers: Map<number, NodeJS.Timeout>;
   queued: boolean;
   running: boolean;
@@ -221,6 +223,7 @@ export class DurableEngine {
       completed: new Set(),
       messageIds: new Set(),
       pending: [],
+      processing: [],
       timers: new Map(),
       queued: false,
       running: false,
@@ -284,8 +287,9 @@ export class DurableEngine {
   /** Queues an event for the next episode unless history or the queue has it already. */
   private addPending(rt: Runtime, e: HistoryEvent): boolean {
     const id = completedTaskId(e);
-    if (id !== undefined && (rt.completed.has(id) || rt.pending.some((p) => completedTaskId(p) === id))) return false;
-    if (e.MessageId && (rt.messageIds.has(e.MessageId) || rt.pending.some((p) => p.MessageId === e.MessageId))) return false;
+    const queued = (match: (p: HistoryEvent) => boolean) => rt.pending.some(match) || rt.processing.some(match);
+    if (id !== undefined && (rt.completed.has(id) || queued((p) => completedTaskId(p) === id))) return false;
+    if (e.MessageId && (rt.messageIds.has(e.MessageId) || queued((p) => p.MessageId === e.MessageId))) return false;
     if (e.EventType === EventType.ExecutionStarted && (rt.history.length > 0 || rt.pending.some((p) => p.EventType === EventType.ExecutionStarted))) {
       return false;
     }
@@ -358,6 +362,7 @@ export class DurableEngine {
       rt.running = true;
       this.runningEpisodes++;
       const incoming = this.takeIncoming(rt);
+      rt.processing = incoming;
       this.episode(rt, incoming)
         .then(
           () => {
@@ -372,6 +377,7 @@ export class DurableEngine {
           },
         )
         .finally(() => {
+          rt.processing = [];
           rt.running = false;
           this.runningEpisodes--;
           if (rt.pending.length && this.runtimes.get(rt.record.instanceId) === rt) this.wake(rt);
