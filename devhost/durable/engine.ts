@@ -3,6 +3,7 @@ import type { Registration } from '../functionsCore';
 import type { Invoker } from '../invoker';
 import type { Logger } from '../log';
 import { actionInputValue, runEpisode } from './episode';
+import { activityFailure, missingActivity, subOrchestrationFailure } from './failures';
 import { NO_FAULTS, shuffle, type FaultSettings } from './faults';
 import { completedTaskId, event, EventType, isSchedulingEvent, type HistoryEvent } from './history';
 import { ACTIVE_STATUSES, DurableStore, isActive, type HistoryCursor, type InstanceRecord, type RuntimeStatus } from './store';
@@ -584,11 +585,7 @@ export class DurableEngine {
     const completion =
       child.status === 'Completed'
         ? event(EventType.SubOrchestrationInstanceCompleted, { TaskScheduledId: child.parentTaskId, Result: child.output })
-        : event(EventType.SubOrchestrationInstanceFailed, {
-            TaskScheduledId: child.parentTaskId,
-            Reason: `Sub-orchestration '${child.name}' (${child.instanceId}) ${child.status.toLowerCase()}: ${child.output ? actionInputValue(child.output) : ''}`,
-            Details: '',
-          });
+        : event(EventType.SubOrchestrationInstanceFailed, { TaskScheduledId: child.parentTaskId, ...subOrchestrationFailure(child) });
     this.deliver(child.parentInstanceId!, child.parentExecutionId!, completion);
   }
 
@@ -634,11 +631,11 @@ export class DurableEngine {
     const reg = this.activities.get(work.name.toLowerCase());
     let completion: HistoryEvent;
     if (!reg) {
-      const reason =
+      const failure =
         work.name === 'BuiltIn::HttpActivity'
-          ? 'Durable HTTP (callHttp) is not supported by the local host.'
-          : `The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`;
-      completion = event(EventType.TaskFailed, { TaskScheduledId: work.taskId, Reason: reason, Details: '' });
+          ? { Reason: 'Durable HTTP (callHttp) is not supported by the local host.', Details: '' }
+          : missingActivity(work.name);
+      completion = event(EventType.TaskFailed, { TaskScheduledId: work.taskId, ...failure });
     } else {
       try {
         const input = work.input === null ? undefined : actionInputValue(JSON.parse(work.input));
@@ -651,11 +648,7 @@ export class DurableEngine {
         completion = event(EventType.TaskCompleted, { TaskScheduledId: work.taskId, Result: result === undefined ? null : JSON.stringify(result) });
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
-        completion = event(EventType.TaskFailed, {
-          TaskScheduledId: work.taskId,
-          Reason: `Activity function '${reg.name}' failed: ${error.message}`,
-          Details: error.stack ?? '',
-        });
+        completion = event(EventType.TaskFailed, { TaskScheduledId: work.taskId, ...activityFailure(reg.name, error) });
       }
     }
     if (this.stopping) return;

@@ -57,7 +57,16 @@ describe('devhost durable functions', () => {
     const status = await run('retrying', { key: 'r2', failures: 10, maxAttempts: 2, firstRetryMs: 100 });
     expect(status.runtimeStatus).toBe('Completed');
     expect(status.output.failed).toBe(true);
-    expect(status.output.message).toContain("Activity function 'flaky' failed: flaky failure 2 of 10");
+    // As the Functions host (RpcException) and the Durable extension (TaskActivityShim) write it.
+    expect(status.output.message).toMatch(/^Activity function 'flaky' failed: Result: Failure\nException: flaky failure 2 of 10\nStack: Error: flaky failure 2 of 10\n\s+at /);
+    const details = JSON.parse(status.output.message.split(' \n ').pop());
+    expect(details.$type).toBe('Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException, Microsoft.Azure.WebJobs.Script');
+    expect(details.Message).toMatch(/^Result: Failure\nException: flaky failure 2 of 10\n/);
+  });
+
+  it('fails a call to an activity that does not exist with the extension\'s text', async () => {
+    const status = await run('callsMissing', null);
+    expect(status.output).toMatch(/^Activity function 'noSuchActivity' failed: Activity function 'noSuchActivity' does not exist\. \n \{/);
   });
 
   it('waits on a durable timer', async () => {
@@ -99,7 +108,8 @@ describe('devhost durable functions', () => {
   it('runs sub-orchestrations and surfaces a failing child to the parent', async () => {
     const status = await run('parent', [1, 2, 3]);
     expect(status.output.results).toEqual([2, 4, 6]);
-    expect(status.output.failure).toContain('child refused -1');
+    // The parent receives the child's own failure reason (DTFx), as the SDK rethrows it.
+    expect(status.output.failure).toMatch(/^Orchestrator function 'child' failed: child refused -1 \n \{"\$type":"System\.Exception/);
   });
 
   it('continues as new with a fresh history', async () => {

@@ -167,3 +167,12 @@ df.app.orchestration('versioned', function* (context) {
   const last = yield context.df.callActivity('echo', go);
   return { variant, last };
 });
+
+df.app.orchestration('callsMissing', function* (context) {
+  try {
+    yield context.df.callActivity('noSuchActivity', 1);
+    return 'called';
+  } catch (err) {
+    return err.message;
+  }
+});
