@@ -59,6 +59,15 @@ df.app.activity('slowEcho', {
   },
 });
 
+// Records which host ran each execution (HOST_TAG), for tests with several hosts on one hub.
+df.app.activity('taggedEcho', {
+  handler: async (input) => {
+    await new Promise((r) => setTimeout(r, Number(process.env.SLOW_ECHO_MS ?? 25)));
+    if (process.env.ECHO_LOG) require('node:fs').appendFileSync(process.env.ECHO_LOG, `${input} ${process.env.HOST_TAG}\n`);
+    return input;
+  },
+});
+
 const attempts = new Map();
 df.app.activity('flaky', {
   handler: (input) => {
