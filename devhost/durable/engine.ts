@@ -158,7 +158,11 @@ export class DurableEngine {
         throw new DurableError(500, `Instance '${instanceId}' changed while it was being started again.`);
       }
     } else if (!(await store.createInstance(record))) {
-      throw new DurableError(500, `An Orchestration instance with the ID '${instanceId}' already exists.`);
+      // Another start of this id won the race between our check and our write. In Azure both
+      // calls succeed (the second ExecutionStarted is dropped as a duplicate): answer the same.
+      const winner = await store.getInstance(instanceId);
+      if (winner && winner.name === name && winner.status === 'Pending' && winner.input === input && !parent) return;
+      throw new DurableError(500, `An Orchestration instance with the status ${winner?.status ?? 'Pending'} already exists.`);
     }
     if (!this.ownsInstance(instanceId)) {
       await this.options.scaleOut!.queues.wake(instanceId); // its partition's owner starts it

@@ -163,3 +163,23 @@ describe('devhost durable functions', () => {
     expect((await fetch(`${base}/instances/${status.instanceId}?code=${keys.masterKey}`)).status).toBe(404);
   });
 });
+
+describe('devhost concurrent starts of one instance id', () => {
+  it('answers racing starts with the same input as Azure does (accepted), and runs the instance once', async () => {
+    const base = `${host.url}/runtime/webhooks/durabletask`;
+    const id = `race-${Date.now()}`;
+    const body = JSON.stringify({ count: 3 });
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => fetch(`${base}/orchestrators/fanOut/${id}?code=${keys.masterKey}`, { method: 'POST', body }).then(async (r) => ({ status: r.status, text: await r.text() }))),
+    );
+    // A start that saw the instance already there is refused with the runtime's text; one that
+    // raced it past that check is accepted; none fails otherwise.
+    for (const a of answers) {
+      if (a.status !== 202) expect(a.text).toMatch(/An Orchestration instance with the status (Pending|Running) already exists/);
+    }
+    expect(answers.some((a) => a.status === 202)).toBe(true);
+    const status = await waitForCompletion(`${base}/instances/${id}?showHistory=true&code=${keys.masterKey}`);
+    expect(status.output).toEqual([0, 1, 2]);
+    expect((status.historyEvents as { EventType: string }[]).filter((e) => e.EventType === 'ExecutionStarted')).toHaveLength(1);
+  });
+});
