@@ -533,10 +533,7 @@ export class DurableEngine {
         if (this.faults.reorder) await this.idle(Math.random() * 100);
         await this.deliverAnywhere(item.value.instanceId, item.value.executionId, completion);
       };
-      if (duplicate) {
-        this.duplicatesRun++;
-        void run().catch(() => undefined);
-      }
+      if (duplicate) void run().catch(() => undefined);
       await run();
       clearInterval(renew);
       await renewing; // its new pop receipt is the one that deletes
@@ -871,12 +868,8 @@ export class DurableEngine {
    */
   private async runDuplicate(work: ActivityWork): Promise<void> {
     if (this.stopping || this.draining) return;
-    this.duplicatesRun++;
     await this.runActivity(work, true);
   }
-
-  /** Duplicate executions injected so far (DEVHOST_FAULT_DUPLICATE_ACTIVITY). */
-  duplicatesRun = 0;
 
   private async runActivity(work: ActivityWork, duplicate = false): Promise<void> {
     const rt = this.runtimes.get(work.instanceId);
