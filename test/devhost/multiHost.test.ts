@@ -93,4 +93,28 @@ describe('several devhost processes on one task hub', () => {
       await Promise.all(hosts.map((h) => h.stop()));
     }
   }, 150_000);
+
+  it('finishes an instance after every host was killed mid-run and new ones started on the hub', async () => {
+    const hub = uniqueHub('MultiAll');
+    const log = join(mkdtempSync(join(tmpdir(), 'multiall-')), 'executions.log');
+    const first = await startHosts(3, hub, log);
+    const id = `multiall-${Date.now()}`;
+    let second: SpawnedHost[] = [];
+    try {
+      await balanced(hub, first);
+      await start(first[1], id, 200);
+      while (executions(log).length < 40) await new Promise((r) => setTimeout(r, 20));
+      await Promise.all(first.map((h) => h.kill()));
+      const before = executions(log).length;
+      expect(before).toBeLessThan(200); // killed in the middle
+      second = await startHosts(2, hub, log);
+      const status = await waitForCompletion(statusUrl(second[0], id), 120_000);
+      expect(status.runtimeStatus).toBe('Completed');
+      expect(status.output).toEqual(range(200));
+      const runs = executions(log);
+      for (const value of range(200)) expect(runs.some((r) => r.value === value)).toBe(true);
+    } finally {
+      await Promise.all([...first, ...second].map((h) => h.stop()));
+    }
+  }, 150_000);
 });
