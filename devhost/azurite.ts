@@ -19,6 +19,7 @@ export interface AzuriteOptions {
 
 export interface RunningAzurite {
   connectionString: string;
+  pid: number;
   ports: { blob: number; queue: number; table: number };
   stop(): Promise<void>;
 }
@@ -59,6 +60,34 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 }
 
 /**
+ * Runs Azurite (`node -e <this> <azurite.js> ...args`) so that it always shuts down gracefully,
+ * exactly once: Azurite keeps its metadata in memory, saving it every 5 s and when it closes, so a
+ * kill during that save (a second Ctrl+C reaching it, a SIGKILL after a short grace) loses writes
+ * it had acknowledged.
+ * - `startAzurite` starts it in its own process group: Ctrl+C in the terminal and signals sent to
+ *   the parent's group do not reach it; its parent stops it (IPC "shutdown") after its own work.
+ * - If the parent dies without stopping it, the IPC channel closes and Azurite shuts down.
+ * - A signal sent to it directly starts Azurite's own shutdown; further ones are ignored (Azurite
+ *   registers its signal handlers with `once`, so a second signal would kill it mid-save).
+ */
+const AZURITE_WRAPPER = `
+const [entry, ...args] = process.argv.slice(1);
+process.argv = [process.argv[0], entry, ...args];
+let closing = false;
+// The first signal runs Azurite's own once-handler; these only keep later ones from killing it.
+process.on('SIGINT', () => { closing = true; });
+process.on('SIGTERM', () => { closing = true; });
+process.on('message', (m) => { if (m === 'shutdown') closing = true; });
+process.on('disconnect', () => {
+  if (closing) return;
+  closing = true;
+  process.emit('message', 'shutdown');
+});
+if (process.channel) process.channel.unref();
+require(entry);
+`;
+
+/**
  * Starts Azurite (blob, queue, table) as a child process. Started by path, not through
  * node_modules/.bin, because the bin file may lack its run bit after install.
  */
@@ -83,11 +112,15 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     mkdirSync(options.location, { recursive: true });
     args.push('--location', options.location);
   }
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Own process group + IPC, through AZURITE_WRAPPER: stopped once, gracefully, and waited for.
+  const child = spawn(process.execPath, ['-e', AZURITE_WRAPPER, ...args], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], detached: true });
+  child.unref();
+  child.channel?.unref();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
+  (child.stderr as unknown as { unref?: () => void })?.unref?.();
   try {
     await Promise.all([
       waitForPort(ports.blob, child, 30_000),
@@ -98,15 +131,29 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}${stderr ? `: ${stderr}` : ''}`);
   }
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null) resolve();
+    child.once('exit', () => resolve());
+  });
+  let stopping: Promise<void> | undefined;
   return {
     connectionString: azuriteConnectionString(ports),
+    pid: child.pid!,
     ports,
     stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
+      (stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        if (child.connected) child.send('shutdown');
+        else child.kill('SIGTERM');
+        // Saving a big data folder takes a while; never cut it short unless it hangs for minutes.
+        const hung = setTimeout(() => {
+          process.stderr.write(`Azurite did not stop within ${STOP_GRACE_MS / 1000} s: killing it (data since its last save may be lost).\n`);
+          child.kill('SIGKILL');
+        }, STOP_GRACE_MS);
+        await exited;
+        clearTimeout(hung);
+      })()),
   };
 }
+
+const STOP_GRACE_MS = 120_000;

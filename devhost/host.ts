@@ -2,6 +2,10 @@ import { resolve } from 'node:path';
 import { loadApp } from './appLoader';
 import { durableClientBinding, type DurableEndpoints } from './durable/clientBinding';
 import { DurableEngine } from './durable/engine';
+import { describeFaults, readFaults } from './durable/faults';
+import { SharedQueues } from './durable/sharedQueues';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { DurableStore } from './durable/store';
 import { durableWebhooks } from './durable/webhooks';
 import type { Registration } from './functionsCore';
@@ -70,7 +74,20 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     return inputs;
   };
 
+  const faults = readFaults(env);
+  const faultText = describeFaults(faults);
+  if (faultText) log.warn(`Fault injection on: ${faultText}.`);
   const store = new DurableStore(storage, hubName);
+  const shared = /^(1|true)$/i.test(env.DEVHOST_SHARED_HUB ?? '');
+  const scaleOut = shared
+    ? {
+        hostId: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+        queues: new SharedQueues(storage, store.queuePrefix, settings.partitionCount, store.payloads),
+        leases: store.leases,
+        leaseMs: Number(env.DEVHOST_LEASE_MS ?? 30_000),
+        workItemVisibilityMs: Number(env.DEVHOST_WORKITEM_VISIBILITY_MS ?? 300_000),
+      }
+    : undefined;
   const engine = new DurableEngine({
     store,
     invoker,
@@ -79,6 +96,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     maxConcurrentActivities: settings.maxConcurrentActivityFunctions,
     maxConcurrentOrchestrations: settings.maxConcurrentOrchestratorFunctions,
     extraInputsFor,
+    faults,
+    scaleOut,
   });
   const usesDurable = registrations.some((r) => /^(orchestrationTrigger|activityTrigger|entityTrigger)$/i.test(r.trigger.type) ||
     Object.values(r.bindings).some((b) => b.type === 'durableClient'));
@@ -111,8 +130,13 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   endpoints = { publicOrigin: origin, rpcOrigin: `http://127.0.0.1:${port}`, hubName, connectionName: 'Storage', systemKey: keys.masterKey };
 
   await app.core.runHooks('appStart', { hookData: {}, appHookData: invoker.appHookData, functionAppDirectory: appDir });
-  const recovered = usesDurable ? await engine.recover() : 0;
-  if (recovered) log.info(`Resumed ${recovered} unfinished orchestration instance(s) from task hub '${hubName}'.`);
+  if (usesDurable && scaleOut) {
+    await engine.startShared();
+    log.info(`Sharing task hub '${hubName}' with other hosts as '${scaleOut.hostId}' (${settings.partitionCount} partitions).`);
+  } else {
+    const recovered = usesDurable ? await engine.recover() : 0;
+    if (recovered) log.info(`Resumed ${recovered} unfinished orchestration instance(s) from task hub '${hubName}'.`);
+  }
   const triggers: TriggerListener[] = await startTriggers({ registrations, invoker, storage, settings, log, env, extraInputsFor, appDir });
 
   const functionLines = [

@@ -15,7 +15,11 @@ async function main(): Promise<void> {
   const host = await startHost({ appDir: values.app!, port: Number(values.port), host: values.host, logLevel: values['log-level'] });
   let signals = 0;
   const shutdown = (signal: string) => {
-    if (++signals > 1) process.exit(130);
+    if (++signals > 1) {
+      // Nothing acknowledged is lost: commits are atomic; uncommitted results run again on restart.
+      host.log.warn(`${signal} again: exiting now; unfinished work resumes on the next start.`);
+      process.exit(130);
+    }
     host.log.info(`${signal} received.`);
     host.stop().then(() => process.exit(0), () => process.exit(1));
   };

@@ -7,6 +7,8 @@ export interface HostSettings {
   hubName: string;
   maxConcurrentActivityFunctions: number;
   maxConcurrentOrchestratorFunctions: number;
+  /** durableTask.storageProvider.partitionCount (Azure Storage provider: 4 by default, 1-16). */
+  partitionCount: number;
   queues: {
     batchSize: number;
     newBatchThreshold: number;
@@ -56,6 +58,7 @@ export function readHostSettings(appDir: string): HostSettings {
     hubName: typeof durable.hubName === 'string' ? durable.hubName : 'TestHubName',
     maxConcurrentActivityFunctions: num(durable.maxConcurrentActivityFunctions, 10),
     maxConcurrentOrchestratorFunctions: num(durable.maxConcurrentOrchestratorFunctions, 10),
+    partitionCount: Math.min(16, Math.max(1, num(obj(durable.storageProvider).partitionCount, 4))),
     queues: {
       batchSize,
       newBatchThreshold: num(queues.newBatchThreshold, Math.floor(batchSize / 2)),

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import type { TableClient } from '@azure/data-tables';
 import type { Registration } from '../functionsCore';
 import type { Invoker } from '../invoker';
 import type { Logger } from '../log';
 import { actionInputValue, runEpisode } from './episode';
+import { activityFailure, missingActivity, subOrchestrationFailure } from './failures';
+import { NO_FAULTS, shuffle, type FaultSettings } from './faults';
+import { PartitionLeases, partitionOf } from './partitions';
+import type { SharedQueues, WorkItem } from './sharedQueues';
 import { completedTaskId, event, EventType, isSchedulingEvent, type HistoryEvent } from './history';
 import { ACTIVE_STATUSES, DurableStore, isActive, type HistoryCursor, type InstanceRecord, type RuntimeStatus } from './store';
 
@@ -24,6 +29,18 @@ export interface EngineOptions {
   maxConcurrentOrchestrations: number;
   /** Extra inputs (durable client) for activities and orchestrators that declare them. */
   extraInputsFor: (reg: Registration) => Record<string, unknown>;
+  faults?: FaultSettings;
+  /** Several hosts on one hub: partitions leased in storage, activities through a shared queue. */
+  scaleOut?: ScaleOutOptions;
+}
+
+export interface ScaleOutOptions {
+  hostId: string;
+  queues: SharedQueues;
+  leases: TableClient;
+  leaseMs: number;
+  /** How long a taken work item stays invisible to other hosts; renewed while it runs. */
+  workItemVisibilityMs: number;
 }
 
 /** An instance loaded in memory: its committed history plus what waits for its next episode. */
@@ -35,20 +52,20 @@ interface Runtime {
   completed: Set<number>;
   messageIds: Set<string>;
   pending: HistoryEvent[];
+  /** The running episode's events: not in history yet, no longer pending, still no duplicates. */
+  processing: HistoryEvent[];
   timers: Map<number, NodeJS.Timeout>;
   queued: boolean;
   running: boolean;
+  /** A failed episode left memory and storage possibly apart: reloading from storage, no episode runs. */
+  reloading: boolean;
+  /** Episodes failed in a row (storage errors), for the retry backoff. */
+  failures: number;
   /** Status and custom status last written to the row, to skip writes that change nothing. */
   rowSignature: string;
 }
 
-interface ActivityWork {
-  instanceId: string;
-  executionId: string;
-  taskId: number;
-  name: string;
-  input: string | null;
-}
+type ActivityWork = WorkItem;
 
 const INVALID_ID = /[\/\\#?\u0000-\u001f\u007f-\u009f]/;
 const MAX_TIMEOUT = 2 ** 31 - 1;
@@ -64,12 +81,24 @@ export class DurableEngine {
   private readonly activities = new Map<string, Registration>();
   private readonly episodeQueue: Runtime[] = [];
   private readonly activityQueue: ActivityWork[] = [];
+  /** Activities queued or running (`executionId:taskId`), so a reload does not start them twice. */
+  private readonly inflight = new Set<string>();
   private runningEpisodes = 0;
   private runningActivities = 0;
   private stopping = false;
   private pumpScheduled = false;
+  private readonly faults: FaultSettings;
+  private readonly leases: PartitionLeases | undefined;
 
   constructor(private readonly options: EngineOptions) {
+    this.faults = options.faults ?? NO_FAULTS;
+    const scale = options.scaleOut;
+    if (scale) {
+      this.leases = new PartitionLeases(scale.leases, scale.hostId, scale.queues.partitionCount, scale.leaseMs, {
+        acquired: (partition) => this.loadPartition(partition),
+        released: (partition) => this.dropPartition(partition),
+      }, options.log);
+    }
     for (const reg of options.registrations) {
       const type = reg.trigger.type.toLowerCase();
       if (type === 'orchestrationtrigger') this.orchestrators.set(reg.name.toLowerCase(), reg);
@@ -129,12 +158,25 @@ export class DurableEngine {
         throw new DurableError(500, `Instance '${instanceId}' changed while it was being started again.`);
       }
     } else if (!(await store.createInstance(record))) {
-      throw new DurableError(500, `An Orchestration instance with the ID '${instanceId}' already exists.`);
+      // Another start of this id won the race between our check and our write. In Azure both
+      // calls succeed (the second ExecutionStarted is dropped as a duplicate): answer the same.
+      const winner = await store.getInstance(instanceId);
+      if (winner && winner.name === name && winner.status === 'Pending' && winner.input === input && !parent) return;
+      throw new DurableError(500, `An Orchestration instance with the status ${winner?.status ?? 'Pending'} already exists.`);
+    }
+    if (!this.ownsInstance(instanceId)) {
+      await this.options.scaleOut!.queues.wake(instanceId); // its partition's owner starts it
+      return;
     }
     const rt = this.newRuntime(record);
     rt.pending.push(this.executionStarted(record));
     this.runtimes.set(instanceId, rt);
     this.wake(rt);
+  }
+
+  /** Whether this host runs the instance's episodes: always alone, by partition lease when shared. */
+  private ownsInstance(instanceId: string): boolean {
+    return !this.leases || this.leases.owns(partitionOf(instanceId, this.options.scaleOut!.queues.partitionCount));
   }
 
   private executionStarted(record: InstanceRecord): HistoryEvent {
@@ -159,6 +201,8 @@ export class DurableEngine {
     if (rt) {
       rt.pending.push({ ...message, MessageId: messageId });
       this.wake(rt);
+    } else if (this.options.scaleOut) {
+      await this.options.scaleOut.queues.wake(instanceId);
     }
   }
 
@@ -211,9 +255,12 @@ export class DurableEngine {
       completed: new Set(),
       messageIds: new Set(),
       pending: [],
+      processing: [],
       timers: new Map(),
       queued: false,
       running: false,
+      reloading: false,
+      failures: 0,
       rowSignature: `${record.status}|${record.customStatus}`,
     };
   }
@@ -223,7 +270,10 @@ export class DurableEngine {
       rt.history.push(e);
       if (isSchedulingEvent(e)) rt.scheduled.add(e.EventId);
       const done = completedTaskId(e);
-      if (done !== undefined) rt.completed.add(done);
+      if (done !== undefined) {
+        rt.completed.add(done);
+        this.inflight.delete(`${rt.record.executionId}:${done}`);
+      }
       if (e.MessageId) rt.messageIds.add(e.MessageId);
     }
   }
@@ -251,23 +301,258 @@ export class DurableEngine {
 
   /** Re-dispatches what the history says is outstanding, and re-reads the inbox. */
   private async resumeWork(rt: Runtime): Promise<void> {
-    const { record } = rt;
     for (const e of rt.history) {
       if (!isSchedulingEvent(e) || rt.completed.has(e.EventId)) continue;
-      if (e.EventType === EventType.TaskScheduled) this.enqueueActivity(rt, e);
+      if (rt.pending.some((p) => completedTaskId(p) === e.EventId)) continue; // its result waits already
+      if (e.EventType === EventType.TaskScheduled) await this.enqueueActivity(rt, e);
       else if (e.EventType === EventType.TimerCreated) this.startTimer(rt, e);
       else await this.ensureChild(rt, e);
     }
-    for (const message of await this.options.store.listInbox(record.instanceId)) {
-      if (!rt.messageIds.has(message.messageId)) rt.pending.push({ ...message.event, MessageId: message.messageId });
-    }
+    await this.flushWork();
+    await this.readInbox(rt);
     if (rt.pending.length) this.wake(rt);
+  }
+
+  /** Takes in the inbox: messages sent to the instance, and completions other hosts delivered. */
+  private async readInbox(rt: Runtime): Promise<void> {
+    const { record } = rt;
+    const applied: string[] = [];
+    for (const message of await this.options.store.listInbox(record.instanceId)) {
+      const forExecution = message.event.ForExecution as string | undefined;
+      if (rt.messageIds.has(message.messageId) || (forExecution && forExecution !== record.executionId)) applied.push(message.messageId);
+      else this.addPending(rt, { ...message.event, MessageId: message.messageId });
+    }
+    // Committed to history (the host failed before deleting them), or meant for an older execution.
+    if (applied.length) await this.options.store.deleteInbox(record.instanceId, applied);
+  }
+
+  /** Queues an event for the next episode unless history or the queue has it already. */
+  private addPending(rt: Runtime, e: HistoryEvent): boolean {
+    const id = completedTaskId(e);
+    const queued = (match: (p: HistoryEvent) => boolean) => rt.pending.some(match) || rt.processing.some(match);
+    if (id !== undefined && (rt.completed.has(id) || queued((p) => completedTaskId(p) === id))) return false;
+    if (e.MessageId && (rt.messageIds.has(e.MessageId) || queued((p) => p.MessageId === e.MessageId))) return false;
+    if (e.EventType === EventType.ExecutionStarted && (rt.history.length > 0 || rt.pending.some((p) => p.EventType === EventType.ExecutionStarted))) {
+      return false;
+    }
+    rt.pending.push(e);
+    return true;
+  }
+
+  /**
+   * After a failed episode, memory and storage may disagree (the commit may or may not have
+   * landed, later writes did not). Rebuilds the instance from storage, keeps every event that
+   * waited for it (the failed episode's too) unless history has it now, and re-dispatches
+   * outstanding work. Retried with backoff while storage keeps failing.
+   */
+  private scheduleReload(rt: Runtime): void {
+    rt.reloading = true;
+    rt.failures++;
+    const delay = Math.min(100 * 2 ** Math.min(rt.failures, 8), 15_000) * (0.75 + Math.random() / 2);
+    setTimeout(() => {
+      this.reload(rt).catch((err: Error) => {
+        this.options.log.warn(`Reloading instance '${rt.record.instanceId}' failed: ${err.message}. Retrying.`);
+        rt.reloading = false;
+        this.scheduleReload(rt);
+      });
+    }, delay).unref();
+  }
+
+  private async reload(rt: Runtime): Promise<void> {
+    const id = rt.record.instanceId;
+    if (this.stopping || this.runtimes.get(id) !== rt) return;
+    const record = await this.options.store.getInstance(id);
+    if (this.runtimes.get(id) !== rt) return;
+    for (const timer of rt.timers.values()) clearTimeout(timer);
+    if (!record || !isActive(record.status) || !this.ownsInstance(id)) {
+      this.runtimes.delete(id);
+      return;
+    }
+    const next = await this.load(record);
+    if (!next) return; // the history says it ended; load finished it
+    next.failures = rt.failures;
+    if (record.executionId === rt.record.executionId) for (const e of rt.pending) this.addPending(next, e);
+    await this.resumeWork(next);
+    this.options.log.info(`Instance '${id}' reloaded from storage after a failed episode; ${next.pending.length} event(s) wait for the next one.`);
+  }
+
+  // ---------- several hosts on one hub ----------
+
+  private readonly pollers: Promise<void>[] = [];
+
+  /**
+   * Joins the hub's hosts: takes partition leases (loading each acquired partition's unfinished
+   * instances) and starts polling the owned partitions' control queues and the shared work items.
+   */
+  async startShared(): Promise<void> {
+    await this.options.scaleOut!.queues.init();
+    await this.leases!.start();
+    this.pollers.push(this.pollControl(), this.pollWork());
+  }
+
+  private async loadPartition(partition: number): Promise<void> {
+    const count = this.options.scaleOut!.queues.partitionCount;
+    let continuation: string | undefined;
+    const loaded: Runtime[] = [];
+    do {
+      const page = await this.options.store.queryInstances({ statuses: ACTIVE_STATUSES, continuation });
+      continuation = page.continuation;
+      for (const record of page.items) {
+        if (partitionOf(record.instanceId, count) !== partition) continue;
+        const rt = await this.loadOnce(record);
+        if (rt) loaded.push(rt);
+      }
+    } while (continuation);
+    for (const rt of loaded) await this.resumeWork(rt);
+    if (loaded.length) this.options.log.info(`Partition ${partition}: resumed ${loaded.length} unfinished instance(s).`);
+  }
+
+  private dropPartition(partition: number): void {
+    const count = this.options.scaleOut!.queues.partitionCount;
+    for (const rt of [...this.runtimes.values()]) if (partitionOf(rt.record.instanceId, count) === partition) this.forget(rt);
+  }
+
+  /** Lets go of an instance another host now runs; what it had in memory is redone from storage there. */
+  private forget(rt: Runtime): void {
+    for (const timer of rt.timers.values()) clearTimeout(timer);
+    if (this.runtimes.get(rt.record.instanceId) === rt) this.runtimes.delete(rt.record.instanceId);
+  }
+
+  private async idle(ms: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, ms).unref());
+  }
+
+  /** Wake-ups for instances of the owned partitions: start new ones, read the inbox of the others. */
+  private async pollControl(): Promise<void> {
+    const { queues, leaseMs } = this.options.scaleOut!;
+    let delay = 25;
+    while (!this.draining) {
+      let found = 0;
+      for (const partition of this.leases!.ownedPartitions()) {
+        try {
+          const wakes = await queues.receiveWakes(partition, leaseMs);
+          found += wakes.length;
+          for (const id of new Set(wakes.map((w) => w.value))) await this.handleWake(id);
+          await Promise.all(wakes.map((w) => queues.remove(queues.control[partition], w.message)));
+        } catch (err) {
+          this.options.log.warn(`Control queue ${partition}: ${(err as Error).message}`);
+        }
+      }
+      delay = found ? 25 : Math.min(delay * 2, 500);
+      await this.idle(delay);
+    }
+  }
+
+  private async handleWake(instanceId: string): Promise<void> {
+    if (!this.ownsInstance(instanceId)) return; // the new owner loads it with its partition
+    const rt = this.runtimes.get(instanceId);
+    if (rt) {
+      if (rt.reloading) return; // the reload reads the inbox
+      await this.readInbox(rt);
+      if (rt.pending.length) this.wake(rt);
+      return;
+    }
+    const record = await this.options.store.getInstance(instanceId);
+    if (!record || !isActive(record.status)) return;
+    const loaded = await this.loadOnce(record);
+    if (loaded) await this.resumeWork(loaded);
+  }
+
+  private readonly loading = new Set<string>();
+
+  /** Loads an instance unless it is in memory or being loaded (a wake-up racing its partition's load). */
+  private async loadOnce(record: InstanceRecord): Promise<Runtime | undefined> {
+    const id = record.instanceId;
+    if (this.runtimes.has(id) || this.loading.has(id)) return undefined;
+    this.loading.add(id);
+    try {
+      return await this.load(record);
+    } finally {
+      this.loading.delete(id);
+    }
+  }
+
+  private sharedTaken = 0;
+  private sharedRunning = 0;
+  private readonly slotWaiters: (() => void)[] = [];
+
+  private async activitySlot(): Promise<void> {
+    if (this.sharedRunning < this.options.maxConcurrentActivities) {
+      this.sharedRunning++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  private releaseSlot(): void {
+    const next = this.slotWaiters.shift();
+    if (next) next(); // the slot passes on
+    else this.sharedRunning--;
+  }
+
+  /** Takes activities from the shared work-item queue while there is capacity, as every host does. */
+  private async pollWork(): Promise<void> {
+    const { queues, workItemVisibilityMs } = this.options.scaleOut!;
+    let delay = 25;
+    while (!this.draining) {
+      // Up to twice the concurrency is taken, so the next items are at hand when one finishes.
+      const capacity = 2 * this.options.maxConcurrentActivities - this.sharedTaken;
+      let items: Awaited<ReturnType<SharedQueues['receiveWork']>> = [];
+      if (capacity > 0) {
+        try {
+          items = await queues.receiveWork(capacity, workItemVisibilityMs);
+        } catch (err) {
+          this.options.log.warn(`Work-item queue: ${(err as Error).message}`);
+        }
+      }
+      for (const item of items) void this.runWorkItem(item);
+      delay = items.length ? 5 : Math.min(delay * 2, capacity > 0 ? 500 : 50);
+      await this.idle(delay);
+    }
+  }
+
+  private async runWorkItem(item: Awaited<ReturnType<SharedQueues['receiveWork']>>[number]): Promise<void> {
+    const { queues, workItemVisibilityMs } = this.options.scaleOut!;
+    this.sharedTaken++;
+    this.runningActivities++;
+    let popReceipt = item.message.popReceipt;
+    let renewing: Promise<unknown> = Promise.resolve();
+    // Kept invisible while it runs; a host that dies lets it reappear for another after the timeout.
+    const renew = setInterval(() => {
+      renewing = queues.extend(queues.workItems, item.message, popReceipt, workItemVisibilityMs).then(
+        (receipt) => (popReceipt = receipt),
+        () => undefined,
+      );
+    }, workItemVisibilityMs / 3);
+    renew.unref();
+    await this.activitySlot();
+    try {
+      const duplicate = this.faults.duplicateActivity > 0 && Math.random() < this.faults.duplicateActivity;
+      const run = async () => {
+        const completion = await this.execute(item.value);
+        if (this.faults.reorder) await this.idle(Math.random() * 100);
+        await this.deliverAnywhere(item.value.instanceId, item.value.executionId, completion);
+      };
+      if (duplicate) void run().catch(() => undefined);
+      await run();
+      clearInterval(renew);
+      await renewing; // its new pop receipt is the one that deletes
+      await queues.remove(queues.workItems, item.message, popReceipt);
+    } catch (err) {
+      // Not deleted: the item reappears after its visibility timeout and runs again (at-least-once).
+      this.options.log.warn(`Activity '${item.value.name}' of '${item.value.instanceId}': ${(err as Error).message}; it will run again.`);
+    } finally {
+      clearInterval(renew);
+      this.releaseSlot();
+      this.sharedTaken--;
+      this.runningActivities--;
+    }
   }
 
   // ---------- episodes ----------
 
   private wake(rt: Runtime): void {
-    if (rt.queued || rt.running) return;
+    if (rt.queued || rt.running || rt.reloading) return;
     rt.queued = true;
     this.episodeQueue.push(rt);
     this.schedulePump();
@@ -289,14 +574,29 @@ export class DurableEngine {
       const rt = this.episodeQueue.shift()!;
       rt.queued = false;
       if (this.runtimes.get(rt.record.instanceId) !== rt) continue;
+      if (!this.ownsInstance(rt.record.instanceId)) {
+        this.forget(rt); // its partition moved to another host, which loads it from storage
+        continue;
+      }
       rt.running = true;
       this.runningEpisodes++;
-      this.episode(rt)
-        .catch((err: Error) => {
-          this.options.log.error(`Episode of instance '${rt.record.instanceId}' failed in the host: ${err.stack ?? err.message}. It will be retried.`);
-          setTimeout(() => this.wake(rt), 1000).unref();
-        })
+      const incoming = this.takeIncoming(rt);
+      rt.processing = incoming;
+      this.episode(rt, incoming)
+        .then(
+          () => {
+            rt.failures = 0;
+          },
+          (err: Error) => {
+            this.options.log.error(`Episode of instance '${rt.record.instanceId}' failed in the host: ${err.stack ?? err.message}. It will be retried.`);
+            // Nothing of it is lost: its events go back in front of what arrived meanwhile.
+            const waiting = rt.pending.splice(0);
+            rt.pending.push(...incoming, ...waiting.filter((e) => !incoming.includes(e)));
+            if (this.runtimes.get(rt.record.instanceId) === rt) this.scheduleReload(rt);
+          },
+        )
         .finally(() => {
+          rt.processing = [];
           rt.running = false;
           this.runningEpisodes--;
           if (rt.pending.length && this.runtimes.get(rt.record.instanceId) === rt) this.wake(rt);
@@ -307,16 +607,31 @@ export class DurableEngine {
     while (!this.draining && this.runningActivities < this.options.maxConcurrentActivities && this.activityQueue.length) {
       const work = this.activityQueue.shift()!;
       this.runningActivities++;
+      const duplicate = this.faults.duplicateActivity > 0 && Math.random() < this.faults.duplicateActivity;
+      const concurrent = duplicate && Math.random() < 0.5;
+      if (concurrent) void this.runDuplicate(work);
       this.runActivity(work).finally(() => {
+        this.inflight.delete(`${work.executionId}:${work.taskId}`);
         this.runningActivities--;
+        if (duplicate && !concurrent) setTimeout(() => void this.runDuplicate(work), 50 + Math.random() * 450).unref();
         this.pump();
       });
     }
   }
 
-  private async episode(rt: Runtime): Promise<void> {
+  /** This episode's messages: all that wait, or at most 32 in azure mode; completions shuffled when reordering. */
+  private takeIncoming(rt: Runtime): HistoryEvent[] {
+    const incoming = rt.pending.splice(0, this.faults.maxEpisodeMessages);
+    if (this.faults.reorder) {
+      const slots = incoming.flatMap((e, i) => (completedTaskId(e) === undefined ? [] : [i]));
+      const shuffled = shuffle(slots.map((i) => incoming[i]));
+      slots.forEach((slot, k) => (incoming[slot] = shuffled[k]));
+    }
+    return incoming;
+  }
+
+  private async episode(rt: Runtime, incoming: HistoryEvent[]): Promise<void> {
     const now = new Date();
-    const incoming = rt.pending.splice(0);
     if (incoming.length === 0) return;
     const { record } = rt;
     const reg = this.orchestrators.get(record.name.toLowerCase());
@@ -380,6 +695,9 @@ export class DurableEngine {
       events.push(event(EventType.ExecutionCompleted, { OrchestrationStatus: 'ContinuedAsNew', Result: outcome.continueAsNewInput ?? null }, now));
     }
     events.push(event(EventType.OrchestratorCompleted, {}, now));
+    if (this.faults.episodeFail > 0 && Math.random() < this.faults.episodeFail) {
+      throw new Error('Injected episode failure before commit (DEVHOST_FAULT_EPISODE_FAIL).');
+    }
     await this.commit(rt, events);
     record.customStatus = outcome.customStatus;
 
@@ -401,11 +719,12 @@ export class DurableEngine {
       rt.timers.delete(id);
     }
     for (const e of outcome.scheduling) {
-      if (e.EventType === EventType.TaskScheduled) this.enqueueActivity(rt, e);
+      if (e.EventType === EventType.TaskScheduled) await this.enqueueActivity(rt, e);
       else if (e.EventType === EventType.TimerCreated) {
         if (!outcome.canceledTimers.includes(e.EventId)) this.startTimer(rt, e);
       } else await this.ensureChild(rt, e);
     }
+    await this.flushWork();
   }
 
   private async commit(rt: Runtime, events: HistoryEvent[]): Promise<void> {
@@ -473,7 +792,7 @@ export class DurableEngine {
         taskId: created.EventId,
       });
     } catch (err) {
-      this.deliver(rt.record.instanceId, rt.record.executionId, event(EventType.SubOrchestrationInstanceFailed, {
+      await this.deliverAnywhere(rt.record.instanceId, rt.record.executionId, event(EventType.SubOrchestrationInstanceFailed, {
         TaskScheduledId: created.EventId,
         Reason: `Could not start sub-orchestration '${created.Name}' (${childId}): ${(err as Error).message}`,
         Details: '',
@@ -485,12 +804,8 @@ export class DurableEngine {
     const completion =
       child.status === 'Completed'
         ? event(EventType.SubOrchestrationInstanceCompleted, { TaskScheduledId: child.parentTaskId, Result: child.output })
-        : event(EventType.SubOrchestrationInstanceFailed, {
-            TaskScheduledId: child.parentTaskId,
-            Reason: `Sub-orchestration '${child.name}' (${child.instanceId}) ${child.status.toLowerCase()}: ${child.output ? actionInputValue(child.output) : ''}`,
-            Details: '',
-          });
-    this.deliver(child.parentInstanceId!, child.parentExecutionId!, completion);
+        : event(EventType.SubOrchestrationInstanceFailed, { TaskScheduledId: child.parentTaskId, ...subOrchestrationFailure(child) });
+    await this.deliverAnywhere(child.parentInstanceId!, child.parentExecutionId!, completion);
   }
 
   // ---------- activities and timers ----------
@@ -498,34 +813,87 @@ export class DurableEngine {
   private deliver(instanceId: string, executionId: string, e: HistoryEvent): void {
     const rt = this.runtimes.get(instanceId);
     if (!rt || rt.record.executionId !== executionId) return; // finished or replaced: the result is discarded
-    const id = completedTaskId(e);
-    if (id !== undefined && (rt.completed.has(id) || rt.pending.some((p) => completedTaskId(p) === id))) return;
-    rt.pending.push(e);
-    this.wake(rt);
+    if (this.addPending(rt, e)) this.wake(rt);
   }
 
-  private enqueueActivity(rt: Runtime, scheduled: HistoryEvent): void {
-    this.activityQueue.push({
+  /**
+   * Delivers to an instance wherever it runs: in memory when this host owns it; otherwise, with
+   * several hosts, durably through the inbox and a wake-up on its partition's control queue.
+   */
+  private async deliverAnywhere(instanceId: string, executionId: string, e: HistoryEvent): Promise<void> {
+    const scale = this.options.scaleOut;
+    if (!scale || this.runtimes.has(instanceId)) return this.deliver(instanceId, executionId, e);
+    await this.options.store.addInbox(instanceId, { ...e, ForExecution: executionId });
+    await scale.queues.wake(instanceId);
+  }
+
+  /** Work items waiting to be sent to the shared queue by `flushWork` (several hosts only). */
+  private outbox: WorkItem[] = [];
+
+  private async enqueueActivity(rt: Runtime, scheduled: HistoryEvent): Promise<void> {
+    const key = `${rt.record.executionId}:${scheduled.EventId}`;
+    if (this.inflight.has(key)) return;
+    this.inflight.add(key);
+    const work: WorkItem = {
       instanceId: rt.record.instanceId,
       executionId: rt.record.executionId,
       taskId: scheduled.EventId,
       name: scheduled.Name ?? '',
       input: scheduled.Input ?? null,
-    });
+    };
+    if (this.options.scaleOut) this.outbox.push(work);
+    else this.activityQueue.push(work);
     this.schedulePump();
   }
 
-  private async runActivity(work: ActivityWork): Promise<void> {
+  /** Sends the outbox to the work-item queue (64 at a time); a failure keeps the rest for the retry. */
+  private async flushWork(): Promise<void> {
+    const scale = this.options.scaleOut;
+    while (scale && this.outbox.length) {
+      const batch = this.outbox.slice(0, 64);
+      const results = await Promise.allSettled(batch.map((w) => scale.queues.enqueueWork(w)));
+      this.outbox.splice(0, batch.length);
+      const failed = batch.filter((_, i) => results[i].status === 'rejected');
+      if (failed.length) {
+        for (const w of failed) this.inflight.delete(`${w.executionId}:${w.taskId}`); // the reload sends them again
+        throw (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+      }
+    }
+  }
+
+  /**
+   * A second execution of an activity, as a redelivered work item in Azure runs it: concurrently
+   * with the first or after it, even after the orchestration moved on. Its result is delivered
+   * like any other and must be discarded by the usual dedupe.
+   */
+  private async runDuplicate(work: ActivityWork): Promise<void> {
+    if (this.stopping || this.draining) return;
+    await this.runActivity(work, true);
+  }
+
+  private async runActivity(work: ActivityWork, duplicate = false): Promise<void> {
     const rt = this.runtimes.get(work.instanceId);
-    if (!rt || rt.record.executionId !== work.executionId) return;
+    if (!duplicate && (!rt || rt.record.executionId !== work.executionId)) return;
+    const completion = await this.execute(work);
+    if (this.stopping) return;
+    if (this.faults.reorder) {
+      // Completions overtake each other, as messages on the real control queues may.
+      setTimeout(() => this.deliver(work.instanceId, work.executionId, completion), Math.random() * 100).unref();
+      return;
+    }
+    this.deliver(work.instanceId, work.executionId, completion);
+  }
+
+  /** Runs one activity; its completion (or failure) event. */
+  private async execute(work: ActivityWork): Promise<HistoryEvent> {
     const reg = this.activities.get(work.name.toLowerCase());
     let completion: HistoryEvent;
     if (!reg) {
-      const reason =
+      const failure =
         work.name === 'BuiltIn::HttpActivity'
-          ? 'Durable HTTP (callHttp) is not supported by the local host.'
-          : `The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`;
-      completion = event(EventType.TaskFailed, { TaskScheduledId: work.taskId, Reason: reason, Details: '' });
+          ? { Reason: 'Durable HTTP (callHttp) is not supported by the local host.', Details: '' }
+          : missingActivity(work.name);
+      completion = event(EventType.TaskFailed, { TaskScheduledId: work.taskId, ...failure });
     } else {
       try {
         const input = work.input === null ? undefined : actionInputValue(JSON.parse(work.input));
@@ -538,15 +906,10 @@ export class DurableEngine {
         completion = event(EventType.TaskCompleted, { TaskScheduledId: work.taskId, Result: result === undefined ? null : JSON.stringify(result) });
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
-        completion = event(EventType.TaskFailed, {
-          TaskScheduledId: work.taskId,
-          Reason: `Activity function '${reg.name}' failed: ${error.message}`,
-          Details: error.stack ?? '',
-        });
+        completion = event(EventType.TaskFailed, { TaskScheduledId: work.taskId, ...activityFailure(reg.name, error) });
       }
     }
-    if (this.stopping) return;
-    this.deliver(work.instanceId, work.executionId, completion);
+    return completion;
   }
 
   private startTimer(rt: Runtime, created: HistoryEvent): void {
@@ -554,6 +917,8 @@ export class DurableEngine {
     const arm = () => {
       const delay = Math.max(0, fireAt.getTime() - Date.now());
       const handle = setTimeout(delay > MAX_TIMEOUT ? arm : () => {
+        // setTimeout may fire a millisecond early: a timer never fires before its FireAt.
+        if (Date.now() < fireAt.getTime()) return arm();
         rt.timers.delete(created.EventId);
         this.deliver(rt.record.instanceId, rt.record.executionId, event(EventType.TimerFired, { TimerId: created.EventId, FireAt: created.FireAt }));
       }, Math.min(delay, MAX_TIMEOUT));
@@ -574,7 +939,7 @@ export class DurableEngine {
   async stop(timeoutMs: number): Promise<void> {
     this.draining = true;
     const deadline = Date.now() + timeoutMs;
-    this.activityQueue.length = 0;
+    for (const work of this.activityQueue.splice(0)) this.inflight.delete(`${work.executionId}:${work.taskId}`);
     await Promise.race([
       new Promise<void>((resolve) => {
         const poll = setInterval(() => {
@@ -588,5 +953,7 @@ export class DurableEngine {
     ]);
     this.stopping = true;
     for (const rt of this.runtimes.values()) for (const t of rt.timers.values()) clearTimeout(t);
+    await Promise.all(this.pollers);
+    await this.leases?.stop().catch((err: Error) => this.options.log.warn(`Releasing partition leases: ${err.message}`));
   }
 }

@@ -1,7 +1,7 @@
 import type { Registration } from '../functionsCore';
 import type { Invoker } from '../invoker';
 import { tryJsonParse } from '../triggers/triggerMetadata';
-import { event, EventType, type HistoryEvent } from './history';
+import { event, EventType, isSchedulingEvent, type HistoryEvent } from './history';
 
 /** Action types of `durable-functions` (actions/ActionType.js). */
 const Action = {
@@ -128,6 +128,75 @@ function schedulingEventFor(action: SdkAction, id: number, executionId: string, 
   }
 }
 
+const CHANGED = 'Was a change made to the orchestrator code after this instance had already started running?';
+
+/** The Durable Task Framework's class names for the actions, as its messages show them. */
+function actionClass(action: SdkAction): string {
+  switch (action.actionType) {
+    case Action.CreateTimer:
+      return 'CreateTimerOrchestratorAction';
+    case Action.CallSubOrchestrator:
+    case Action.CallSubOrchestratorWithRetry:
+      return 'CreateSubOrchestrationAction';
+    default:
+      return 'ScheduleTaskOrchestratorAction';
+  }
+}
+
+function actionName(action: SdkAction): string {
+  return action.actionType === Action.CallHttp ? 'BuiltIn::HttpActivity' : action.functionName ?? '';
+}
+
+/**
+ * The replay check of DTFx's TaskOrchestrationContext (HandleTaskScheduledEvent and friends):
+ * every scheduling event of the committed history must meet, at its sequence id, an action of
+ * the same kind and name in the replayed code; returns DTFx's message for the first that does
+ * not. Actions are cumulative and in sequence order; retry steps (hidden ids) have no action.
+ */
+export function replayMismatch(history: HistoryEvent[], actions: SdkAction[][]): string | undefined {
+  const seen = new Set<SdkAction>();
+  const replayed = flatten(actions.flat()).filter((a) => {
+    if (a.actionType === Action.WaitForExternalEvent || a.actionType === Action.ContinueAsNew || seen.has(a)) return false;
+    seen.add(a); // a task yielded again inside Task.any/all appears twice but has one id
+    return true;
+  });
+  const committed = history.filter((e) => isSchedulingEvent(e) && !e.RetryStep).sort((a, b) => a.EventId - b.EventId);
+  for (let i = 0; i < committed.length; i++) {
+    const e = committed[i];
+    const action = replayed[i] as SdkAction | undefined;
+    const id = e.EventId;
+    const kind = action ? actionClass(action) : undefined;
+    if (e.EventType === EventType.TaskScheduled) {
+      if (!action) {
+        return `A previous execution of this orchestration scheduled an activity task with sequence ID ${id} and name '${e.Name}' (version '${e.Version ?? ''}'), but the current replay execution hasn't (yet?) scheduled this task. ${CHANGED}`;
+      }
+      if (kind !== 'ScheduleTaskOrchestratorAction') {
+        return `A previous execution of this orchestration scheduled an activity task with sequence number ${id} named '${e.Name}', but the current orchestration replay instead produced a ${kind} action with this sequence number. ${CHANGED}`;
+      }
+      if (actionName(action).toLowerCase() !== (e.Name ?? '').toLowerCase()) {
+        return `A previous execution of this orchestration scheduled an activity task with sequence number ${id} named '${e.Name}', but the current orchestration replay instead scheduled an activity task named '${actionName(action)}' with this sequence number.  ${CHANGED}`;
+      }
+    } else if (e.EventType === EventType.TimerCreated) {
+      if (!action) {
+        return `A previous execution of this orchestration scheduled a timer task with sequence number ${id} but the current replay execution hasn't (yet?) scheduled this task. ${CHANGED}`;
+      }
+      if (kind !== 'CreateTimerOrchestratorAction') {
+        return `A previous execution of this orchestration scheduled a timer task with sequence number ${id} named but the current orchestration replay instead produced a ${kind} action with this sequence number. ${CHANGED}`;
+      }
+    } else {
+      const what = `a sub-orchestration task with sequence ID ${id} and name '${e.Name}' (version '${e.Version ?? ''}', instance ID '${e.InstanceId}')`;
+      if (!action) return `A previous execution of this orchestration scheduled ${what}, but the current replay execution hasn't (yet?) scheduled this task. ${CHANGED}`;
+      if (kind !== 'CreateSubOrchestrationAction') {
+        return `A previous execution of this orchestration scheduled ${what}, but the current orchestration replay instead produced a ${kind} action at this sequence number. ${CHANGED}`;
+      }
+      if (actionName(action).toLowerCase() !== (e.Name ?? '').toLowerCase()) {
+        return `A previous execution of this orchestration scheduled ${what}, but the current orchestration replay instead scheduled a sub-orchestration task with name ${actionName(action)} at this sequence number. ${CHANGED}`;
+      }
+    }
+  }
+  return undefined;
+}
+
 /**
  * Runs one orchestrator episode through the real `durable-functions` replay engine and turns
  * what it decided into history events. Sequence ids come from the SDK's own open-task table, so
@@ -175,6 +244,11 @@ export async function runEpisode(invoker: Invoker, req: EpisodeRequest): Promise
     };
   }
 
+  const mismatch = replayMismatch(req.history, state.actions);
+  if (mismatch) {
+    return { kind: 'failed', scheduling: [], canceledTimers: [], output: JSON.stringify(`Non-Deterministic workflow detected: ${mismatch}`), customStatus };
+  }
+
   const executor = (context?.df as { taskOrchestratorExecutor?: { openTasks: Record<string, SdkTask> } } | undefined)
     ?.taskOrchestratorExecutor;
   const openTasks = executor?.openTasks ?? {};
@@ -198,9 +272,9 @@ export async function runEpisode(invoker: Invoker, req: EpisodeRequest): Promise
     if (!retryable?.retryOptions) throw new Error(`Open task ${id} has no action and no retry parent: unsupported SDK state.`);
     if (retryable.isWaitingOnTimer) {
       const fireAt = new Date(req.now.getTime() + retryDelayMs(retryable.retryOptions, retryable.attemptNumber ?? 1));
-      scheduling.push(event(EventType.TimerCreated, { EventId: id, FireAt: fireAt.toISOString() }, req.now));
+      scheduling.push(event(EventType.TimerCreated, { EventId: id, FireAt: fireAt.toISOString(), RetryStep: true }, req.now));
     } else {
-      scheduling.push(schedulingEventFor(retryable.actionObj as SdkAction, id, req.executionId, req.now));
+      scheduling.push({ ...schedulingEventFor(retryable.actionObj as SdkAction, id, req.executionId, req.now), RetryStep: true });
     }
   }
 

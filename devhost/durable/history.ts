@@ -44,6 +44,8 @@ export interface HistoryEvent {
   Version?: string;
   /** Id of the inbox message this event came from (external events, terminate, ...): dedupes after a crash. */
   MessageId?: string;
+  /** A retry timer or next attempt of a retryable task: a hidden sequence id with no action of its own. */
+  RetryStep?: boolean;
   [extra: string]: unknown;
 }
 
@@ -76,7 +78,7 @@ export function isSchedulingEvent(e: HistoryEvent): boolean {
 
 /** The history as the public status API shows it: event type names instead of numbers. */
 export function describeEvent(e: HistoryEvent, withOutput: boolean): Record<string, unknown> {
-  const { EventType: type, IsPlayed: _played, MessageId: _message, ...rest } = e;
+  const { EventType: type, IsPlayed: _played, MessageId: _message, RetryStep: _retry, ...rest } = e;
   const shown: Record<string, unknown> = { EventType: EventTypeName[type] ?? String(type), ...rest };
   if (!withOutput) delete shown.Result;
   return shown;

@@ -58,6 +58,10 @@ export class DurableStore {
   readonly inbox: TableClient;
   readonly history: ContainerClient;
   readonly payloads: ContainerClient;
+  /** Partition leases and live hosts, when several hosts share the hub. */
+  readonly leases: TableClient;
+  /** Prefix of the hub's queue names (control queues, work items). */
+  readonly queuePrefix: string;
 
   constructor(storage: HostStorage, readonly hubName: string) {
     const tablePrefix = hubName.replace(/[^A-Za-z0-9]/g, '');
@@ -66,6 +70,8 @@ export class DurableStore {
     this.inbox = storage.table(`${tablePrefix}Inbox`);
     this.history = storage.blob.getContainerClient(`${containerPrefix}-history`);
     this.payloads = storage.blob.getContainerClient(`${containerPrefix}-payloads`);
+    this.leases = storage.table(`${tablePrefix}Leases`);
+    this.queuePrefix = containerPrefix;
   }
 
   async init(): Promise<void> {

@@ -57,7 +57,16 @@ describe('devhost durable functions', () => {
     const status = await run('retrying', { key: 'r2', failures: 10, maxAttempts: 2, firstRetryMs: 100 });
     expect(status.runtimeStatus).toBe('Completed');
     expect(status.output.failed).toBe(true);
-    expect(status.output.message).toContain("Activity function 'flaky' failed: flaky failure 2 of 10");
+    // As the Functions host (RpcException) and the Durable extension (TaskActivityShim) write it.
+    expect(status.output.message).toMatch(/^Activity function 'flaky' failed: Result: Failure\nException: flaky failure 2 of 10\nStack: Error: flaky failure 2 of 10\n\s+at /);
+    const details = JSON.parse(status.output.message.split(' \n ').pop());
+    expect(details.$type).toBe('Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException, Microsoft.Azure.WebJobs.Script');
+    expect(details.Message).toMatch(/^Result: Failure\nException: flaky failure 2 of 10\n/);
+  });
+
+  it('fails a call to an activity that does not exist with the extension\'s text', async () => {
+    const status = await run('callsMissing', null);
+    expect(status.output).toMatch(/^Activity function 'noSuchActivity' failed: Activity function 'noSuchActivity' does not exist\. \n \{/);
   });
 
   it('waits on a durable timer', async () => {
@@ -99,7 +108,8 @@ describe('devhost durable functions', () => {
   it('runs sub-orchestrations and surfaces a failing child to the parent', async () => {
     const status = await run('parent', [1, 2, 3]);
     expect(status.output.results).toEqual([2, 4, 6]);
-    expect(status.output.failure).toContain('child refused -1');
+    // The parent receives the child's own failure reason (DTFx), as the SDK rethrows it.
+    expect(status.output.failure).toMatch(/^Orchestrator function 'child' failed: child refused -1 \n \{"\$type":"System\.Exception/);
   });
 
   it('continues as new with a fresh history', async () => {
@@ -151,5 +161,25 @@ describe('devhost durable functions', () => {
     expect(purged.instancesDeleted).toBe(1);
     const base = `${host.url}/runtime/webhooks/durabletask`;
     expect((await fetch(`${base}/instances/${status.instanceId}?code=${keys.masterKey}`)).status).toBe(404);
+  });
+});
+
+describe('devhost concurrent starts of one instance id', () => {
+  it('answers racing starts with the same input as Azure does (accepted), and runs the instance once', async () => {
+    const base = `${host.url}/runtime/webhooks/durabletask`;
+    const id = `race-${Date.now()}`;
+    const body = JSON.stringify({ count: 3 });
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => fetch(`${base}/orchestrators/fanOut/${id}?code=${keys.masterKey}`, { method: 'POST', body }).then(async (r) => ({ status: r.status, text: await r.text() }))),
+    );
+    // A start that saw the instance already there is refused with the runtime's text; one that
+    // raced it past that check is accepted; none fails otherwise.
+    for (const a of answers) {
+      if (a.status !== 202) expect(a.text).toMatch(/An Orchestration instance with the status (Pending|Running) already exists/);
+    }
+    expect(answers.some((a) => a.status === 202)).toBe(true);
+    const status = await waitForCompletion(`${base}/instances/${id}?showHistory=true&code=${keys.masterKey}`);
+    expect(status.output).toEqual([0, 1, 2]);
+    expect((status.historyEvents as { EventType: string }[]).filter((e) => e.EventType === 'ExecutionStarted')).toHaveLength(1);
   });
 });

@@ -59,6 +59,15 @@ df.app.activity('slowEcho', {
   },
 });
 
+// Records which host ran each execution (HOST_TAG), for tests with several hosts on one hub.
+df.app.activity('taggedEcho', {
+  handler: async (input) => {
+    await new Promise((r) => setTimeout(r, Number(process.env.SLOW_ECHO_MS ?? 25)));
+    if (process.env.ECHO_LOG) require('node:fs').appendFileSync(process.env.ECHO_LOG, `${input} ${process.env.HOST_TAG}\n`);
+    return input;
+  },
+});
+
 const attempts = new Map();
 df.app.activity('flaky', {
   handler: (input) => {
@@ -153,4 +162,26 @@ df.app.orchestration('waitForever', function* (context) {
 
 df.app.orchestration('failing', function* () {
   throw new Error('orchestrator gave up');
+});
+
+// A deployment that changes the orchestrator while instances are in flight: ORCHESTRATOR_VARIANT
+// picks the code, as two versions of one app would.
+df.app.orchestration('versioned', function* (context) {
+  const variant = process.env.ORCHESTRATOR_VARIANT ?? 'v1';
+  if (variant === 'v1') yield context.df.callActivity('echo', 'first');
+  if (variant === 'renamed') yield context.df.callActivity('slowEcho', 'first');
+  if (variant === 'timer') yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 10));
+  const go = yield context.df.waitForExternalEvent('go');
+  if (variant === 'removed') return { variant };
+  const last = yield context.df.callActivity('echo', go);
+  return { variant, last };
+});
+
+df.app.orchestration('callsMissing', function* (context) {
+  try {
+    yield context.df.callActivity('noSuchActivity', 1);
+    return 'called';
+  } catch (err) {
+    return err.message;
+  }
 });
