@@ -5,6 +5,7 @@ import { createJobActivities, type JobActivities } from '../lib/jobs/activities'
 import { IdempotencyStore } from '../lib/jobs/idempotency';
 import { JobStore } from '../lib/jobs/jobStore';
 import { MiniBatchStore } from '../lib/jobs/miniBatchStore';
+import { OutputClaims } from '../lib/jobs/outputClaims';
 import { PlanManifest } from '../lib/jobs/planManifest';
 import { OutputParts } from '../lib/output/parts';
 import { downloadInputFile } from '../lib/inputs/download';
@@ -26,6 +27,7 @@ export const registry = openRegistry(clients, { table: config.tables.registry, w
 const jobsTable = clients.table(config.tables.jobs);
 export const jobs = new JobStore(jobsTable);
 export const idempotency = new IdempotencyStore(jobsTable);
+export const outputClaims = new OutputClaims(jobsTable);
 export const miniBatches = new MiniBatchStore(clients.table(config.tables.miniBatches));
 export const dataDeps: DataDeps = { registry, blob: clients.blob };
 
@@ -52,6 +54,7 @@ export function jobActivities(): JobActivities {
   activities = createJobActivities({
     jobs,
     miniBatches,
+    outputClaims,
     plans: new PlanManifest(scratch),
     parts: new OutputParts(scratch),
     listInputFiles: (input) => listInputFiles(input, dataDeps),
