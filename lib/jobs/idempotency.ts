@@ -3,7 +3,7 @@ import type { TableClient } from '@azure/data-tables';
 import { ApiError } from '../http/apiError';
 import type { Caller } from '../auth/caller';
 import { keyOf } from '../registry/names';
-import { ensureTable, statusOf } from '../storage/once';
+import { ensureTable, statusOf, tryGetEntity } from '../storage/once';
 
 /**
  * `x-ms-client-request-id` makes an invoke idempotent: the first request with an id claims it
@@ -156,12 +156,7 @@ export class IdempotencyStore {
     return !(await options.jobExists(row.JobId));
   }
 
-  private async read(partitionKey: string, rowKey: string): Promise<(ClaimEntity & { etag: string }) | undefined> {
-    try {
-      return await this.table.getEntity<ClaimEntity>(partitionKey, rowKey);
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      throw err;
-    }
+  private read(partitionKey: string, rowKey: string): Promise<(ClaimEntity & { etag: string }) | undefined> {
+    return tryGetEntity<ClaimEntity>(this.table, partitionKey, rowKey);
   }
 }

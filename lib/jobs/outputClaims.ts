@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
-import { ensureTable, statusOf } from '../storage/once';
+import { ensureTable, statusOf, tryGetEntity } from '../storage/once';
 
 /**
  * An output blob is claimed by the job that will write it when the job is accepted: a
@@ -100,12 +100,7 @@ export class OutputClaims {
     return row && { jobId: row.JobId, endpoint: row.Endpoint, claimedAt: row.ClaimedAt };
   }
 
-  private async read(partitionKey: string, rowKey: string): Promise<(ClaimEntity & { etag: string }) | undefined> {
-    try {
-      return await this.table.getEntity<ClaimEntity>(partitionKey, rowKey);
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      throw err;
-    }
+  private read(partitionKey: string, rowKey: string): Promise<(ClaimEntity & { etag: string }) | undefined> {
+    return tryGetEntity<ClaimEntity>(this.table, partitionKey, rowKey);
   }
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOST_KEYS } from '../../scripts/support/appStack';
+import { HOST_KEYS, repoRoot } from '../../scripts/support/appStack';
 import { ORCHESTRATION } from '../../lib/jobs/contracts';
 import { AppStack, startApp, samplesDir, type ApiResponse } from '../support/appHost';
 
@@ -30,21 +30,7 @@ const invokeGate = (body: Record<string, unknown>, headers: Record<string, strin
 beforeAll(async () => {
   app = await startApp();
   scratch = mkdtempSync(join(tmpdir(), 'races-'));
-  const gateCode = mkdtempSync(join(tmpdir(), 'races-gate-'));
-  writeFileSync(
-    join(gateCode, 'score.js'),
-    `'use strict';
-const fs = require('node:fs');
-const path = require('node:path');
-exports.init = async () => {};
-exports.run = async (miniBatch, context) => {
-  const release = context.params.release;
-  while (release && !fs.existsSync(release)) await new Promise((r) => setTimeout(r, 50));
-  if (fs.existsSync(release) && fs.readFileSync(release, 'utf8') === 'fail') throw new Error('told to fail');
-  return miniBatch.map((f) => [path.basename(f)]);
-};
-`,
-  );
+  const gateCode = join(repoRoot, 'test', 'fixtures', 'scripts', 'e2e', 'gate');
   await app.deploy({ endpoint: EP, deployment: 'gate', modelFolder: join(samplesDir, 'model'), modelType: 'custom_model', codeFolder: gateCode, settings: { errorThreshold: 0, retrySettings: { maxRetries: 0, timeout: 'PT1H' } } });
   await app.upload('inputs/ok', join(samplesDir, 'data'), (n) => n === 'iris-part-1.csv');
 });
