@@ -5,9 +5,11 @@ import { createJobActivities, type JobActivities } from '../lib/jobs/activities'
 import { IdempotencyStore } from '../lib/jobs/idempotency';
 import { JobStore } from '../lib/jobs/jobStore';
 import { MiniBatchStore } from '../lib/jobs/miniBatchStore';
+import { OutputClaims } from '../lib/jobs/outputClaims';
 import { PlanManifest } from '../lib/jobs/planManifest';
 import { OutputParts } from '../lib/output/parts';
 import { downloadInputFile } from '../lib/inputs/download';
+import { guardedAgent } from '../lib/inputs/safeFetch';
 import type { DataDeps } from '../lib/inputs/resolveInput';
 import { listFirstInputFiles, listInputFiles } from '../lib/inputs/listFiles';
 import { OutputPlaces } from '../lib/output/location';
@@ -26,8 +28,10 @@ export const registry = openRegistry(clients, { table: config.tables.registry, w
 const jobsTable = clients.table(config.tables.jobs);
 export const jobs = new JobStore(jobsTable);
 export const idempotency = new IdempotencyStore(jobsTable);
+export const outputClaims = new OutputClaims(jobsTable);
 export const miniBatches = new MiniBatchStore(clients.table(config.tables.miniBatches));
-export const dataDeps: DataDeps = { registry, blob: clients.blob };
+// Other accounts' blob connections go through the address policy (the identity token goes with them).
+export const dataDeps: DataDeps = { registry, blob: clients.blob, agent: guardedAgent() };
 
 /** Jobs' output and log blobs, resolved once per location (their containers created: new datastores start empty). */
 export const outputPlaces = new OutputPlaces(dataDeps, ensureContainer);
@@ -52,6 +56,7 @@ export function jobActivities(): JobActivities {
   activities = createJobActivities({
     jobs,
     miniBatches,
+    outputClaims,
     plans: new PlanManifest(scratch),
     parts: new OutputParts(scratch),
     listInputFiles: (input) => listInputFiles(input, dataDeps),

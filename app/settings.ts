@@ -28,6 +28,8 @@ export interface Settings {
     settleGraceMs: number;
   };
   outputServeMaxBytes: number;
+  /** Most milliseconds an HTTP request waits on storage, retries included (then 503). */
+  storageRequestDeadlineMs: number;
   scoring: { maxWorkers?: number; idleTimeoutMs: number; workDir: string; onnxIntraOpThreads: number };
 }
 
@@ -103,6 +105,12 @@ const DEFINITIONS = {
     'how long after its orchestration ended (terminated or failed) a job not yet final is ended when read',
   ),
   OUTPUT_SERVE_MAX_BYTES: setting(wholeNumber(1), 100 * 1024 * 1024, String(100 * 1024 * 1024), 'most bytes the output route returns per request'),
+  STORAGE_REQUEST_DEADLINE_MS: setting(
+    wholeNumber(100, 200_000),
+    10_000,
+    '10000',
+    'most time an API request waits on storage, retries included; then it answers 503 with Retry-After',
+  ),
 } satisfies Record<string, Definition<unknown>>;
 
 type Name = keyof typeof DEFINITIONS;
@@ -185,6 +193,7 @@ export function loadSettings(env: Env): Settings {
       settleGraceMs: raw.JOB_SETTLE_GRACE_MS,
     },
     outputServeMaxBytes: raw.OUTPUT_SERVE_MAX_BYTES,
+    storageRequestDeadlineMs: raw.STORAGE_REQUEST_DEADLINE_MS,
     scoring: {
       ...(raw.SCORING_MAX_WORKERS === undefined ? {} : { maxWorkers: raw.SCORING_MAX_WORKERS }),
       idleTimeoutMs: raw.SCORING_IDLE_TIMEOUT_MS,

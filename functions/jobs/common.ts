@@ -1,9 +1,9 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type * as df from 'durable-functions';
 import { jobs, registry } from '../../app/services';
-import { ORCHESTRATION, type JobRef } from '../../lib/jobs/contracts';
 import type { OrchestrationState } from '../../lib/jobs/endedOrchestration';
 import { jobResource } from '../../lib/jobs/jobResource';
+import { startJobOrchestration } from '../../lib/jobs/startJob';
 import { isTerminal } from '../../lib/jobs/status';
 import { messageOf } from '../../lib/util/messageOf';
 import type { JobRecord } from '../../lib/jobs/types';
@@ -44,11 +44,8 @@ export async function jobOf(request: HttpRequest): Promise<JobRecord> {
   return jobs.getOrThrow(endpoint.name, param(request, 'jobId'));
 }
 
-/** Starts a job's orchestration, with the job id as its instance id. */
-export async function startJob(client: df.DurableClient, job: JobRecord): Promise<void> {
-  const input: JobRef = { endpointName: job.spec.endpointName, jobId: job.jobId };
-  await client.startNew(ORCHESTRATION.job, { instanceId: job.jobId, input });
-}
+/** Starts a job's orchestration, with the job id as its instance id, once (lib/jobs/startJob). */
+export const startJob = (client: df.DurableClient, job: JobRecord): Promise<void> => startJobOrchestration(client, job);
 
 /** A job's orchestration as the durable client reports it, or 'missing'. */
 export async function orchestrationOf(client: df.DurableClient, jobId: string): Promise<OrchestrationState | 'missing'> {

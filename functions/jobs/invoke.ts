@@ -1,6 +1,6 @@
 import { app, type HttpHandler } from '@azure/functions';
 import * as df from 'durable-functions';
-import { dataDeps, idempotency, jobs, registry } from '../../app/services';
+import { dataDeps, idempotency, jobs, outputClaims, registry } from '../../app/services';
 import { readJsonBody } from '../../lib/http/jsonBody';
 import { createJob } from '../../lib/jobs/createJob';
 import { readRequestId, REQUEST_ID_HEADER } from '../../lib/jobs/idempotency';
@@ -18,13 +18,10 @@ export const invokeJob: HttpHandler = (request, context) =>
         registry,
         jobs,
         idempotency,
+        outputClaims,
         data: dataDeps,
         now: () => new Date(),
-        startOrchestration: async (record) => {
-          const status = await client.getStatus(record.jobId).catch(() => undefined);
-          if (status) return; // already started (a retried invoke)
-          await startJob(client, record);
-        },
+        startOrchestration: (record) => startJob(client, record),
       },
       {
         endpointName: param(request, 'endpoint'),

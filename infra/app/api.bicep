@@ -109,6 +109,7 @@ var tuningSettings = {
   OUTPUT_DIRECT_BLOCKS: '40000'
   JOB_SETTLE_GRACE_MS: '60000'
   OUTPUT_SERVE_MAX_BYTES: '104857600'
+  STORAGE_REQUEST_DEADLINE_MS: '10000'
 }
 
 // Defaults the app computes at run time (one worker per core) are left out unless given.

@@ -14,6 +14,7 @@ export interface ErrorBody {
 export interface ErrorResponse {
   status: number;
   jsonBody: ErrorBody;
+  headers?: Record<string, string>;
 }
 
 /** An error meant for the caller: its status, code and message are sent as they are. */
@@ -24,6 +25,8 @@ export class ApiError extends Error {
     message: string,
     readonly target?: string,
     readonly details?: ErrorDetail[],
+    /** Response headers that belong to the error (`Retry-After`, `x-output-uri`). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -41,12 +44,13 @@ export const conflict = (message: string, target?: string): ApiError => new ApiE
  */
 export function toErrorResponse(err: unknown): ErrorResponse {
   if (err instanceof ApiError) {
-    const { code, message, target, details } = err;
+    const { code, message, target, details, headers } = err;
     return {
       status: err.status,
       jsonBody: {
         error: { code, message, ...(target ? { target } : {}), ...(details?.length ? { details } : {}) },
       },
+      ...(headers ? { headers } : {}),
     };
   }
   return {

@@ -1,6 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { strictAddressPolicy, type AddressPolicy } from './ipPolicy';
@@ -116,6 +116,19 @@ export function blockedAnswer(url: URL, hostname: string, addresses: readonly { 
     if (!verdict.allowed) return blocked(url, `${hostname} resolves to ${verdict.reason}`);
   }
   return undefined;
+}
+
+/**
+ * An https agent whose every connection passes the address policy at connect time (the same
+ * `lookup` check as safeFetch): for the storage clients of user datastores, so the app's identity
+ * token is never sent to a name that resolves to a private, loopback or link-local address.
+ */
+export function guardedAgent(policy: AddressPolicy = strictAddressPolicy, resolve: Resolver = systemResolver): Agent {
+  // An agent's options reach tls.connect for every socket it opens, `lookup` included. (IP
+  // literals skip lookup: the storage clients only get Azure blob host names, checked before.)
+  const lookup: LookupFunction = (hostname, options, callback) =>
+    guardedLookup(new URL(`https://${hostname}/`), 443, resolve, policy)(hostname, options, callback);
+  return new Agent({ keepAlive: true, lookup });
 }
 
 /** A `lookup` that refuses the connection when any address of the name is not allowed. */

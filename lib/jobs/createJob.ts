@@ -3,17 +3,20 @@ import type { Caller } from '../auth/caller';
 import { ApiError } from '../http/apiError';
 import { checkPublicUrl } from '../inputs/publicUrlCheck';
 import { validateInputUri, type DataDeps } from '../inputs/resolveInput';
-import { outputAlreadyExists, outputExists, resolveOutputLocation } from '../output/location';
-import { REQUEST_ID_HEADER, requestHash, type IdempotencyStore } from './idempotency';
+import { outputAlreadyExists, outputBlobClient, outputExists, resolveOutputLocation, type OutputLocation } from '../output/location';
+import { REQUEST_ID_HEADER, requestHash, RETRY_SOON, type IdempotencyStore } from './idempotency';
 import { applyOverrides, parseInvokeRequest } from './invokeRequest';
 import { newJobId } from './jobId';
 import type { JobStore } from './jobStore';
+import { STALE_OUTPUT_CLAIM_MS, type OutputClaims, type OutputHolder } from './outputClaims';
+import { isTerminal } from './status';
 import { EMPTY_PROGRESS, type JobRecord } from './types';
 
 export interface CreateJobDeps {
   registry: Registry;
   jobs: JobStore;
   idempotency: IdempotencyStore;
+  outputClaims: OutputClaims;
   data: DataDeps;
   /** Starts the job's orchestration (instance id = job id); must tolerate being called again. */
   startOrchestration(job: JobRecord): Promise<void>;
@@ -66,15 +69,24 @@ export async function createJob(deps: CreateJobDeps, request: CreateJobRequest):
         if (existing.status === 'NotStarted') await deps.startOrchestration(existing);
         return { job: existing, created: false };
       }
-      throw new ApiError(409, 'InvokeInProgress', `An invoke with ${REQUEST_ID_HEADER} '${request.requestId}' is still being processed; retry shortly.`);
+      // The winner has claimed the id but not recorded its job yet.
+      throw new ApiError(409, 'InvokeInProgress', `An invoke with ${REQUEST_ID_HEADER} '${request.requestId}' is still being processed; retry shortly.`, REQUEST_ID_HEADER, undefined, {
+        'Retry-After': RETRY_SOON,
+      });
     }
     jobId = claim.jobId;
   }
 
   let recorded = false;
+  let claimedOutput: string | undefined;
   try {
     const output = await resolveOutputLocation({ jobId, outputUri: parsed.outputUri, outputFileName: settings.outputFileName, outputName: parsed.outputName }, deps.data);
-    if (settings.outputAction === 'AppendRow' && (await outputExists(output, deps.data))) throw outputAlreadyExists(output);
+    if (settings.outputAction === 'AppendRow') {
+      // Claimed first, then checked: of concurrent invokes aimed at one output only the claim's
+      // winner gets here, and an output a running job will write is refused now, not at its end.
+      claimedOutput = await claimOutput(deps, output, { jobId, endpoint: resolved.endpoint.name });
+      if (await outputExists(output, deps.data)) throw outputAlreadyExists(output);
+    }
     const { model, code } = resolved;
     const job: JobRecord = {
       jobId,
@@ -90,6 +102,7 @@ export async function createJob(deps: CreateJobDeps, request: CreateJobRequest):
         params: parsed.params,
         outputData: parsed.outputData as Record<string, unknown>,
         output,
+        ...(claimedOutput ? { outputClaim: claimedOutput } : {}),
         settings,
         model: { name: model.name, version: model.version, modelType: model.properties.modelType, modelUri: model.properties.modelUri },
         code: code ? { name: code.name, version: code.version, codeUri: code.properties.codeUri } : undefined,
@@ -105,6 +118,29 @@ export async function createJob(deps: CreateJobDeps, request: CreateJobRequest):
     if (request.requestId && !recorded) {
       await deps.idempotency.release({ caller: request.caller, endpoint: resolved.endpoint.name, requestId: request.requestId }, jobId).catch(() => undefined);
     }
+    if (claimedOutput && !recorded) await deps.outputClaims.release(claimedOutput, jobId).catch(() => undefined);
     throw err;
   }
+}
+
+/** Claims the output blob for the job (lib/jobs/outputClaims); 409 OutputInUse while another job holds it. Returns the claim's key. */
+async function claimOutput(deps: CreateJobDeps, output: OutputLocation, job: { jobId: string; endpoint: string }): Promise<string> {
+  const blobUrl = (await outputBlobClient(output, deps.data)).url;
+  const holds = async (holder: OutputHolder): Promise<boolean> => {
+    const held = await deps.jobs.get(holder.endpoint, holder.jobId);
+    if (held) return !isTerminal(held.status);
+    // Not recorded (yet): its invoke is running, or died (then the claim goes stale).
+    return deps.now().getTime() - Date.parse(holder.claimedAt) < STALE_OUTPUT_CLAIM_MS;
+  };
+  const claim = await deps.outputClaims.claim(blobUrl, { ...job, holds, now: deps.now });
+  if (!claim.won) {
+    throw new ApiError(
+      409,
+      'OutputInUse',
+      `The output '${output.uri}' will be written by job ${claim.holder.jobId}, which has not ended; outputs are written once. ` +
+        `Choose another output path or file name, or wait until that job ends (its output is released if it fails or is canceled).`,
+      'properties.outputData',
+    );
+  }
+  return blobUrl;
 }

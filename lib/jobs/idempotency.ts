@@ -3,7 +3,7 @@ import type { TableClient } from '@azure/data-tables';
 import { ApiError } from '../http/apiError';
 import type { Caller } from '../auth/caller';
 import { keyOf } from '../registry/names';
-import { ensureTable, statusOf } from '../storage/once';
+import { ensureTable, statusOf, tryGetEntity } from '../storage/once';
 
 /**
  * `x-ms-client-request-id` makes an invoke idempotent: the first request with an id claims it
@@ -14,6 +14,8 @@ import { ensureTable, statusOf } from '../storage/once';
  */
 
 export const REQUEST_ID_HEADER = 'x-ms-client-request-id';
+/** `Retry-After` (seconds) of a 409 that clears once a concurrent invoke with the same id is done. */
+export const RETRY_SOON = '1';
 
 const PARTITION_PREFIX = 'idempotency:';
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
@@ -129,7 +131,7 @@ export class IdempotencyStore {
       }
       return { jobId: row.JobId, existing: true, sameRequest: row.RequestHash === options.requestHash };
     }
-    throw new ApiError(409, 'Conflict', `Requests with ${REQUEST_ID_HEADER} '${key.requestId}' are racing; retry.`, REQUEST_ID_HEADER);
+    throw new ApiError(409, 'Conflict', `Requests with ${REQUEST_ID_HEADER} '${key.requestId}' are racing; retry.`, REQUEST_ID_HEADER, undefined, { 'Retry-After': RETRY_SOON });
   }
 
   /**
@@ -154,12 +156,7 @@ export class IdempotencyStore {
     return !(await options.jobExists(row.JobId));
   }
 
-  private async read(partitionKey: string, rowKey: string): Promise<(ClaimEntity & { etag: string }) | undefined> {
-    try {
-      return await this.table.getEntity<ClaimEntity>(partitionKey, rowKey);
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      throw err;
-    }
+  private read(partitionKey: string, rowKey: string): Promise<(ClaimEntity & { etag: string }) | undefined> {
+    return tryGetEntity<ClaimEntity>(this.table, partitionKey, rowKey);
   }
 }

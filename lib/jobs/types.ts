@@ -45,6 +45,8 @@ export interface JobSpec {
   params: Record<string, string>;
   outputData: Record<string, unknown>;
   output: OutputLocation;
+  /** The output blob's URL as claimed at invoke (lib/jobs/outputClaims): released if the job ends without writing it. */
+  outputClaim?: string;
   settings: EffectiveSettings;
   model: { name: string; version: string; modelType: 'mlflow_model' | 'custom_model'; modelUri: string };
   code?: { name: string; version: string; codeUri: string };

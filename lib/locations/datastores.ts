@@ -1,7 +1,9 @@
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import type { Agent } from 'node:https';
+import { BlobServiceClient, newPipeline, type ContainerClient, type RequestPolicy, type RequestPolicyFactory, type WebResource } from '@azure/storage-blob';
 import { ApiError } from '../http/apiError';
-import { BLOB_HOST, sameService, type BlobLocation } from './uri';
+import { azureBlobServiceProblem, sameService, type BlobLocation } from './uri';
+import { deadlinePolicyFactory } from '../storage/deadline';
 import { fatal } from '../util/fatal';
 
 /** What a location needs to know of a datastore (the registry's Datastore has it). */
@@ -26,6 +28,11 @@ export interface LocationDeps {
   blob: BlobServiceClient;
   /** For blobs on other accounts; default DefaultAzureCredential (the app's identity). */
   credential?: TokenCredential;
+  /**
+   * The agent for other accounts' connections: it applies the address policy at connect time
+   * (lib/inputs/safeFetch guardedAgent), so the identity's token never reaches a private address.
+   */
+  agent?: Agent;
 }
 
 const isOwnService = (serviceUri: string, deps: Pick<LocationDeps, 'blob'>): boolean => sameService(serviceUri, deps.blob.url);
@@ -69,9 +76,38 @@ export async function checkOwnAccountContainer(
 
 let defaultCredential: TokenCredential | undefined;
 
+/** Sends every request of a client through `agent`. */
+const agentPolicy = (agent: Agent): RequestPolicyFactory => ({
+  create: (next: RequestPolicy): RequestPolicy => ({
+    sendRequest: (resource: WebResource) => {
+      resource.agent = agent;
+      return next.sendRequest(resource);
+    },
+  }),
+});
+
+/**
+ * A client for a blob service that is not the app's own: only an Azure Storage blob endpoint (the
+ * app's identity token goes with every request), checked again here for datastores stored before
+ * registration checked it; connections go through the address-checking agent.
+ */
 function serviceClient(serviceUri: string, deps: LocationDeps): BlobServiceClient {
   if (isOwnService(serviceUri, deps)) return deps.blob;
-  return new BlobServiceClient(serviceUri, deps.credential ?? (defaultCredential ??= new DefaultAzureCredential()));
+  const problem = azureBlobServiceProblem(serviceUri);
+  if (problem) {
+    throw fatal(
+      new ApiError(
+        400,
+        'DatastoreNotAllowed',
+        `Refusing to reach blob service '${serviceUri}': it is not an Azure Storage blob endpoint (${problem}) nor the app's own storage. Fix the datastore's serviceUri.`,
+      ),
+    );
+  }
+  const pipeline = newPipeline(deps.credential ?? (defaultCredential ??= new DefaultAzureCredential()));
+  if (deps.agent) pipeline.factories.unshift(agentPolicy(deps.agent));
+  pipeline.factories.unshift(deadlinePolicyFactory); // request paths: bounded like the app's own storage
+
+  return new BlobServiceClient(serviceUri, pipeline);
 }
 
 /**
@@ -118,10 +154,6 @@ export async function containerFor(location: BlobLocation, deps: LocationDeps, o
       options.store ?? (await (options.recentDatastore ? recentDatastore(location.datastore, datastores) : datastores.tryGet(location.datastore)));
     if (!ds) throw new ApiError(400, 'InvalidReference', `Datastore '${location.datastore}' does not exist (deleted after the job was created?).`);
     return (ds.isWorkspaceStore ? deps.blob : serviceClient(ds.blobServiceUri, deps)).getContainerClient(ds.containerName);
-  }
-  const host = URL.canParse(location.serviceUri) ? new URL(location.serviceUri) : undefined;
-  if (!isOwnService(location.serviceUri, deps) && !(host?.protocol === 'https:' && BLOB_HOST.test(host.hostname) && host.pathname === '/')) {
-    throw new Error(`Refusing to reach blob service '${location.serviceUri}': not the app's own nor an Azure blob service.`);
   }
   return serviceClient(location.serviceUri, deps).getContainerClient(location.container);
 }

@@ -26,6 +26,20 @@ const INPUT_FORMS =
   'https://<account>.blob.core.windows.net/<container>/<path> or a public https:// file';
 /** An Azure blob service host (public cloud and sovereign clouds): the only hosts the app's identity token goes to. */
 export const BLOB_HOST = /^[a-z0-9]{3,24}\.blob\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)$/;
+/**
+ * Why `uri` is not an Azure blob service endpoint the app's identity may be sent to, or undefined
+ * when it is one: `https://<account>.blob.<known cloud suffix>`, default port, nothing after the host.
+ */
+export function azureBlobServiceProblem(uri: string): string | undefined {
+  if (!URL.canParse(uri)) return 'not a URL';
+  const url = new URL(uri);
+  if (url.protocol !== 'https:') return 'not https';
+  if (!BLOB_HOST.test(url.hostname)) return 'not <account>.blob.core.windows.net (or a sovereign cloud\'s blob.core.chinacloudapi.cn, blob.core.usgovcloudapi.net)';
+  if (url.port) return 'a port is given (Azure blob endpoints use 443)';
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) return 'something follows the host';
+  return undefined;
+}
+
 const CONTAINER = /^(?:\$root|[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9])$/;
 const HTTP_URI = /^(https?):\/\/([^/?#]+)([^?#]*)(\?[^#]*)?(#.*)?$/i;
 

@@ -60,6 +60,10 @@ export async function serveOutputRange(
       'OutputTooLarge',
       `The output is ${size} bytes; this route serves at most ${maxBytes} per request. ` +
         `Ask for byte ranges (Range: bytes=0-${maxBytes - 1}, ...) or read ${uri} with Azure Storage tools.`,
+      undefined,
+      undefined,
+      // The README tells users to read the blob named here.
+      { 'x-output-uri': uri },
     );
   }
   const data = size === 0 ? Buffer.alloc(0) : await blob.downloadToBuffer(start, end - start + 1);

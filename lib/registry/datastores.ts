@@ -2,28 +2,27 @@ import { z } from 'zod';
 import { ApiError, notFound } from '../http/apiError';
 import { envelope, type ResourceEnvelope, type SystemData } from '../http/envelope';
 import type { Caller } from '../auth/caller';
+import { azureBlobServiceProblem, BLOB_HOST, sameService } from '../locations/uri';
 import { checkName, datastoreNameSchema, keyOf } from './names';
 import { systemDataOf, type RegistryStore, type StoredRecord } from './store';
-import { looseEnum, parseOrThrow, stringMap } from './validation';
+import { looseEnum, parseOrThrow, stringMap, validationError } from './validation';
 
 export const WORKSPACE_DATASTORE = 'workspaceblobstore';
 const PARTITION = 'datastores';
 const TYPE = 'Microsoft.MachineLearningServices/workspaces/datastores';
 
-const isLoopback = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
-
 /**
- * An explicit blob service URL (Azurite, custom domains, private endpoints). https anywhere;
- * plain http only to this machine (Azurite), because the service sends its identity's token there.
+ * An explicit blob service URL. Its form is checked here; where it may point (an Azure blob
+ * endpoint, or the app's own storage such as the local emulator) is checked by `put`, which
+ * knows the app's own account (serviceUriProblem).
  */
-const serviceUriSchema = z.string().refine((v) => {
-  try {
-    const u = new URL(v);
-    return !u.search && !u.hash && (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopback(u.hostname)));
-  } catch {
-    return false;
-  }
-}, 'must be an https:// URL of a blob service (http:// only to localhost), without query or fragment');
+const isLoopback = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+const serviceUriSchema = z
+  .string()
+  .refine(
+    (v) => azureBlobServiceProblem(v) === undefined || (URL.canParse(v) && isLoopback(new URL(v).hostname)),
+    'must be an Azure Storage blob endpoint, https://<account>.blob.core.windows.net (or a sovereign cloud\'s), or locally the storage emulator',
+  );
 
 export const datastorePropertiesSchema = z.strictObject({
   datastoreType: z.literal('AzureBlob', { error: 'must be "AzureBlob" (only blob datastores are supported)' }),
@@ -152,6 +151,7 @@ export class Datastores {
     checkName(datastoreNameSchema, name, 'datastore name');
     this.refuseBuiltIn(name, 'replaced');
     const { properties } = parseOrThrow(datastoreBodySchema, body);
+    this.checkWhere(properties);
     const { record, created } = await this.store.put(PARTITION, keyOf(name), name, { properties }, caller);
     return { datastore: this.fromRecord(record), created };
   }
@@ -160,6 +160,38 @@ export class Datastores {
   async delete(name: string): Promise<boolean> {
     this.refuseBuiltIn(name, 'deleted');
     return this.store.delete(PARTITION, keyOf(name));
+  }
+
+  /**
+   * The app sends its identity's token to a datastore's blob service, so it must be an Azure
+   * Storage blob endpoint of a known cloud, or the app's own blob service (locally: the
+   * configured emulator). Anything else (metadata endpoints, private addresses, other hosts) is
+   * refused here, and again when a location is reached (lib/locations/datastores.ts).
+   */
+  private checkWhere(p: DatastoreProperties): void {
+    if (p.serviceUri !== undefined) {
+      if (sameService(p.serviceUri, this.workspace.serviceUri)) return;
+      const problem = azureBlobServiceProblem(p.serviceUri);
+      if (problem) {
+        throw validationError([
+          {
+            code: 'Invalid',
+            target: 'properties.serviceUri',
+            message: `properties.serviceUri '${p.serviceUri}' is not an Azure Storage blob endpoint (${problem}); use https://<account>.blob.core.windows.net or leave it out`,
+          },
+        ]);
+      }
+      return;
+    }
+    if (!BLOB_HOST.test(`${p.accountName}.blob.${p.endpoint.toLowerCase()}`)) {
+      throw validationError([
+        {
+          code: 'Invalid',
+          target: 'properties.endpoint',
+          message: `properties.endpoint '${p.endpoint}' is not the storage suffix of a known Azure cloud (core.windows.net, core.chinacloudapi.cn, core.usgovcloudapi.net)`,
+        },
+      ]);
+    }
   }
 
   private refuseBuiltIn(name: string, action: string): void {

@@ -1,6 +1,7 @@
 import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
-import { BlobServiceClient } from '@azure/storage-blob';
+import { BlobServiceClient, newPipeline, type StoragePipelineOptions } from '@azure/storage-blob';
+import { deadlinePolicy, deadlinePolicyFactory } from './deadline';
 import { QueueServiceClient } from '@azure/storage-queue';
 
 /** The three storage services an app setting points at, plus a table factory. */
@@ -31,24 +32,34 @@ export type StorageConnection =
   | { connectionString: string }
   | { blobServiceUri: string; queueServiceUri: string; tableServiceUri: string; clientId?: string };
 
+// Request deadlines (deadline.ts): per call, so they bound every retry of a call too.
+const tableOptions = { additionalPolicies: [{ policy: deadlinePolicy, position: 'perCall' as const }] };
+
+/** A blob client on the same account and credential whose pipeline has the deadline policy. */
+function withDeadline(client: BlobServiceClient, options: StoragePipelineOptions = {}): BlobServiceClient {
+  const pipeline = newPipeline(client.credential, options);
+  pipeline.factories.unshift(deadlinePolicyFactory);
+  return new BlobServiceClient(client.url, pipeline);
+}
+
 /** Clients for the three storage services of one account. */
 export function storageClients(connection: StorageConnection): StorageClients {
   if ('connectionString' in connection) {
     const cs = normalizeConnectionString(connection.connectionString);
     const insecure = /DefaultEndpointsProtocol=http;|Endpoint=http:\/\//i.test(cs);
     return {
-      blob: BlobServiceClient.fromConnectionString(cs),
+      blob: withDeadline(BlobServiceClient.fromConnectionString(cs)),
       queue: QueueServiceClient.fromConnectionString(cs),
-      tables: TableServiceClient.fromConnectionString(cs, { allowInsecureConnection: insecure }),
-      table: (table) => TableClient.fromConnectionString(cs, table, { allowInsecureConnection: insecure }),
+      tables: TableServiceClient.fromConnectionString(cs, { allowInsecureConnection: insecure, ...tableOptions }),
+      table: (table) => TableClient.fromConnectionString(cs, table, { allowInsecureConnection: insecure, ...tableOptions }),
     };
   }
   const { blobServiceUri, queueServiceUri, tableServiceUri, clientId } = connection;
   const credential: TokenCredential = new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : undefined);
   return {
-    blob: new BlobServiceClient(blobServiceUri, credential),
+    blob: withDeadline(new BlobServiceClient(blobServiceUri, credential)),
     queue: new QueueServiceClient(queueServiceUri, credential),
-    tables: new TableServiceClient(tableServiceUri, credential),
-    table: (t) => new TableClient(tableServiceUri, t, credential),
+    tables: new TableServiceClient(tableServiceUri, credential, tableOptions),
+    table: (t) => new TableClient(tableServiceUri, t, credential, tableOptions),
   };
 }

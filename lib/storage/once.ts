@@ -4,6 +4,16 @@ import type { ContainerClient } from '@azure/storage-blob';
 /** The HTTP status of a storage SDK error, if it has one. */
 export const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number } | null)?.statusCode;
 
+/** A table entity with its ETag, or undefined when it (or its table) does not exist. */
+export async function tryGetEntity<T extends object>(table: TableClient, partitionKey: string, rowKey: string): Promise<(T & { etag: string }) | undefined> {
+  try {
+    return (await table.getEntity<T>(partitionKey, rowKey)) as T & { etag: string };
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw err;
+  }
+}
+
 /** A conditional create refused because the thing exists (409, or 412 for If-None-Match). */
 export const isAlreadyExists = (err: unknown): boolean => statusOf(err) === 409 || statusOf(err) === 412;
 

@@ -78,6 +78,8 @@ describe('batch scoring end to end (no-code ONNX)', () => {
     expect(whole.status).toBe(422);
     expect(whole.body.error.code).toBe('OutputTooLarge');
     expect(whole.body.error.message).toContain(`bytes=0-${SERVE_MAX - 1}`);
+    // The README: "read the blob named in x-output-uri".
+    expect(whole.headers.get('x-output-uri')).toBe(`azureml://datastores/workspaceblobstore/paths/azureml/${jobId}/score/predictions.csv`);
     const first = await read(`bytes=0-${SERVE_MAX - 1}`);
     expect(first.status).toBe(206);
     expect(first.headers.get('content-range')).toBe(`bytes 0-${SERVE_MAX - 1}/${size}`);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../lib/http/apiError';
 import { testOnlyAddressPolicy } from '../../lib/inputs/ipPolicy';
 import { checkPublicUrl } from '../../lib/inputs/publicUrlCheck';
+import { repoRoot } from '../../scripts/support/appStack';
 import { AppStack, startApp, folderInput, samplesDir, type ApiResponse } from '../support/appHost';
 
 /**
@@ -130,20 +131,7 @@ beforeAll(async () => {
   // A scoring script that holds its mini-batch until a local file appears: jobs that stay cancelable
   // for as long as the file takes, however slow the machine (no deadline of its own, a timeout of
   // an hour; afterAll releases them).
-  const gateCode = mkdtempSync(join(tmpdir(), 'gate-code-'));
-  writeFileSync(
-    join(gateCode, 'score.js'),
-    `'use strict';
-const fs = require('node:fs');
-const path = require('node:path');
-exports.init = async () => {};
-exports.run = async (miniBatch, context) => {
-  const release = context.params.release;
-  while (release && !fs.existsSync(release)) await new Promise((r) => setTimeout(r, 50));
-  return miniBatch.map((f) => [path.basename(f)]);
-};
-`,
-  );
+  const gateCode = join(repoRoot, 'test', 'fixtures', 'scripts', 'e2e', 'gate');
   await app.deploy({ endpoint: EP, deployment: 'gate', modelFolder: join(samplesDir, 'model'), modelType: 'custom_model', codeFolder: gateCode, settings: { retrySettings: { maxRetries: 0, timeout: 'PT1H' } } });
   // deploy() makes the last deployment the default: the tabular one stays the default.
   expect((await app.api('PATCH', `batchEndpoints/${EP}`, { properties: { defaults: { deploymentName: 'onnx' } } })).status).toBe(200);

@@ -2,6 +2,7 @@ import type { BlockBlobClient } from '@azure/storage-blob';
 import type { MiniBatchResult, MiniBatchTask, ScorerSpec } from '../../scoring/runtime/types';
 import type { JobStore } from '../jobStore';
 import type { MiniBatchStore } from '../miniBatchStore';
+import type { OutputClaims } from '../outputClaims';
 import type { OutputParts } from '../../output/parts';
 import type { PlanManifest } from '../planManifest';
 import type { InputFile, JobDataInput, JobOutputLocation, JobSpec } from '../types';
@@ -10,6 +11,8 @@ import type { InputFile, JobDataInput, JobOutputLocation, JobSpec } from '../typ
 export interface JobActivityDeps {
   jobs: JobStore;
   miniBatches: MiniBatchStore;
+  /** Output claims made at invoke: released when the job ends without writing its output. */
+  outputClaims: Pick<OutputClaims, 'release'>;
   plans: PlanManifest;
   parts: OutputParts;
   listInputFiles(input: JobDataInput): Promise<InputFile[]>;

@@ -14,6 +14,17 @@ async function outputDone(deps: JobActivityDeps, record: JobRecord): Promise<boo
   return committedBy(await deps.outputBlob(record.spec.output), record.jobId);
 }
 
+/**
+ * A job that ended without writing its output gives the output's claim up (lib/jobs/outputClaims),
+ * so the same path can be used again. Decided by the status recorded, not the one asked for: a
+ * finish re-run (a duplicate start of a finished job) never releases a Completed job's output.
+ * Best effort: a claim left behind is taken over by the next invoke, as its holder has ended.
+ */
+async function releaseUnwrittenOutput(deps: JobActivityDeps, record: JobRecord, status: JobStatus): Promise<void> {
+  if (!record.spec.outputClaim || (status !== 'Failed' && status !== 'Canceled')) return;
+  await deps.outputClaims.release(record.spec.outputClaim, record.jobId).catch(() => undefined);
+}
+
 /** Ends the job: on success commits the output once, then writes the logs and the final status. */
 export const finishActivity = (deps: JobActivityDeps) =>
   async function finish(request: FinishRequest): Promise<JobStatus> {
@@ -22,6 +33,7 @@ export const finishActivity = (deps: JobActivityDeps) =>
     // A re-run after the final status was written (a crash before Durable recorded the result):
     // the job has ended; only the clean-up may still be owed.
     if (isTerminal(record.status)) {
+      await releaseUnwrittenOutput(deps, record, record.status);
       await deps.plans.deleteJob(request.jobId).catch(() => undefined);
       return record.status;
     }
@@ -69,7 +81,8 @@ export const finishActivity = (deps: JobActivityDeps) =>
       if (recovered) return undefined;
       throw err;
     });
-    await jobs.update(request.endpointName, request.jobId, { status: outcome, error, progress, endTime: endTime.toISOString(), logsUri });
+    const ended = await jobs.update(request.endpointName, request.jobId, { status: outcome, error, progress, endTime: endTime.toISOString(), logsUri });
+    await releaseUnwrittenOutput(deps, ended.record, ended.record.status);
     // The plan and parts are needed by nothing once the job has ended. Best effort: a leftover
     // is only storage, and a failure here must not turn a finished job into a failed one.
     await deps.plans.deleteJob(request.jobId).catch(() => undefined);

@@ -24,7 +24,7 @@ export interface Call {
 }
 
 /** Calls a handler the way the Functions host would, with the library's public constructors. */
-export async function call(handler: Handler, c: Call): Promise<{ status: number; body: any }> {
+export async function call(handler: Handler, c: Call): Promise<{ status: number; body: any; headers: Headers }> {
   const text = c.raw ?? (c.body === undefined ? undefined : JSON.stringify(c.body));
   const request = new HttpRequest({
     method: c.method,
@@ -34,5 +34,5 @@ export async function call(handler: Handler, c: Call): Promise<{ status: number;
     ...(text === undefined ? {} : { body: { string: text } }),
   });
   const response = await handler(request, new InvocationContext());
-  return { status: response.status ?? 200, body: response.jsonBody };
+  return { status: response.status ?? 200, body: response.jsonBody, headers: new Headers(response.headers as HeadersInit | undefined) };
 }

@@ -43,11 +43,13 @@ describe('datastores routes', () => {
       isDefault: false,
     });
     expect(created.body.systemData).toMatchObject({ createdBy: AUTH_DISABLED_CALLER.name, lastModifiedBy: AUTH_DISABLED_CALLER.name });
-    const replaced = await put('inputs', { properties: { ...blob, description: 'scoring inputs', serviceUri: 'http://127.0.0.1:10000/devstoreaccount1' } });
+    // Locally, the configured emulator (the app's own blob service) is a valid serviceUri.
+    const emulator = /BlobEndpoint=([^;]+)/.exec(process.env.AzureWebJobsStorage!)![1]!;
+    const replaced = await put('inputs', { properties: { ...blob, description: 'scoring inputs', serviceUri: emulator } });
     expect(replaced.status).toBe(200);
     expect(replaced.body.properties.description).toBe('scoring inputs');
     const got = await call(m.getDatastore, { method: 'GET', path: 'datastores/inputs', params: { name: 'inputs' } });
-    expect(got.body.properties.serviceUri).toBe('http://127.0.0.1:10000/devstoreaccount1');
+    expect(got.body.properties.serviceUri).toBe(emulator);
     const list = await call(m.listDatastores, { method: 'GET', path: 'datastores' });
     expect(list.body.value.map((d: { name: string }) => d.name)).toEqual(['workspaceblobstore', 'inputs']);
   });

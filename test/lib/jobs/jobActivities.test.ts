@@ -10,6 +10,7 @@ import { createJobActivities, type JobActivities, type JobActivityDeps } from '.
 import { newJobId } from '../../../lib/jobs/jobId';
 import { JobStore } from '../../../lib/jobs/jobStore';
 import { MiniBatchStore } from '../../../lib/jobs/miniBatchStore';
+import { OutputClaims } from '../../../lib/jobs/outputClaims';
 import { OutputParts } from '../../../lib/output/parts';
 import { PlanManifest } from '../../../lib/jobs/planManifest';
 import { openRegistry } from '../../../lib/registry/open';
@@ -25,6 +26,7 @@ const WORKSPACE = 'libactivitiesws';
 let workspace: ContainerClient;
 let scratch: ContainerClient;
 let jobs: JobStore;
+let claims: OutputClaims;
 const scorer = new ScorerPool({ maxWorkers: 1 });
 let deps: JobActivityDeps;
 let activities: JobActivities;
@@ -36,6 +38,7 @@ beforeAll(async () => {
   scratch = clients.blob.getContainerClient('libactivitiesscratch');
   await workspace.createIfNotExists();
   jobs = new JobStore(clients.table('libactivitiesjobs'));
+  claims = new OutputClaims(clients.table('libactivitiesjobs'));
   const model = join(repoRoot, 'samples', 'iris', 'model');
   for (const name of ['MLmodel', 'model.onnx']) await workspace.getBlockBlobClient(`onnx/${name}`).uploadData(readFileSync(join(model, name)));
   for (let i = 0; i < 3; i++) await workspace.getBlockBlobClient(`heart/f${i}.csv`).upload(`sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.${i + 1}\n`, 59);
@@ -45,6 +48,7 @@ beforeAll(async () => {
   deps = {
     jobs,
     miniBatches: new MiniBatchStore(clients.table('libactivitiesmb')),
+    outputClaims: claims,
     plans: new PlanManifest(scratch),
     parts: new OutputParts(scratch),
     listInputFiles: (input) => listInputFiles(input, dataDeps),
@@ -153,6 +157,33 @@ describe('job activities run again', () => {
     expect(await activities.finish({ ...ref, totals, outcome: 'Failed', error: { code: 'SystemError', message: 'boom' } })).toBe('Failed');
     expect((await jobs.get('ep', record.jobId))!).toMatchObject({ status: 'Failed', error: { code: 'SystemError' } });
     expect(await workspace.getBlobClient(record.spec.output.path).exists()).toBe(false);
+  });
+
+  it("finish releases the output claim of a job that ends Failed or Canceled, never a Completed job's (a finish run again as Failed, e.g. after a duplicate start)", async () => {
+    const holds = async () => true;
+    const claimed = async (status: 'NotStarted' | 'Completed' | 'Canceled') => {
+      const record = jobRecord('ep', newJobId(), status);
+      const url = `http://example.invalid/ws/out-${record.jobId}.csv`;
+      record.spec.outputClaim = url;
+      expect(await claims.claim(url, { jobId: record.jobId, endpoint: 'ep', holds })).toEqual({ won: true });
+      await jobs.create(record);
+      return { record, url, ref: { endpointName: 'ep', jobId: record.jobId } };
+    };
+    const failed = await claimed('NotStarted');
+    expect(await activities.finish({ ...failed.ref, outcome: 'Failed', error: { code: 'InputEmpty', message: 'no files' } })).toBe('Failed');
+    expect(await claims.holder(failed.url)).toBeUndefined();
+    // Another job claims the path again; a late re-run of the first job's finish leaves it alone.
+    expect(await claims.claim(failed.url, { jobId: 'batchjob-other', endpoint: 'ep', holds })).toEqual({ won: true });
+    await activities.finish({ ...failed.ref, outcome: 'Failed' });
+    expect((await claims.holder(failed.url))?.jobId).toBe('batchjob-other');
+
+    const completed = await claimed('Completed');
+    expect(await activities.finish({ ...completed.ref, outcome: 'Failed', error: { code: 'SystemError', message: 'x' } })).toBe('Completed');
+    expect((await claims.holder(completed.url))?.jobId).toBe(completed.record.jobId);
+    // Canceled, with the release missed by a crash: the re-run releases it.
+    const canceled = await claimed('Canceled');
+    expect(await activities.finish({ ...canceled.ref, outcome: 'Canceled' })).toBe('Canceled');
+    expect(await claims.holder(canceled.url)).toBeUndefined();
   });
 
   it('a mini-batch of a job that has ended (its orchestration terminated) scores nothing', async () => {
