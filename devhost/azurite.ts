@@ -20,6 +20,8 @@ export interface AzuriteOptions {
 export interface RunningAzurite {
   connectionString: string;
   ports: { blob: number; queue: number; table: number };
+  /** The Azurite process (benchmarks count its CPU apart from the app's). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
   return {
     connectionString: azuriteConnectionString(ports),
     ports,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
