@@ -6,6 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import { startStack } from '../devhost/localStack';
+import { writeBenchJson } from './benchJson';
 
 const appDir = join(resolve(__dirname, '..', '..'), 'bench', 'apps', 'fanout');
 const MASTER_KEY = 'bench-master-key';
@@ -44,7 +45,15 @@ async function main(): Promise<void> {
     const rate = (n: number, s: number) => Math.round(n / s);
     console.log(`fan-out   1,000 activities: ${small.toFixed(2)} s  ${rate(1_000, small)} activities/s`);
     console.log(`fan-out  10,000 activities: ${large.toFixed(2)} s  ${rate(10_000, large)} activities/s`);
-    console.log(`per-activity time ratio 10,000 vs 1,000: ${(large / 10_000 / (small / 1_000)).toFixed(2)} (target <= 1.5; throughput target >= 300/s)`);
+    const ratio = large / 10_000 / (small / 1_000);
+    console.log(`per-activity time ratio 10,000 vs 1,000: ${ratio.toFixed(2)} (target <= 1.5; throughput target >= 300/s)`);
+    writeBenchJson('fanout', {
+      smallActivitiesPerSecond: rate(1_000, small),
+      largeActivitiesPerSecond: rate(10_000, large),
+      smallSeconds: small,
+      largeSeconds: large,
+      perActivityTimeRatio: ratio,
+    });
   } finally {
     await stack.stop();
   }

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MiniBatchStore } from '../lib/jobs/miniBatchStore';
 import { AppStack, repoRoot } from '../scripts/support/appStack';
+import { writeBenchJson } from './benchJson';
 
 const SMALL = Number(process.env.SMALL ?? 1_000);
 const LARGE = Number(process.env.LARGE ?? 10_000);
@@ -92,6 +93,15 @@ async function main(): Promise<void> {
   console.log(`per-mini-batch time ratio ${LARGE} vs ${SMALL}: ${(large.perMiniBatchMs / small.perMiniBatchMs).toFixed(2)} (target <= 1.5)`);
   console.log(`host peak memory ratio: ${(large.peakMiB / small.peakMiB).toFixed(2)} (target <= 1.5)`);
   console.log(`invoke to first finished mini-batch: ${small.firstDoneMs} ms and ${large.firstDoneMs} ms (target < 1000 ms)`);
+  writeBenchJson('jobs-fanout', {
+    outputAction: OUTPUT_ACTION,
+    equalStorage: EQUAL_STORAGE,
+    small,
+    large,
+    perMiniBatchTimeRatio: large.perMiniBatchMs / small.perMiniBatchMs,
+    hostPeakMemoryRatio: large.peakMiB / small.peakMiB,
+    firstDoneMs: Math.max(small.firstDoneMs, large.firstDoneMs),
+  });
 }
 
 main().catch((err: Error) => {

@@ -21,6 +21,8 @@ export interface RunningAzurite {
   connectionString: string;
   pid: number;
   ports: { blob: number; queue: number; table: number };
+  /** The Azurite process (benchmarks count its CPU apart from the app's). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -140,6 +142,7 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     connectionString: azuriteConnectionString(ports),
     pid: child.pid!,
     ports,
+    pid: child.pid,
     stop: () =>
       (stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;

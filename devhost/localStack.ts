@@ -48,7 +48,10 @@ export interface SpawnHostOptions {
 /** Runs `dist/devhost/main.js` as a child process, like a developer would, and waits until it serves. */
 export async function spawnHost(options: SpawnHostOptions): Promise<SpawnedHost> {
   const port = options.port ?? (await freePort());
-  const args = [DEVHOST_MAIN, '--app', options.appDir, '--port', String(port), ...(options.listen ? ['--host', options.listen] : [])];
+  // DEVHOST_NODE_ARGS: Node options for the host (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to
+  // profile it and its worker threads; NODE_OPTIONS refuses --cpu-prof).
+  const nodeArgs = (process.env.DEVHOST_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...nodeArgs, DEVHOST_MAIN, '--app', options.appDir, '--port', String(port), ...(options.listen ? ['--host', options.listen] : [])];
   const piped = (options.stdio ?? 'pipe') === 'pipe';
   const child = spawn(process.execPath, args, {
     env: { ...process.env, AzureWebJobsStorage: options.connectionString, WEBSITE_HOSTNAME: '', ...options.env },

@@ -24,10 +24,11 @@ async function main(): Promise<void> {
   stopOnSignals(stack);
   const url = stack.host.url;
   if (!values['no-sample']) {
-    // After the stack started: it sets AzureWebJobsStorage and the auth settings for this process.
-    const config = loadSettings(process.env);
-    const clients = storageClients(config.storage);
+    // After the stack started: it sets AzureWebJobsStorage for this process. The local issuer's
+    // auth settings go to the host only, so they are added here (settings refuse no issuer at all).
     const issuer = stack.issuer;
+    const config = loadSettings({ ...process.env, ...(issuer ? { AUTH_ISSUERS: issuer.issuer, AUTH_AUDIENCES: issuer.audience } : {}) });
+    const clients = storageClients(config.storage);
     const client = new AppClient({
       url,
       blob: clients.blob,

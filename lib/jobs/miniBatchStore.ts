@@ -13,8 +13,11 @@ export interface MiniBatchRecord {
   succeededItems: number;
   failedItems: number;
   outputRows: number;
-  /** The output block this mini-batch staged (append_row), if any. */
-  blockId?: string;
+  /**
+   * The output blocks of this mini-batch (append_row), as ranges of their sequence numbers
+   * (`0-3,5`): block ids are derived from the job, the index and these (lib/output/blocks.ts).
+   */
+  blocks?: string;
   durationMs?: number;
   /** Where a successful attempt spent its time (ms). */
   timings?: { downloadMs: number; scoreMs: number; workerMs: number; stageMs: number };
@@ -88,7 +91,7 @@ export class MiniBatchStore {
       succeededItems: (e.SucceededItems as number) ?? 0,
       failedItems: (e.FailedItems as number) ?? 0,
       outputRows: (e.OutputRows as number) ?? 0,
-      blockId: (e.BlockId as string) || undefined,
+      blocks: (e.Blocks as string) || undefined,
       durationMs: e.DurationMs as number | undefined,
       timings: unpackJson(e, 'Timings', undefined),
       error: unpackJson(e, 'Error', undefined),
@@ -116,7 +119,7 @@ export class MiniBatchStore {
     if (patch.succeededItems !== undefined) entity.SucceededItems = patch.succeededItems;
     if (patch.failedItems !== undefined) entity.FailedItems = patch.failedItems;
     if (patch.outputRows !== undefined) entity.OutputRows = patch.outputRows;
-    if (patch.blockId !== undefined) entity.BlockId = patch.blockId;
+    if (patch.blocks !== undefined) entity.Blocks = patch.blocks;
     if (patch.durationMs !== undefined) entity.DurationMs = patch.durationMs;
     if (patch.timings !== undefined) Object.assign(entity, packJson('Timings', patch.timings));
     if (patch.error !== undefined) Object.assign(entity, packJson('Error', patch.error));

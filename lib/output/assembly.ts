@@ -1,7 +1,7 @@
 import type { BlockBlobClient } from '@azure/storage-blob';
 import { statusOf } from '../storage/once';
 import { mapLimited } from '../util/mapLimited';
-import { commitOutput } from './blocks';
+import { commitOutput, outputBlockId, parseBlockRanges } from './blocks';
 import { MAX_COMMITTED_BLOCKS, type OutputParts } from './parts';
 
 /**
@@ -11,7 +11,7 @@ import { MAX_COMMITTED_BLOCKS, type OutputParts } from './parts';
 
 /** The mini-batch rows, as far as the output needs them (the job's MiniBatchStore). */
 export interface StagedBlocks {
-  listRange(jobId: string, from: number, to: number): AsyncIterable<{ status: string; blockId?: string }>;
+  listRange(jobId: string, from: number, to: number): AsyncIterable<{ index: number; status: string; blocks?: string }>;
 }
 
 export interface AssemblyDeps {
@@ -36,7 +36,10 @@ export class OutputTooLargeError extends Error {
 /** The blocks staged by the succeeded mini-batches from..to-1, in index order. */
 async function succeededBlocks(deps: Pick<AssemblyDeps, 'miniBatches'>, jobId: string, from: number, to: number): Promise<string[]> {
   const blocks: string[] = [];
-  for await (const mb of deps.miniBatches.listRange(jobId, from, to)) if (mb.status === 'Succeeded' && mb.blockId) blocks.push(mb.blockId);
+  for await (const mb of deps.miniBatches.listRange(jobId, from, to)) {
+    if (mb.status !== 'Succeeded' || !mb.blocks) continue;
+    for (const seq of parseBlockRanges(mb.blocks)) blocks.push(outputBlockId(jobId, mb.index, seq));
+  }
   return blocks;
 }
 

@@ -3,12 +3,13 @@ import { createHash } from 'node:crypto';
 import type { BlockBlobClient } from '@azure/storage-blob';
 
 /**
- * The block id of mini-batch `index` in a job's output blob. Derived, not random: a re-run
- * stages the same id and replaces the block, so no row is ever written twice. The job's hash
- * keeps two jobs aimed at the same (not yet existing) blob from mixing their blocks.
+ * The id of block `seq` (0, 1, ...) of mini-batch `index` in a job's output blob. Derived, not
+ * random: a re-run stages the same ids and replaces the blocks, so no row is ever written twice.
+ * The job's hash keeps two jobs aimed at the same (not yet existing) blob from mixing their blocks.
+ * All ids of a blob have one length (Azure's rule): 29 characters, as the parts' (parts.ts).
  */
-export function outputBlockId(jobId: string, index: number): string {
-  return Buffer.from(`${jobTag(jobId)}-${String(index).padStart(10, '0')}`).toString('base64');
+export function outputBlockId(jobId: string, index: number, seq = 0): string {
+  return Buffer.from(`${jobTag(jobId)}-${String(index).padStart(10, '0')}${String(seq).padStart(6, '0')}`).toString('base64');
 }
 
 /** The part of a job's block ids that names the job (12 hex characters). */
@@ -16,9 +17,9 @@ export function jobTag(jobId: string): string {
   return createHash('sha256').update(jobId).digest('hex').slice(0, 12);
 }
 
-/** Stages a mini-batch's output (UTF-8 lines, each ending in '\n') as its block. */
-export async function stageOutputBlock(blob: BlockBlobClient, jobId: string, index: number, output: Uint8Array): Promise<string> {
-  const id = outputBlockId(jobId, index);
+/** Stages block `seq` of a mini-batch's output (UTF-8 lines, each ending in '\n'). */
+export async function stageOutputBlock(blob: BlockBlobClient, jobId: string, index: number, output: Uint8Array, seq = 0): Promise<string> {
+  const id = outputBlockId(jobId, index, seq);
   const data = Buffer.from(output.buffer, output.byteOffset, output.byteLength);
   await blob.stageBlock(id, data, data.length);
   return id;
@@ -47,4 +48,29 @@ export async function commitOutput(blob: BlockBlobClient, jobId: string, blockId
     if (properties.metadata?.batchjobid === jobId) return 'already-committed';
     throw new OutputExistsError(`The output ${blob.url} already exists (written by something else while the job ran); the job's output was not written.`);
   }
+}
+
+/** `[0,1,2,5,7,8]` as `0-2,5,7-8`: how a mini-batch records its blocks (a table column). */
+export function formatBlockRanges(seqs: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < seqs.length; ) {
+    let j = i;
+    while (j + 1 < seqs.length && seqs[j + 1] === seqs[j]! + 1) j++;
+    parts.push(i === j ? `${seqs[i]}` : `${seqs[i]}-${seqs[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+export function parseBlockRanges(text: string): number[] {
+  const seqs: number[] = [];
+  for (const part of text.split(',')) {
+    if (part === '') continue;
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new Error(`not a block range: '${part}'`);
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    for (let s = from; s <= to; s++) seqs.push(s);
+  }
+  return seqs;
 }

@@ -38,7 +38,7 @@ export function mostMiniBatches(chunkSize: number, partsFromChunk: number): numb
  * mini-batch ids (a blob's block ids must all be equal in length) and never equal to one ('p').
  */
 export function partBlockId(jobId: string, chunk: number, slice: number): string {
-  return Buffer.from(`${jobTag(jobId)}-p${String(chunk).padStart(6, '0')}${String(slice).padStart(3, '0')}`).toString('base64');
+  return Buffer.from(`${jobTag(jobId)}-p${String(chunk).padStart(9, '0')}${String(slice).padStart(6, '0')}`).toString('base64');
 }
 
 export class OutputParts {

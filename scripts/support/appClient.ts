@@ -107,12 +107,12 @@ export class AppClient {
   }
 
   /** Invokes over a workspace folder and waits; returns the final job and the seconds from invoke to final status. */
-  async runJob(endpoint: string, inputPath: string, overrides: Record<string, unknown> = {}): Promise<{ job: any; seconds: number; invokedAt: number }> {
+  async runJob(endpoint: string, inputPath: string, overrides: Record<string, unknown> = {}, pollMs = 50): Promise<{ job: any; seconds: number; invokedAt: number }> {
     const invokedAt = Date.now();
     const started = performance.now();
     const invoke = await this.invoke(endpoint, { ...folderInput(inputPath), ...overrides });
     if (invoke.status !== 202) throw new Error(`invoke ${endpoint}: ${invoke.status} ${JSON.stringify(invoke.body)}`);
-    const job = await this.waitForJob(endpoint, invoke.body.name, Infinity, 50);
+    const job = await this.waitForJob(endpoint, invoke.body.name, Infinity, pollMs);
     return { job, seconds: (performance.now() - started) / 1000, invokedAt };
   }
 

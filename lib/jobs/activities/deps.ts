@@ -26,10 +26,18 @@ export interface JobActivityDeps {
   localModel(spec: JobSpec): Promise<string>;
   localCode(spec: JobSpec): Promise<string | undefined>;
   scorer: {
-    run(spec: ScorerSpec, task: MiniBatchTask): Promise<MiniBatchResult>;
+    run(spec: ScorerSpec, task: MiniBatchTask, options: { onBlock(seq: number, bytes: Uint8Array): Promise<void> }): Promise<MiniBatchResult>;
     warm(spec: ScorerSpec, workers: number, params: Record<string, string>): Promise<void>;
   };
   workDir: string;
-  tuning: { chunkSize: number; retryDelayMs: number; progressIntervalMs: number; downloadConcurrency: number; directOutputBlocks: number };
+  tuning: {
+    chunkSize: number;
+    retryDelayMs: number;
+    progressIntervalMs: number;
+    downloadConcurrency: number;
+    directOutputBlocks: number;
+    /** Output block size (characters; default 8 MiB): bounds a mini-batch's output in memory. */
+    outputBlockBytes?: number;
+  };
   now(): Date;
 }

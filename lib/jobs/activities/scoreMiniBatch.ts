@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isFatal } from '../../util/fatal';
 import { mapLimited } from '../../util/mapLimited';
 import type { JobRef, MiniBatchOutcome, MiniBatchRef } from '../contracts';
-import { stageOutputBlock } from '../../output/blocks';
+import { formatBlockRanges, stageOutputBlock } from '../../output/blocks';
 import { isTerminal } from '../status';
 import type { JobRecord } from '../types';
 import type { JobActivityDeps } from './deps';
@@ -51,20 +51,31 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
       const paths = await mapLimited(files, deps.tuning.downloadConcurrency, (file) => deps.downloadInputFile(file, dir));
       const downloaded = Date.now();
       const scorerSpec = await scorerSpecOf(deps, spec);
-      const result = await deps.scorer.run(scorerSpec, {
-        files: paths.map((path, i) => ({ path, name: files[i]!.name })),
-        params: spec.params,
-        miniBatchIndex: input.index,
-        timeoutMs: spec.settings.timeoutMs,
-      });
+      // Output blocks are staged as the worker produces them (block ids from index + sequence), so
+      // a mini-batch holds a few blocks in memory whatever its files' sizes; the row written below
+      // lists the blocks that are output, and only listed blocks are ever committed.
+      const target = spec.settings.outputAction !== 'AppendRow' ? undefined : input.toPart ? deps.parts.blob(input.jobId, chunk) : await deps.outputBlob(spec.output);
+      let stageMs = 0;
+      const onBlock = async (seq: number, bytes: Uint8Array) => {
+        if (!target) return; // SummaryOnly: the lines are counted, not kept
+        const t = Date.now();
+        await stageOutputBlock(target, input.jobId, input.index, bytes, seq);
+        stageMs += Date.now() - t;
+      };
+      const result = await deps.scorer.run(
+        scorerSpec,
+        {
+          files: paths.map((path, i) => ({ path, name: files[i]!.name })),
+          params: spec.params,
+          miniBatchIndex: input.index,
+          timeoutMs: spec.settings.timeoutMs,
+          outputBlockBytes: deps.tuning.outputBlockBytes,
+        },
+        { onBlock },
+      );
       const scored = Date.now();
-      let blockId: string | undefined;
-      if (spec.settings.outputAction === 'AppendRow' && result.outputRows > 0) {
-        const target = input.toPart ? deps.parts.blob(input.jobId, chunk) : await deps.outputBlob(spec.output);
-        blockId = await stageOutputBlock(target, input.jobId, input.index, result.output);
-      }
-      // Where the time went, for the errors route and for tuning: download, scoring, output.
-      const timings = { downloadMs: downloaded - started, scoreMs: scored - downloaded, workerMs: result.durationMs, stageMs: Date.now() - scored };
+      // Where the time went, for the errors route and for tuning: download, scoring (staging overlaps it), output.
+      const timings = { downloadMs: downloaded - started, scoreMs: scored - downloaded, workerMs: result.durationMs, stageMs };
       attemptsSeen.delete(key);
       await deps.miniBatches.record(input.jobId, input.index, files, {
         status: 'Succeeded',
@@ -72,7 +83,7 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
         succeededItems: result.succeededItems,
         failedItems: result.failedItems,
         outputRows: result.outputRows,
-        blockId: blockId ?? '',
+        blocks: target ? formatBlockRanges(result.blocks) : '',
         durationMs: Date.now() - started,
         timings,
         itemErrors: result.itemErrors,

@@ -1,5 +1,6 @@
 // Messages between ScorerPool (main thread) and the scoring worker. Everything here is
 // structured-cloned, so it is plain data only.
+import type { MessagePort } from 'node:worker_threads';
 import type { SerializedMiniBatchError } from './errors';
 import type { LogEntry, MiniBatchResult, MiniBatchTask, ScorerSpec } from './types';
 
@@ -16,11 +17,16 @@ export interface WorkerRequest {
   task: MiniBatchTask;
   /** Only load the model or script (and run init()): a job warms its workers while it prepares. */
   warm?: boolean;
+  /** Where the output blocks go (blockChannel.ts); transferred with the task. */
+  port?: MessagePort;
 }
+
+/** A mini-batch's result as the worker sends it: its output went over the port, `blocksSent` blocks. */
+export type WorkerResult = Omit<MiniBatchResult, 'output'> & { blocksSent: number };
 
 /** Failures are returned, not thrown: a rejected piscina task then always means a dead worker. */
 export type WorkerReply =
-  | { ok: true; result: MiniBatchResult }
+  | { ok: true; result: WorkerResult }
   | { ok: false; error: SerializedMiniBatchError; logs: LogEntry[] };
 
 export const EVENT_CHANNEL = 'batch-endpoints/scorer';

@@ -1,6 +1,9 @@
 import { messageOf } from '../../util/messageOf';
 import os from 'node:os';
 import { Piscina } from 'piscina';
+import { MessageChannel } from 'node:worker_threads';
+import { BlockReceiver } from './blockChannel';
+import type { BlockSink } from './outputBlocks';
 import { MiniBatchError, thrownStack } from './errors';
 import { isWorkerEvent, type WorkerData, type WorkerEvent, type WorkerReply, type WorkerRequest } from './protocol';
 import { specKey } from './specKey';
@@ -56,8 +59,13 @@ export class ScorerPool {
     if (!(this.#idleTimeoutMs >= 0)) throw new RangeError(`idleTimeoutMs must be >= 0, got ${options.idleTimeoutMs}`);
   }
 
-  /** Scores one mini-batch; rejects with a MiniBatchError when the whole mini-batch failed. */
-  async run(spec: ScorerSpec, task: MiniBatchTask): Promise<MiniBatchResult> {
+  /**
+   * Scores one mini-batch; rejects with a MiniBatchError when the whole mini-batch failed, or with
+   * `onBlock`'s error when that failed. `onBlock` receives the output's blocks as the worker
+   * produces them, in order (the bytes are the caller's: transferred from the worker, not copied);
+   * the result lists the ones that are output. Without it the result carries the whole `output`.
+   */
+  async run(spec: ScorerSpec, task: MiniBatchTask, options: { onBlock?: BlockSink } = {}): Promise<MiniBatchResult> {
     if (this.#closed) throw new Error('the ScorerPool is closed');
     if (!(task.timeoutMs > 0 && Number.isFinite(task.timeoutMs))) throw new RangeError(`timeoutMs must be a positive number, got ${task.timeoutMs}`);
     const pool = this.#poolFor(spec);
@@ -78,15 +86,28 @@ export class ScorerPool {
         }, task.timeoutMs);
       }
     });
+    const collected = new Map<number, Uint8Array>();
+    const onBlock: BlockSink = options.onBlock ?? (async (seq, bytes) => void collected.set(seq, bytes));
+    const { port1, port2 } = new MessageChannel();
+    const blocks = new BlockReceiver(port1, onBlock);
     pool.running++;
     try {
-      const reply = await pool.piscina.run({ taskId, task }, { signal: abort.signal });
-      if (reply.ok) return reply.result;
-      throw MiniBatchError.fromJSON(reply.error, reply.logs);
+      const reply = await pool.piscina.run({ taskId, task, port: port2 }, { signal: abort.signal, transferList: [port2] });
+      if (!reply.ok) {
+        // A block that could not be stored stopped the worker: that failure is the one to report.
+        const failure = blocks.failure;
+        if (failure) throw failure.error;
+        throw MiniBatchError.fromJSON(reply.error, reply.logs);
+      }
+      const { blocksSent, ...result } = reply.result;
+      await blocks.settle(blocksSent);
+      if (options.onBlock) return result;
+      return { ...result, output: Buffer.concat(result.blocks.map((seq) => collected.get(seq)!)) };
     } catch (err) {
-      if (err instanceof MiniBatchError) throw err;
+      if (err instanceof MiniBatchError || blocks.failure) throw err;
       throw this.#lostWorker(err, task, timedOut, streamedLogs);
     } finally {
+      blocks.close();
       clearTimeout(timer);
       pool.listeners.delete(taskId);
       pool.running--;

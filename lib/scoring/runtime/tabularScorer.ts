@@ -3,7 +3,9 @@ import type { OnnxModel } from '../onnx/model';
 import { loadOnnxModel } from '../onnx/model';
 import { scoreTabularFile } from '../tabular/scoreFile';
 import { MiniBatchError } from './errors';
-import type { ScoredBatch } from './scoredBatch';
+import { BlockHandlingError } from './blockChannel';
+import type { OutputBlockWriter } from './outputBlocks';
+import type { ScoredCounts } from './scoredBatch';
 import type { ScriptLogger } from './taskLog';
 import type { MiniBatchTask, ScorerSpec } from './types';
 import { fatal } from '../../util/fatal';
@@ -12,11 +14,6 @@ import { fatal } from '../../util/fatal';
 // A failed load is not kept, so a retry after a fixed download can succeed.
 let model: Promise<OnnxModel> | undefined;
 
-/**
- * The no-code path: each file is one item, scored with the ONNX model into `row,prediction,file`
- * lines. A file that fails keeps none of its lines (earlier chunks may have been scored) and
- * counts as one failed item; the other files still succeed.
- */
 function loadModel(spec: ScorerSpec, intraOpThreads?: number): Promise<OnnxModel> {
   model ??= loadOnnxModel(spec.modelPath, intraOpThreads).catch((err: unknown) => {
     model = undefined;
@@ -30,19 +27,25 @@ export async function warmModel(spec: ScorerSpec, intraOpThreads?: number): Prom
   await loadModel(spec, intraOpThreads);
 }
 
-export async function scoreWithModel(spec: ScorerSpec, task: MiniBatchTask, logger: ScriptLogger, intraOpThreads?: number): Promise<ScoredBatch> {
+/**
+ * The no-code path: each file is one item, scored with the ONNX model into `row,prediction,file`
+ * lines. A file that fails keeps none of its lines (earlier chunks may have been sent) and
+ * counts as one failed item; the other files still succeed.
+ */
+export async function scoreWithModel(spec: ScorerSpec, task: MiniBatchTask, logger: ScriptLogger, output: OutputBlockWriter, intraOpThreads?: number): Promise<ScoredCounts> {
   const onnx = await loadModel(spec, intraOpThreads);
-  const batch: ScoredBatch = { lines: [], succeededItems: 0, failedItems: 0, itemErrors: [] };
+  const batch: ScoredCounts = { succeededItems: 0, failedItems: 0, itemErrors: [] };
   for (const file of task.files) {
-    // A file's lines are kept only when all of it scored: its chunks wait here until then.
-    const fileChunks: string[][] = [];
+    // A file's lines leave in blocks as they are scored, but count only when all of it scored.
     let rows = 0;
     try {
       for await (const chunk of scoreTabularFile(onnx, file.path, { fileName: file.name })) {
-        fileChunks.push(chunk.lines);
+        await output.add(chunk.lines);
         rows += chunk.lines.length;
       }
     } catch (err) {
+      if (err instanceof BlockHandlingError) throw err; // the output failed, not the file
+      output.dropFile();
       const text = messageOf(err);
       const message = text.startsWith(`${file.name}:`) ? text : `${file.name}: ${text}`;
       batch.failedItems++;
@@ -50,7 +53,7 @@ export async function scoreWithModel(spec: ScorerSpec, task: MiniBatchTask, logg
       logger.warning(message);
       continue;
     }
-    for (const lines of fileChunks) for (const line of lines) batch.lines.push(line);
+    await output.endFile();
     batch.succeededItems++;
     logger.info(`${file.name}: ${rows} row(s) scored`);
   }

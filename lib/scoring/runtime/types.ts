@@ -34,11 +34,18 @@ export interface MiniBatchTask {
   miniBatchIndex: number;
   /** Counted from the moment a worker starts the mini-batch (not while it waits for a worker). */
   timeoutMs: number;
+  /** Output block size in characters (default 8 MiB): the most output a worker holds at once. */
+  outputBlockBytes?: number;
 }
 
 export interface MiniBatchResult {
-  /** The output lines, in order, UTF-8, each ending in '\n' (decodeLines() splits them). */
-  output: Uint8Array;
+  /**
+   * The output lines, in order, UTF-8, each ending in '\n' (decodeLines() splits them): only when
+   * the caller gave no `onBlock` (ScorerPool.run), which then received the output block by block.
+   */
+  output?: Uint8Array;
+  /** The output's blocks, in order (numbers given to `onBlock`); blocks of failed files are not listed. */
+  blocks: number[];
   outputRows: number;
   succeededItems: number;
   failedItems: number;

@@ -5,8 +5,9 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { MiniBatchError, thrownStack } from './errors';
 import { EVENT_CHANNEL, type WorkerData, type WorkerEvent, type WorkerReply, type WorkerRequest } from './protocol';
-import { encodeLines } from './outputText';
-import type { ScoredBatch } from './scoredBatch';
+import { portSink } from './blockChannel';
+import { DEFAULT_OUTPUT_BLOCK_BYTES, OutputBlockWriter } from './outputBlocks';
+import type { ScoredCounts } from './scoredBatch';
 import { scoreWithScript, warmScript } from './scriptScorer';
 import { createScriptLogger, TaskLog, type ScriptLogger } from './taskLog';
 import type { MiniBatchTask, ScorerSpec } from './types';
@@ -15,7 +16,10 @@ const { spec, onnxIntraOpThreads } = workerData as WorkerData;
 let current: TaskLog | undefined;
 const logger = createScriptLogger(() => current);
 
-export default async function scoreMiniBatch({ taskId, task, warm }: WorkerRequest): Promise<WorkerReply> {
+/** A script's lines go out in slices of this many: the same pieces the tabular scorer makes. */
+const SCRIPT_SLICE = 10_000;
+
+export default async function scoreMiniBatch({ taskId, task, warm, port }: WorkerRequest): Promise<WorkerReply> {
   const start = performance.now();
   post({ channel: EVENT_CHANNEL, taskId, type: 'started' });
   const log = new TaskLog(spec.loggingLevel, (entry) => post({ channel: EVENT_CHANNEL, taskId, type: 'log', entry }));
@@ -23,11 +27,21 @@ export default async function scoreMiniBatch({ taskId, task, warm }: WorkerReque
   try {
     if (warm) {
       await (spec.kind === 'tabular' ? warmTabular(spec) : warmScript(spec, task, logger));
-      return { ok: true, result: { output: new Uint8Array(0), outputRows: 0, succeededItems: 0, failedItems: 0, itemErrors: [], logs: log.entries(), durationMs: Math.round(performance.now() - start) } };
+      return { ok: true, result: { blocks: [], blocksSent: 0, outputRows: 0, succeededItems: 0, failedItems: 0, itemErrors: [], logs: log.entries(), durationMs: Math.round(performance.now() - start) } };
     }
-    const scored = spec.kind === 'tabular' ? await scoreTabular(spec, task, logger) : await scoreWithScript(spec, task, logger);
-    const { lines, ...counts } = scored;
-    const result = { ...counts, output: encodeLines(lines), outputRows: lines.length, logs: log.entries(), durationMs: Math.round(performance.now() - start) };
+    if (!port) throw new Error('a mini-batch needs a port for its output');
+    const output = new OutputBlockWriter(task.outputBlockBytes ?? DEFAULT_OUTPUT_BLOCK_BYTES, portSink(port));
+    let counts: ScoredCounts;
+    if (spec.kind === 'tabular') {
+      counts = await scoreTabular(spec, task, logger, output);
+    } else {
+      const { lines, ...rest } = await scoreWithScript(spec, task, logger);
+      for (let i = 0; i < lines.length; i += SCRIPT_SLICE) await output.add(lines.slice(i, i + SCRIPT_SLICE));
+      await output.endFile();
+      counts = rest;
+    }
+    await output.finish();
+    const result = { ...counts, blocks: output.kept, blocksSent: output.sent, outputRows: output.rows, logs: log.entries(), durationMs: Math.round(performance.now() - start) };
     return { ok: true, result };
   } catch (err) {
     const error =
@@ -46,9 +60,9 @@ function post(event: WorkerEvent): void {
  * Loaded on first use: it loads onnxruntime-node's native addon, which script workers do not need,
  * and a module that fails while a worker starts makes piscina stop starting workers at all.
  */
-async function scoreTabular(spec: ScorerSpec, task: MiniBatchTask, log: ScriptLogger): Promise<ScoredBatch> {
+async function scoreTabular(spec: ScorerSpec, task: MiniBatchTask, log: ScriptLogger, output: OutputBlockWriter): Promise<ScoredCounts> {
   const { scoreWithModel } = await import('./tabularScorer.js');
-  return scoreWithModel(spec, task, log, onnxIntraOpThreads);
+  return scoreWithModel(spec, task, log, output, onnxIntraOpThreads);
 }
 
 async function warmTabular(spec: ScorerSpec): Promise<void> {

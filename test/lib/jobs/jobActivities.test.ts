@@ -219,3 +219,61 @@ describe('scoreMiniBatch failures', () => {
     await expect(flaky.scoreMiniBatch({ ...ref, index: 0, chunkSize: prepared.plan.chunkSize })).rejects.toThrow('mini-batch 0 attempt 1: ServerBusy: 503 Server Busy');
   });
 });
+
+describe('output in blocks (a mini-batch holds a few blocks in memory, whatever its files)', () => {
+  const HEADER = 'sepal_length,sepal_width,petal_length,petal_width\n';
+  const rows = (n: number) => Array.from({ length: n }, (_, i) => `${(4.3 + (i % 36) / 10).toFixed(1)},3.1,${(1 + (i % 59) / 10).toFixed(1)},0.2\n`).join('');
+
+  /** A job over big/<tag>/: a.csv (25,000 rows: 3 reader chunks), b.csv (10,000 rows, then a bad one), c.csv (30), d.csv (12,000). */
+  async function bigJob(tag: string) {
+    const folder = `big/${tag}`;
+    const files: Record<string, string> = { 'a.csv': rows(25_000), 'b.csv': `${rows(10_000)}1,x,3,4\n`, 'c.csv': rows(30), 'd.csv': rows(12_000) };
+    for (const [name, body] of Object.entries(files)) await workspace.getBlockBlobClient(`${folder}/${name}`).upload(HEADER + body, Buffer.byteLength(HEADER + body));
+    const record = jobRecord('ep', newJobId());
+    const uri = `azureml://datastores/workspaceblobstore/paths/${folder}/`;
+    record.spec.input = { ...record.spec.input, uri };
+    record.spec.inputData = { heart: { jobInputType: 'UriFolder', uri } };
+    record.spec.settings = { ...record.spec.settings, miniBatchSize: 3 };
+    await jobs.create(record);
+    return { record, ref: { endpointName: 'ep', jobId: record.jobId } };
+  }
+
+  /** [row, file] of every output line, in order. */
+  const rowsAndFiles = (text: string) => text.trimEnd().split('\n').map((l) => { const f = l.split(','); return `${f[0]} ${f[2]}`; });
+  const expected = [
+    ...Array.from({ length: 25_000 }, (_, i) => `${i} a.csv`),
+    ...Array.from({ length: 30 }, (_, i) => `${i} c.csv`),
+    ...Array.from({ length: 12_000 }, (_, i) => `${i} d.csv`),
+  ];
+
+  for (const through of ['the output blob', 'parts'] as const) {
+    it(`stages several blocks per file, keeps none of a failed file, and commits each row once in order after a re-run (through ${through})`, async () => {
+      // 200-character blocks: every reader chunk (10,000 rows) is a block of its own.
+      const small = createJobActivities({ ...deps, tuning: { ...deps.tuning, outputBlockBytes: 200, directOutputBlocks: through === 'parts' ? 0 : 2 } });
+      const { record, ref } = await bigJob(uniqueTag());
+      const prepared = await small.prepare(ref);
+      if (!prepared.ok) throw new Error('prepare failed');
+      const { plan } = prepared;
+      expect(plan).toMatchObject({ miniBatches: 2, partsFromChunk: through === 'parts' ? 0 : 1 });
+      const toPart = through === 'parts' ? { toPart: true as const } : {};
+      // Mini-batch 0 runs twice (Durable re-runs an activity whose result was not recorded).
+      for (const index of [0, 1, 0]) await small.scoreMiniBatch({ ...ref, index, chunkSize: plan.chunkSize, ...toPart });
+      // a.csv: blocks 0-2; b.csv's first chunk was staged as block 3 before its bad row, and is not listed; c.csv: block 4.
+      expect(await deps.miniBatches.tryGet(record.jobId, 0)).toMatchObject({ status: 'Succeeded', blocks: '0-2,4', succeededItems: 2, failedItems: 1, outputRows: 25_030 });
+      expect(await deps.miniBatches.tryGet(record.jobId, 1)).toMatchObject({ status: 'Succeeded', blocks: '0-1', outputRows: 12_000 });
+      if (through === 'parts') await small.sealPart({ ...ref, chunk: 0, from: 0, to: 2 });
+      const totals = { miniBatchesSucceeded: 2, miniBatchesFailed: 0, itemsSucceeded: 3, itemsFailed: 1 };
+      expect(await small.finish({ ...ref, plan, totals, outcome: 'Completed' })).toBe('Completed');
+      const output = workspace.getBlockBlobClient(record.spec.output.path);
+      expect(rowsAndFiles((await output.downloadToBuffer()).toString())).toEqual(expected);
+      if (through === 'the output blob') {
+        const list = await output.getBlockList('all');
+        expect(list.committedBlocks).toHaveLength(6);
+        expect(list.uncommittedBlocks ?? []).toHaveLength(0);
+      }
+    });
+  }
+});
+
+let tagCounter = 0;
+const uniqueTag = () => `t${Date.now()}-${tagCounter++}`;

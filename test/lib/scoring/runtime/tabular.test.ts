@@ -57,6 +57,35 @@ describe('ScorerPool: no-code tabular scoring', () => {
     ]);
   });
 
+  it('hands the output over in blocks, in order, and stops the mini-batch with the error of a block that could not be handled', async () => {
+    const dir = tempDir();
+    const big = path.join(dir, 'big.csv');
+    writeFileSync(big, `sepal_length,sepal_width,petal_length,petal_width\n${'5.1,3.5,1.4,0.2\n'.repeat(25_000)}`);
+    const files = [{ path: big, name: 'big.csv' }, { path: path.join(IRIS_DATA_DIR, 'iris-part-1.csv'), name: 'part-1.csv' }];
+    const got: { seq: number; lines: string[] }[] = [];
+    const task = { files, params: {}, miniBatchIndex: 2, timeoutMs: 30_000, outputBlockBytes: 1000 };
+    const result = await pool.run(tabular(IRIS_MODEL_DIR), task, { onBlock: async (seq, bytes) => void got.push({ seq, lines: decodeLines(bytes) }) });
+    expect(result.output).toBeUndefined();
+    expect(result.blocks).toEqual([0, 1, 2, 3]); // three reader chunks of big.csv, then part-1.csv
+    expect(got.map((b) => b.seq)).toEqual([0, 1, 2, 3]);
+    expect(got.map((b) => b.lines.length)).toEqual([10_000, 10_000, 5_000, 50]);
+    expect(got.flatMap((b) => b.lines.map((l) => Number(l.split(',')[0])))).toEqual([...Array.from({ length: 25_000 }, (_, i) => i), ...Array.from({ length: 50 }, (_, i) => i)]);
+
+    const refused = Object.assign(new Error('503 Server Busy'), { statusCode: 503 });
+    const handled: number[] = [];
+    await expect(
+      pool.run(tabular(IRIS_MODEL_DIR), task, {
+        onBlock: async (seq) => {
+          if (seq === 1) throw refused;
+          handled.push(seq);
+        },
+      }),
+    ).rejects.toBe(refused);
+    expect(handled).toEqual([0]);
+    // The worker is still there and serves the next mini-batch.
+    expect((await pool.run(tabular(IRIS_MODEL_DIR), task)).outputRows).toBe(25_050);
+  });
+
   it('fails the mini-batch with ModelInvalid when the model cannot be loaded', async () => {
     const dir = tempDir();
     const err = await miniBatchError(pool.run(tabular(dir), { files: [{ path: path.join(IRIS_DATA_DIR, 'iris-part-1.csv'), name: 'a.csv' }], params: {}, miniBatchIndex: 0, timeoutMs: 10_000 }));
