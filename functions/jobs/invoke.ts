@@ -1,4 +1,5 @@
-import { app, type HttpHandler } from '@azure/functions';
+import { type HttpHandler } from '@azure/functions';
+import { route } from '../shared/routes';
 import * as df from 'durable-functions';
 import { dataDeps, idempotency, jobs, registry } from '../../app/services';
 import { readJsonBody } from '../../lib/http/jsonBody';
@@ -38,7 +39,7 @@ export const invokeJob: HttpHandler = (request, context) =>
     return { ...jobResponse(request, job), status: 202, headers: { Location: jobUrl(request, job), 'Retry-After': RETRY_AFTER } };
   });
 
-app.http('jobs-invoke', {
+route('jobs-invoke', {
   route: 'batchEndpoints/{endpoint}/jobs',
   methods: ['POST'],
   authLevel: 'anonymous',

@@ -1,4 +1,5 @@
-import { app, type HttpHandler } from '@azure/functions';
+import { type HttpHandler } from '@azure/functions';
+import { route } from '../shared/routes';
 import * as df from 'durable-functions';
 import { jobActivities, jobs } from '../../app/services';
 import { settings } from '../../app/settings';
@@ -39,8 +40,8 @@ export const getJob: HttpHandler = (request, context) =>
     return jobResponse(request, settled);
   });
 
-app.http('jobs-list', { route: 'batchEndpoints/{endpoint}/jobs', methods: ['GET'], authLevel: 'anonymous', handler: listJobs });
-app.http('jobs-get', {
+route('jobs-list', { route: 'batchEndpoints/{endpoint}/jobs', methods: ['GET'], authLevel: 'anonymous', handler: listJobs });
+route('jobs-get', {
   route: 'batchEndpoints/{endpoint}/jobs/{jobId}',
   methods: ['GET'],
   authLevel: 'anonymous',

@@ -6,7 +6,7 @@ import { REGISTRY_MAX_BODY_BYTES } from '../../lib/registry/store';
 export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
 /** One registry per worker, shared with the job routes. */
-export { registry } from '../../app/services';
+export { registry, uploads } from '../../app/services';
 
 export { handle } from '../shared/handle';
 

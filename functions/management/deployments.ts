@@ -1,4 +1,4 @@
-import { app } from '@azure/functions';
+import { route } from '../shared/routes';
 import { deleteResponse, handle, param, putResponse, readBody, registry, type Handler } from './common';
 
 const { deployments } = registry;
@@ -31,7 +31,7 @@ export const deleteDeployment: Handler = (request, context) =>
 
 const all = 'batchEndpoints/{endpoint}/deployments';
 const one = `${all}/{deployment}`;
-app.http('deployments-list', { route: all, methods: ['GET'], authLevel: 'anonymous', handler: listDeployments });
-app.http('deployments-get', { route: one, methods: ['GET'], authLevel: 'anonymous', handler: getDeployment });
-app.http('deployments-put', { route: one, methods: ['PUT'], authLevel: 'anonymous', handler: putDeployment });
-app.http('deployments-delete', { route: one, methods: ['DELETE'], authLevel: 'anonymous', handler: deleteDeployment });
+route('deployments-list', { route: all, methods: ['GET'], authLevel: 'anonymous', handler: listDeployments });
+route('deployments-get', { route: one, methods: ['GET'], authLevel: 'anonymous', handler: getDeployment });
+route('deployments-put', { route: one, methods: ['PUT'], authLevel: 'anonymous', handler: putDeployment });
+route('deployments-delete', { route: one, methods: ['DELETE'], authLevel: 'anonymous', handler: deleteDeployment });

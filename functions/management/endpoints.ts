@@ -1,4 +1,4 @@
-import { app } from '@azure/functions';
+import { route } from '../shared/routes';
 import { baseUrlOf, deleteResponse, handle, param, putResponse, readBody, registry, type Handler } from './common';
 
 const { endpoints } = registry;
@@ -31,8 +31,8 @@ export const deleteEndpoint: Handler = (request, context) =>
   handle(request, context, 'Manage', async () => deleteResponse(await endpoints.delete(param(request, 'endpoint'))));
 
 const one = 'batchEndpoints/{endpoint}';
-app.http('batchEndpoints-list', { route: 'batchEndpoints', methods: ['GET'], authLevel: 'anonymous', handler: listEndpoints });
-app.http('batchEndpoints-get', { route: one, methods: ['GET'], authLevel: 'anonymous', handler: getEndpoint });
-app.http('batchEndpoints-put', { route: one, methods: ['PUT'], authLevel: 'anonymous', handler: putEndpoint });
-app.http('batchEndpoints-patch', { route: one, methods: ['PATCH'], authLevel: 'anonymous', handler: patchEndpoint });
-app.http('batchEndpoints-delete', { route: one, methods: ['DELETE'], authLevel: 'anonymous', handler: deleteEndpoint });
+route('batchEndpoints-list', { route: 'batchEndpoints', methods: ['GET'], authLevel: 'anonymous', handler: listEndpoints });
+route('batchEndpoints-get', { route: one, methods: ['GET'], authLevel: 'anonymous', handler: getEndpoint });
+route('batchEndpoints-put', { route: one, methods: ['PUT'], authLevel: 'anonymous', handler: putEndpoint });
+route('batchEndpoints-patch', { route: one, methods: ['PATCH'], authLevel: 'anonymous', handler: patchEndpoint });
+route('batchEndpoints-delete', { route: one, methods: ['DELETE'], authLevel: 'anonymous', handler: deleteEndpoint });
