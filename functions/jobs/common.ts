@@ -27,6 +27,10 @@ export function jobResponse(request: HttpRequest, job: JobRecord): HttpResponseI
   return { status: 202, jsonBody: jobResource(job), headers: { Location: jobUrl(request, job), 'Retry-After': RETRY_AFTER } };
 }
 
+/** The caller asked for the async request-reply pattern (RFC 7240 `Prefer: respond-async`). */
+export const wantsAsync = (request: HttpRequest): boolean =>
+  (request.headers.get('prefer') ?? '').split(',').some((p) => p.trim().toLowerCase() === 'respond-async');
+
 /** The next page's URL: this request's URL with `$skiptoken` set (ARM's paging convention). */
 export function nextLinkOf(request: HttpRequest, continuation: string | undefined): string | undefined {
   if (!continuation) return undefined;

@@ -5,7 +5,8 @@ import { dataDeps, idempotency, jobs, registry } from '../../app/services';
 import { readJsonBody } from '../../lib/http/jsonBody';
 import { createJob } from '../../lib/jobs/createJob';
 import { readRequestId, REQUEST_ID_HEADER } from '../../lib/jobs/idempotency';
-import { handle, jobResponse, jobUrl, param, RETRY_AFTER, startJob } from './common';
+import { jobResource } from '../../lib/jobs/jobResource';
+import { handle, jobResponse, jobUrl, param, RETRY_AFTER, startJob, wantsAsync } from './common';
 
 const INVOKE_MAX_BODY = 256 * 1024;
 
@@ -36,7 +37,11 @@ export const invokeJob: HttpHandler = (request, context) =>
       },
     );
     if (created) context.log(`Job ${job.jobId} created on ${job.spec.endpointName}/${job.spec.deploymentName} by ${caller.name} (${caller.oid}).`);
-    return { ...jobResponse(request, job), status: 202, headers: { Location: jobUrl(request, job), 'Retry-After': RETRY_AFTER } };
+    // Azure ML's SDK accepts only 200/201 from invoke; a client that asks for the async pattern
+    // (`Prefer: respond-async`, as Logic Apps do) gets 202 + Location + Retry-After (README: invoke statuses).
+    const location: Record<string, string> = { Location: jobUrl(request, job) };
+    if (!wantsAsync(request)) return { status: 200, jsonBody: jobResource(job), headers: location };
+    return { ...jobResponse(request, job), status: 202, headers: { ...location, 'Retry-After': RETRY_AFTER } };
   });
 
 route('jobs-invoke', {

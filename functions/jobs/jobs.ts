@@ -1,4 +1,6 @@
-import { type HttpHandler } from '@azure/functions';
+import { type HttpHandler, type InvocationContext } from '@azure/functions';
+import { notFound } from '../../lib/http/apiError';
+import type { JobRecord } from '../../lib/jobs/types';
 import { route } from '../shared/routes';
 import * as df from 'durable-functions';
 import { jobActivities, jobs } from '../../app/services';
@@ -24,10 +26,24 @@ export const listJobs: HttpHandler = (request, context) =>
 
 /** The job; a job that is stuck (no orchestration, or one that ended without it) is settled first (lib/jobs/settle). */
 export const getJob: HttpHandler = (request, context) =>
+  handle(request, context, 'Read', async () => jobResponse(request, await settled(await jobOf(request), context)));
+
+/**
+ * Azure ML's workspace-level job (`GET /api/jobs/{id}`, `az ml job show`): any endpoint's job, also
+ * after its endpoint was deleted. Always 200, as the SDK's job polling expects (README: statuses).
+ */
+export const getWorkspaceJob: HttpHandler = (request, context) =>
   handle(request, context, 'Read', async () => {
-    const job = await jobOf(request);
+    const jobId = request.params['jobId'] ?? '';
+    const job = await jobs.findById(jobId);
+    if (!job) throw notFound(`Job '${jobId}'`, 'jobId');
+    return { status: 200, jsonBody: jobResource(await settled(job, context)) };
+  });
+
+/** The job after the stuck-job rule. */
+async function settled(job: JobRecord, context: InvocationContext): Promise<JobRecord> {
     const client = df.getClient(context);
-    const settled = await settle(job, {
+    return settle(job, {
       jobs,
       orchestration: (jobId) => orchestrationOf(client, jobId),
       start: (record) => startJob(client, record),
@@ -37,8 +53,7 @@ export const getJob: HttpHandler = (request, context) =>
       log: (message) => context.log(message),
       warn: (message) => context.warn(message),
     });
-    return jobResponse(request, settled);
-  });
+}
 
 route('jobs-list', { route: 'batchEndpoints/{endpoint}/jobs', methods: ['GET'], authLevel: 'anonymous', handler: listJobs });
 route('jobs-get', {
@@ -48,3 +63,4 @@ route('jobs-get', {
   extraInputs: [df.input.durableClient()],
   handler: getJob,
 });
+route('jobs-get-by-id', { route: 'jobs/{jobId}', methods: ['GET'], extraInputs: [df.input.durableClient()], handler: getWorkspaceJob });

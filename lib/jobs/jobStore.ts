@@ -153,6 +153,19 @@ export class JobStore {
     return job;
   }
 
+  /**
+   * A job by id alone (Azure ML's workspace-level `jobs/{id}`), whichever endpoint it ran on, also
+   * after that endpoint was deleted. A query on RowKey across partitions: it reads the table's keys,
+   * so it costs more than `get` on large tables (the endpoint routes keep the point read).
+   */
+  async findById(jobId: string): Promise<JobRecord | undefined> {
+    if (!SAFE_KEY.test(jobId)) return undefined;
+    await ensureTable(this.table);
+    const rows = this.table.listEntities<JobEntity>({ queryOptions: { filter: odata`RowKey eq ${jobId}` } });
+    for await (const row of rows) if (row.Spec !== undefined) return toRecord(row);
+    return undefined;
+  }
+
   /** One page of an endpoint's jobs, newest first, optionally only those in the given status(es). */
   async list(endpoint: string, options: ListOptions = {}): Promise<JobPage> {
     const top = options.top ?? DEFAULT_LIST_TOP;
