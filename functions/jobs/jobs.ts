@@ -12,6 +12,26 @@ import { existingEndpoint, handle, jobOf, jobResponse, nextLinkOf, orchestration
 
 const SETTLE_GRACE_MS = settings().jobs.settleGraceMs;
 
+/**
+ * The job list's metadata filters: `experimentName`, `displayName` (exact), `tag=<key>` or
+ * `tag=<key>=<value>` (Azure ML's job list `tag` parameter; repeat it to require several).
+ */
+function metadataFilter(query: URLSearchParams): ((job: JobRecord) => boolean) | undefined {
+  const experimentName = query.get('experimentName');
+  const displayName = query.get('displayName');
+  const tags = query.getAll('tag').map((t) => {
+    const at = t.indexOf('=');
+    return at < 0 ? { key: t, value: undefined } : { key: t.slice(0, at), value: t.slice(at + 1) };
+  });
+  if (experimentName === null && displayName === null && !tags.length) return undefined;
+  return (job) => {
+    const m = job.spec.metadata ?? {};
+    if (experimentName !== null && m.experimentName !== experimentName) return false;
+    if (displayName !== null && m.displayName !== displayName) return false;
+    return tags.every(({ key, value }) => m.tags?.[key] !== undefined && (value === undefined || m.tags[key] === value));
+  };
+}
+
 /** One page of the endpoint's jobs, newest first, optionally of some statuses. */
 export const listJobs: HttpHandler = (request, context) =>
   handle(request, context, 'Read', async () => {
@@ -19,9 +39,16 @@ export const listJobs: HttpHandler = (request, context) =>
     const topText = request.query.get('$top');
     const top = topText === null ? undefined : Number(topText);
     const statuses = (request.query.get('status') ?? '').split(',').filter(Boolean) as JobStatus[];
-    const page = await jobs.list(endpoint.name, { top, continuation: request.query.get('$skiptoken') ?? undefined, status: statuses.length ? statuses : undefined });
+    const where = metadataFilter(request.query);
+    const page = await jobs.list(endpoint.name, {
+      top,
+      continuation: request.query.get('$skiptoken') ?? undefined,
+      status: statuses.length ? statuses : undefined,
+      ...(where ? { where } : {}),
+    });
     const nextLink = nextLinkOf(request, page.continuation);
-    return { status: 200, jsonBody: { value: page.items.map(jobResource), ...(nextLink ? { nextLink } : {}) } };
+    const origin = new URL(request.url).origin;
+    return { status: 200, jsonBody: { value: page.items.map((j) => jobResource(j, origin)), ...(nextLink ? { nextLink } : {}) } };
   });
 
 /** The job; a job that is stuck (no orchestration, or one that ended without it) is settled first (lib/jobs/settle). */
@@ -37,7 +64,7 @@ export const getWorkspaceJob: HttpHandler = (request, context) =>
     const jobId = request.params['jobId'] ?? '';
     const job = await jobs.findById(jobId);
     if (!job) throw notFound(`Job '${jobId}'`, 'jobId');
-    return { status: 200, jsonBody: jobResource(await settled(job, context)) };
+    return { status: 200, jsonBody: jobResource(await settled(job, context), new URL(request.url).origin) };
   });
 
 /** The job after the stuck-job rule. */

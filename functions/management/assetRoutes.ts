@@ -3,7 +3,7 @@ import type { AssetVersions } from '../../lib/registry/assets';
 import { checkName, assetNameSchema, versionSchema } from '../../lib/registry/names';
 import { readJsonBody } from '../../lib/http/jsonBody';
 import { startPendingUpload } from '../../lib/uploads/pendingUpload';
-import { handle, param, putResponse, readBody, uploads, type Handler } from './common';
+import { handle, param, putResponse, readResourceBody, uploads, withWarnings, type Handler } from './common';
 
 export interface AssetHandlers {
   list: Handler;
@@ -30,8 +30,9 @@ export function registerAssetRoutes<P>(collection: string, assets: AssetVersions
       })),
     put: (request, context) =>
       handle(request, context, 'Manage', async (caller) => {
-        const { asset, created } = await assets.put(param(request, 'name'), param(request, 'version'), await readBody(request), caller);
-        return putResponse(created, assets.envelope(asset));
+        const { body, warnings } = await readResourceBody(request, context, 'asset');
+        const { asset, created } = await assets.put(param(request, 'name'), param(request, 'version'), body, caller);
+        return withWarnings(putResponse(created, assets.envelope(asset)), warnings);
       }),
     startPendingUpload: (request, context) =>
       handle(request, context, 'Manage', async () => {

@@ -1,5 +1,5 @@
 import { route } from '../shared/routes';
-import { deleteResponse, handle, param, putResponse, readBody, registry, type Handler } from './common';
+import { deleteResponse, handle, param, putResponse, readResourceBody, registry, withWarnings, type Handler } from './common';
 
 const { deployments } = registry;
 
@@ -15,13 +15,9 @@ export const getDeployment: Handler = (request, context) =>
 
 export const putDeployment: Handler = (request, context) =>
   handle(request, context, 'Manage', async (caller) => {
-    const { deployment, created } = await deployments.put(
-      param(request, 'endpoint'),
-      param(request, 'deployment'),
-      await readBody(request),
-      caller,
-    );
-    return putResponse(created, deployments.envelope(deployment));
+    const { body, warnings } = await readResourceBody(request, context, 'deployment');
+    const { deployment, created } = await deployments.put(param(request, 'endpoint'), param(request, 'deployment'), body, caller);
+    return withWarnings(putResponse(created, deployments.envelope(deployment)), warnings);
   });
 
 export const deleteDeployment: Handler = (request, context) =>

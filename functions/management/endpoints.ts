@@ -2,7 +2,7 @@ import { jobs } from '../../app/services';
 import { ApiError } from '../../lib/http/apiError';
 import type { JobStatus } from '../../lib/jobs/types';
 import { route } from '../shared/routes';
-import { baseUrlOf, deleteResponse, handle, param, putResponse, readBody, registry, type Handler } from './common';
+import { baseUrlOf, deleteResponse, handle, param, putResponse, readResourceBody, registry, withWarnings, type Handler } from './common';
 
 const { endpoints } = registry;
 
@@ -19,14 +19,16 @@ export const getEndpoint: Handler = (request, context) =>
 
 export const putEndpoint: Handler = (request, context) =>
   handle(request, context, 'Manage', async (caller) => {
-    const { endpoint, created } = await endpoints.put(param(request, 'endpoint'), await readBody(request), caller);
-    return putResponse(created, endpoints.envelope(endpoint, baseUrlOf(request)));
+    const { body, warnings } = await readResourceBody(request, context, 'endpoint');
+    const { endpoint, created } = await endpoints.put(param(request, 'endpoint'), body, caller);
+    return withWarnings(putResponse(created, endpoints.envelope(endpoint, baseUrlOf(request))), warnings);
   });
 
 export const patchEndpoint: Handler = (request, context) =>
   handle(request, context, 'Manage', async (caller) => {
-    const endpoint = await endpoints.patch(param(request, 'endpoint'), await readBody(request), caller);
-    return { jsonBody: endpoints.envelope(endpoint, baseUrlOf(request)) };
+    const { body, warnings } = await readResourceBody(request, context, 'endpoint');
+    const endpoint = await endpoints.patch(param(request, 'endpoint'), body, caller);
+    return withWarnings({ jsonBody: endpoints.envelope(endpoint, baseUrlOf(request)) }, warnings);
   });
 
 /** Statuses of a job that still runs (or may still start). */

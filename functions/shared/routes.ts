@@ -12,10 +12,10 @@ export const ARM_WORKSPACE_PREFIX =
 export const ROUTES: { methods: HttpMethod[]; route: string }[] = [];
 
 /** Registers an HTTP function on its route and on the same route under the ARM workspace path. */
-export function route(name: string, options: HttpFunctionOptions & { route: string; methods: HttpMethod[] }, aliases: { arm?: boolean } = {}): void {
+export function route(name: string, options: HttpFunctionOptions & { route: string; methods: HttpMethod[] }, aliases: { arm?: boolean; listed?: boolean } = {}): void {
   const withDefaults = { authLevel: 'anonymous' as const, ...options };
   app.http(name, withDefaults);
-  ROUTES.push({ methods: options.methods, route: options.route });
+  if (aliases.listed !== false) ROUTES.push({ methods: options.methods, route: options.route });
   if (aliases.arm === false) return;
   app.http(`${name}-arm`, { ...withDefaults, route: ARM_WORKSPACE_PREFIX + options.route });
 }

@@ -46,6 +46,8 @@ export interface ListOptions {
   /** From the previous page's `continuation`. */
   continuation?: string;
   status?: JobStatus | readonly JobStatus[];
+  /** Keeps only the jobs it accepts (filters on JSON columns, e.g. tags); more rows are read to fill the page. */
+  where?: (job: JobRecord) => boolean;
 }
 
 export interface JobPage {
@@ -186,7 +188,10 @@ export class JobStore {
     const items: JobRecord[] = [];
     const pages = this.table.listEntities<JobEntity>({ queryOptions: { filter } }).byPage({ maxPageSize: top + 1 });
     for await (const page of pages) {
-      for (const e of page) items.push(toRecord(e));
+      for (const e of page) {
+        const job = toRecord(e);
+        if (!options.where || options.where(job)) items.push(job);
+      }
       if (items.length > top) break;
     }
     if (items.length <= top) return { items };
