@@ -75,6 +75,8 @@ export function jobActivities(): JobActivities {
       directOutputBlocks: config.jobs.directOutputBlocks,
     },
     now: () => new Date(),
+    // The Functions worker sends console output to the host log (Application Insights in Azure).
+    log: (level, message) => (level === 'error' ? console.error : level === 'warning' ? console.warn : level === 'debug' ? console.debug : console.info)(message),
   });
   return activities;
 }

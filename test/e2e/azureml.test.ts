@@ -343,3 +343,33 @@ describe('discoverability', () => {
     }
   });
 });
+
+describe("a job's logs", () => {
+  it("what a script writes with context.logger and console.* is in each mini-batch's log at the job's loggingLevel, served by the logs route", async () => {
+    const scripts = join(repoRoot, 'test', 'fixtures', 'scripts', 'e2e');
+    await app.deploy({ endpoint: 'chatty', deployment: 'script', modelFolder: join(scripts, 'model'), modelType: 'custom_model', codeFolder: join(scripts, 'chatty'), settings: { miniBatchSize: 1 } });
+    await app.uploadMany([0, 1].map((i) => ({ name: `inputs/chatty/f${i}.txt`, data: String(i) })));
+    const res = await app.invoke('chatty', { InputData: { d: { JobInputType: 'UriFolder', Uri: 'azureml://datastores/workspaceblobstore/paths/inputs/chatty/' } } });
+    const job = await app.waitForJob('chatty', res.body.name);
+    expect(job.properties.status).toBe('Completed');
+
+    const list = await app.api('GET', `batchEndpoints/chatty/jobs/${job.name}/logs`);
+    expect(list.status).toBe(200);
+    const names = list.body.value.map((l: any) => l.name);
+    expect(names).toEqual(expect.arrayContaining(['job_progress_overview.txt', 'user/stdout/mini-batch-0.txt', 'user/stdout/mini-batch-1.txt']));
+    for (const index of [0, 1]) {
+      const log = await app.api('GET', `batchEndpoints/chatty/jobs/${job.name}/logs/user/stdout/mini-batch-${index}.txt`);
+      expect(log.status).toBe(200);
+      const text = String(log.body);
+      for (const line of [`INFO logger.info mini-batch ${index}`, `WARNING logger.warning mini-batch ${index}`, `INFO console.log mini-batch ${index}`, `ERROR console.error mini-batch ${index}`]) expect(text).toContain(line);
+      expect(text).not.toContain('logger.debug'); // loggingLevel Info
+    }
+    // Debug, per job: the debug lines appear too
+    const debug = await app.invoke('chatty', { InputData: { d: { JobInputType: 'UriFolder', Uri: 'azureml://datastores/workspaceblobstore/paths/inputs/chatty/' } }, loggingLevel: 'debug' });
+    const debugJob = await app.waitForJob('chatty', debug.body.name);
+    expect(String((await app.api('GET', `batchEndpoints/chatty/jobs/${debugJob.name}/logs/user/stdout/mini-batch-1.txt`)).body)).toContain('DEBUG logger.debug mini-batch 1');
+    const missing = await app.api('GET', `batchEndpoints/chatty/jobs/${job.name}/logs/user/nope.txt`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('NotFound');
+  }, 120_000);
+});
