@@ -23,6 +23,8 @@ export interface JobProgress {
   miniBatchesTotal: number;
   miniBatchesSucceeded: number;
   miniBatchesFailed: number;
+  /** Being scored now (scheduled, not finished); pending ones have not started. */
+  miniBatchesRunning?: number;
   miniBatchesPending: number;
   itemsTotal: number;
   itemsSucceeded: number;

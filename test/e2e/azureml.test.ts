@@ -373,3 +373,28 @@ describe("a job's logs", () => {
     expect(missing.body.error.code).toBe('NotFound');
   }, 120_000);
 });
+
+describe('progress', () => {
+  it('shows mini-batches finishing while a slow job runs, with running and pending apart', async () => {
+    const scripts = join(repoRoot, 'test', 'fixtures', 'scripts', 'e2e');
+    await app.deploy({ endpoint: 'slowprog', deployment: 'script', modelFolder: join(scripts, 'model'), modelType: 'custom_model', codeFolder: join(scripts, 'slow'), settings: { miniBatchSize: 1 } });
+    await app.uploadMany([0, 1, 2, 3].map((i) => ({ name: `inputs/slowprog/f${i}.txt`, data: String(i) })));
+    const res = await app.invoke('slowprog', { InputData: { d: { JobInputType: 'UriFolder', Uri: 'azureml://datastores/workspaceblobstore/paths/inputs/slowprog/' }, ms: { JobInputType: 'Literal', Value: '1500' } } });
+    const seen: any[] = [];
+    for (;;) {
+      const job = await app.job('slowprog', res.body.name);
+      seen.push({ status: job.properties.status, ...job.properties.progress });
+      if (['Completed', 'Failed', 'Canceled'].includes(job.properties.status)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(seen.at(-1)).toMatchObject({ status: 'Completed', miniBatchesSucceeded: 4, miniBatchesPending: 0 });
+    // One mini-batch at a time (instanceCount 1 x maxConcurrencyPerInstance 1): while it ran, some
+    // were done, one was running and the rest were pending, and the counts always added up.
+    const midway = seen.filter((p) => p.status === 'Running' && p.miniBatchesSucceeded > 0 && p.miniBatchesSucceeded < 4);
+    expect(midway.length, JSON.stringify(seen.map((p) => [p.status, p.miniBatchesSucceeded, p.miniBatchesRunning, p.miniBatchesPending]))).toBeGreaterThan(0);
+    for (const p of midway) {
+      expect(p.miniBatchesRunning).toBe(1);
+      expect(p.miniBatchesSucceeded + p.miniBatchesRunning + p.miniBatchesPending).toBe(4);
+    }
+  }, 120_000);
+});
