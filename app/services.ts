@@ -16,6 +16,7 @@ import { OutputPlaces } from '../lib/output/location';
 import { openRegistry } from '../lib/registry/open';
 import { ScorerPool } from '../lib/scoring/runtime/scorerPool';
 import { storageClients } from '../lib/storage/clients';
+import type { PendingUploadDeps } from '../lib/uploads/pendingUpload';
 import { settings } from './settings';
 
 // The composition root: the object graph every entry point (functions/, orchestrations/) shares.
@@ -32,6 +33,9 @@ export const outputClaims = new OutputClaims(jobsTable);
 export const miniBatches = new MiniBatchStore(clients.table(config.tables.miniBatches));
 // Other accounts' blob connections go through the address policy (the identity token goes with them).
 export const dataDeps: DataDeps = { registry, blob: clients.blob, agent: guardedAgent() };
+
+/** Local uploads (`startPendingUpload`) land in the workspace datastore's container. */
+export const uploads: PendingUploadDeps = { blob: clients.blob, containerName: config.workspaceBlobContainer, now: () => new Date() };
 
 /** Jobs' output and log blobs, resolved once per location (their containers created: new datastores start empty). */
 export const outputPlaces = new OutputPlaces(dataDeps, ensureContainer);
@@ -76,6 +80,8 @@ export function jobActivities(): JobActivities {
       directOutputBlocks: config.jobs.directOutputBlocks,
     },
     now: () => new Date(),
+    // The Functions worker sends console output to the host log (Application Insights in Azure).
+    log: (level, message) => (level === 'error' ? console.error : level === 'warning' ? console.warn : level === 'debug' ? console.debug : console.info)(message),
   });
   return activities;
 }

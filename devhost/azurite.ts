@@ -19,10 +19,9 @@ export interface AzuriteOptions {
 
 export interface RunningAzurite {
   connectionString: string;
+  /** The Azurite process (benchmarks count its CPU apart from the app's). */
   pid: number;
   ports: { blob: number; queue: number; table: number };
-  /** The Azurite process (benchmarks count its CPU apart from the app's). */
-  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -142,7 +141,6 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     connectionString: azuriteConnectionString(ports),
     pid: child.pid!,
     ports,
-    pid: child.pid,
     stop: () =>
       (stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;

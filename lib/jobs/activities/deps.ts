@@ -40,4 +40,6 @@ export interface JobActivityDeps {
     outputBlockBytes?: number;
   };
   now(): Date;
+  /** The host log (scoring code's log lines go there too, at the job's loggingLevel). */
+  log?(level: 'debug' | 'info' | 'warning' | 'error', message: string): void;
 }
