@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { enc, MANAGE, READ } from './client';
@@ -47,7 +48,7 @@ export async function registerAsset(ctx: Context, spec: AssetVersionSpec): Promi
     version ??= await nextVersion(ctx, spec.kind, spec.name);
     uri = (await uploadLocal(ctx.client, spec.kind, { name: spec.name, version }, local, ctx.note, { hash })).uri;
   } else if (version === 'hash') {
-    version = '1';
+    version = createHash('sha256').update(spec.path).digest('hex').slice(0, 12);
   }
   version ??= await nextVersion(ctx, spec.kind, spec.name);
   const res = await ctx.client.request('PUT', `${spec.kind}/${enc(spec.name)}/versions/${enc(version)}`, {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { enc, INVOKE, MANAGE, READ } from '../client';
 import { action, type Context } from '../context';
 import { invokeBody, type InvokeFlags } from '../invokeSpec';
+import { CliError, EXIT } from '../errors';
 import { formatResult } from '../output';
 import { endpointBody, endpointYamlOf } from '../specs/endpoint';
 import { streamJob } from '../stream';
@@ -27,7 +28,7 @@ export function registerEndpointCommands(program: Command): void {
 
   withSpecOptions(leaf(group, 'create', 'Create (or replace) a batch endpoint from YAML'))
     .option('-n, --name <name>', 'endpoint name (overrides name: in the file)')
-    .action(action<SpecFlags>((o, ctx) => putEndpoint(ctx, specOf(o.file, o.set), o.name)));
+    .action(action<SpecFlags>((o, ctx) => putEndpoint(ctx, specOf(o.file, o.set), o.name), endpointRow));
 
   withSpecOptions(leaf(group, 'update', 'Update a batch endpoint: the file and --set on top of the current one'))
     .option('-n, --name <name>', 'endpoint name')
@@ -38,12 +39,12 @@ export function registerEndpointCommands(program: Command): void {
         const current = (await ctx.client.request('GET', `batchEndpoints/${enc(name)}`, { roles: READ })).body;
         spec.data = deepMerge(endpointYamlOf(current), spec.data);
         return putEndpoint(ctx, { ...spec, data: defined(applySets(spec.data, o.set)) }, name);
-      }),
+      }, endpointRow),
     );
 
   leaf(group, 'show', 'Show a batch endpoint')
     .requiredOption('-n, --name <name>', 'endpoint name')
-    .action(action<{ name: string }>(async (o, ctx) => (await ctx.client.request('GET', `batchEndpoints/${enc(o.name)}`, { roles: READ })).body));
+    .action(action<{ name: string }>(async (o, ctx) => (await ctx.client.request('GET', `batchEndpoints/${enc(o.name)}`, { roles: READ })).body, endpointRow));
 
   leaf(group, 'list', 'List batch endpoints').action(action(async (_o, ctx) => ctx.client.list('batchEndpoints'), endpointRow));
 
@@ -80,7 +81,14 @@ export function registerEndpointCommands(program: Command): void {
       action<InvokeFlags & { name: string; deploymentName?: string; set?: string[]; stream?: boolean }>(async (o, ctx) => {
         const { body, headers } = await invokeBody(ctx, o, specOf(o.file, o.set));
         if (o.deploymentName) headers['azureml-model-deployment'] = o.deploymentName;
-        const job = (await ctx.client.request('POST', `batchEndpoints/${enc(o.name)}/jobs`, { roles: INVOKE, body, headers })).body;
+        const job = (
+          await ctx.client.request('POST', `batchEndpoints/${enc(o.name)}/jobs`, { roles: INVOKE, body, headers }).catch((err: unknown) => {
+            if (o.jobName && err instanceof CliError && err.code === 'IdempotencyKeyReused') {
+              throw new CliError(`A job named '${o.jobName}' was already started with other inputs, flags or tags; pick another --job-name.`, EXIT.error, err.code);
+            }
+            throw err;
+          })
+        ).body;
         if (!o.stream) return job;
         // The job first (as invoke prints it), then its progress; the exit code is the job's outcome.
         const text = formatResult(job, o.output, o.query, jobRow);
