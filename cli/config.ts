@@ -47,14 +47,15 @@ export const DEFAULT_URL = 'http://localhost:7071';
 /** `--url`, else `AZMLB_URL`, else the config file, else the local host `npm start` runs. */
 export function resolveConnection(flags: { url?: string; scope?: string }, env: Env): Connection {
   const saved = readConfig(env);
-  const url = (flags.url ?? env['AZMLB_URL'] ?? saved.url ?? DEFAULT_URL).replace(/\/+$/, '');
+  // Empty means unset, as for the app's settings.
+  const url = (flags.url || env['AZMLB_URL'] || saved.url || DEFAULT_URL).replace(/\/+$/, '');
   try {
     const u = new URL(url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
   } catch {
     throw usageError(`The service URL '${url}' is not an http(s) URL (from --url, AZMLB_URL or 'azmlb configure').`);
   }
-  const scope = flags.scope ?? env['AZMLB_SCOPE'] ?? saved.scope;
+  const scope = flags.scope || env['AZMLB_SCOPE'] || saved.scope;
   return {
     url,
     ...(scope ? { scope } : {}),

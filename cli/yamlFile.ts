@@ -21,12 +21,15 @@ export function loadYaml(file: string): YamlSpec {
     throw usageError(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
   const lines = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc: Document = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const problem = doc.errors[0];
   if (problem) {
     const pos = problem.linePos?.[0];
     const at = pos ? `${file}:${pos.line}:${pos.col}` : file;
-    throw usageError(`${at}: invalid YAML: ${problem.message.split('\n')[0]}`);
+    // prettyErrors adds " at line L, column C:" and the lines around it: keep the lines, say where once.
+    const [first = '', ...snippet] = problem.message.split('\n');
+    const context = snippet.filter((l) => l.trim()).map((l) => `  ${l}`);
+    throw usageError([`${at}: invalid YAML: ${first.replace(/ at line \d+, column \d+:?$/, '')}`, ...context].join('\n'));
   }
   const data = doc.toJS() ?? {};
   if (typeof data !== 'object' || Array.isArray(data)) throw usageError(`${file}:1: the file must hold a mapping (key: value lines), not a ${Array.isArray(data) ? 'list' : typeof data}.`);
