@@ -4,7 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/globalSetup.ts'],
-    testTimeout: 60_000,
+    // A safety net against hangs, not a speed check: an e2e job on a busy shared machine can take
+    // minutes. Waits for jobs fail sooner when a job stops moving (AppClient.waitForJob).
+    testTimeout: 180_000,
     hookTimeout: 120_000,
     pool: 'forks',
   },

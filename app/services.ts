@@ -1,7 +1,7 @@
 import { ensureContainer } from '../lib/storage/once';
 import { join } from 'node:path';
 import { LocalAssets } from '../lib/assets/localAssets';
-import { createJobActivities } from '../lib/jobs/jobActivities';
+import { createJobActivities, type JobActivities } from '../lib/jobs/activities';
 import { IdempotencyStore } from '../lib/jobs/idempotency';
 import { JobStore } from '../lib/jobs/jobStore';
 import { MiniBatchStore } from '../lib/jobs/miniBatchStore';
@@ -32,10 +32,10 @@ export const dataDeps: DataDeps = { registry, blob: clients.blob };
 /** Jobs' output and log blobs, resolved once per location (their containers created: new datastores start empty). */
 export const outputPlaces = new OutputPlaces(dataDeps, ensureContainer);
 
-let activities: ReturnType<typeof createJobActivities> | undefined;
+let activities: JobActivities | undefined;
 
 /** The job activities, built on first use: HTTP-only invocations never start scoring workers. */
-export function jobActivities(): ReturnType<typeof createJobActivities> {
+export function jobActivities(): JobActivities {
   if (activities) return activities;
   const workDir = config.scoring.workDir;
   const assets = new LocalAssets(dataDeps, join(workDir, 'assets'));

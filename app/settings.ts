@@ -62,6 +62,8 @@ const setting = <T>(schema: z.ZodType<T, string>, fallback: T, shown: string, de
   description,
 });
 const STORAGE = 'AzureWebJobsStorage';
+/** The workspace container when `WORKSPACE_BLOB_CONTAINER` is not set (scripts and tests name it too). */
+export const DEFAULT_WORKSPACE_BLOB_CONTAINER = 'workspaceblobstore';
 
 const DEFINITIONS = {
   [STORAGE]: setting(ANY, undefined as string | undefined, '', 'storage connection string (Azurite: `UseDevelopmentStorage=true`); or the identity-based settings below'),
@@ -86,7 +88,7 @@ const DEFINITIONS = {
   REGISTRY_TABLE: setting(TABLE_NAME, 'registry', '`registry`', 'table of endpoints, deployments, assets and datastores'),
   JOBS_TABLE: setting(TABLE_NAME, 'jobs', '`jobs`', 'table of jobs and invoke idempotency keys'),
   MINIBATCHES_TABLE: setting(TABLE_NAME, 'minibatches', '`minibatches`', "table of jobs' mini-batches"),
-  WORKSPACE_BLOB_CONTAINER: setting(CONTAINER_NAME, 'workspaceblobstore', '`workspaceblobstore`', 'the container behind the `workspaceblobstore` datastore'),
+  WORKSPACE_BLOB_CONTAINER: setting(CONTAINER_NAME, DEFAULT_WORKSPACE_BLOB_CONTAINER, '`workspaceblobstore`', 'the container behind the `workspaceblobstore` datastore'),
   JOB_PLANS_CONTAINER: setting(CONTAINER_NAME, 'batch-job-plans', '`batch-job-plans`', "jobs' plans and output parts, deleted when a job ends"),
   OUTPUT_DIRECT_BLOCKS: setting(
     wholeNumber(1, DIRECT_OUTPUT_BLOCKS),

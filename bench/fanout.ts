@@ -4,29 +4,11 @@
  * ratio of per-activity time at 10,000 vs 1,000 (1.0 = linear; growth above means superlinear cost).
  * Run: npm run bench:fanout
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, startAzurite } from '../devhost/azurite';
+import { startStack } from '../devhost/localStack';
 
-const repoRoot = resolve(__dirname, '..', '..');
-const appDir = join(repoRoot, 'bench', 'apps', 'fanout');
+const appDir = join(resolve(__dirname, '..', '..'), 'bench', 'apps', 'fanout');
 const MASTER_KEY = 'bench-master-key';
-
-async function startHost(connectionString: string, hub: string) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'devhost', 'main.js'), '--app', appDir, '--port', String(port)], {
-    env: { ...process.env, AzureWebJobsStorage: connectionString, BENCH_HUB: hub, DEVHOST_MASTER_KEY: MASTER_KEY, DEVHOST_LOG_LEVEL: 'warn', WEBSITE_HOSTNAME: '' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (await fetch(`${url}/admin/host/status`).then((r) => r.ok, () => false)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url, stop: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); }) };
-}
 
 async function fanOut(url: string, count: number): Promise<number> {
   const base = `${url}/runtime/webhooks/durabletask`;
@@ -46,9 +28,15 @@ async function fanOut(url: string, count: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-azurite-'));
-  const azurite = await startAzurite({ location: dir });
-  const host = await startHost(azurite.connectionString, `Bench${Date.now()}`);
+  // Azurite on disk (a temporary folder), no issuer: the fan-out app has no authenticated routes.
+  const stack = await startStack({
+    appDir,
+    storage: {},
+    issuer: false,
+    env: { BENCH_HUB: `Bench${Date.now()}`, DEVHOST_MASTER_KEY: MASTER_KEY, DEVHOST_LOG_LEVEL: 'warn' },
+    stdio: 'inherit',
+  });
+  const host = stack.host;
   try {
     await fanOut(host.url, 100); // warm-up: module loading, table and container creation
     const small = await fanOut(host.url, 1_000);
@@ -58,9 +46,7 @@ async function main(): Promise<void> {
     console.log(`fan-out  10,000 activities: ${large.toFixed(2)} s  ${rate(10_000, large)} activities/s`);
     console.log(`per-activity time ratio 10,000 vs 1,000: ${(large / 10_000 / (small / 1_000)).toFixed(2)} (target <= 1.5; throughput target >= 300/s)`);
   } finally {
-    await host.stop();
-    await azurite.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 

@@ -9,7 +9,7 @@ import { TableClient } from '@azure/data-tables';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MiniBatchStore } from '../lib/jobs/miniBatchStore';
-import { BenchStack, repoRoot } from './support/appStack';
+import { AppStack, repoRoot } from '../scripts/support/appStack';
 
 const SMALL = Number(process.env.SMALL ?? 1_000);
 const LARGE = Number(process.env.LARGE ?? 10_000);
@@ -38,7 +38,7 @@ interface Run {
 }
 
 async function run(count: number): Promise<Run> {
-  const stack = await BenchStack.start();
+  const stack = await AppStack.start({ azurite: process.env.BENCH_AZURITE_MEMORY === '1' ? 'memory' : 'disk', stdio: 'inherit' });
   try {
     const files = Array.from({ length: count }, (_, i) => ({ name: `bench/fanout/f${String(i).padStart(6, '0')}.txt`, data: `${i}\n` }));
     const others = EQUAL_STORAGE ? Math.max(0, LARGE - count) : 0;
@@ -48,10 +48,10 @@ async function run(count: number): Promise<Run> {
       { name: 'bench/noop/score.js', data: readFileSync(join(repoRoot, 'bench', 'scripts', 'noop', 'score.js')) },
       { name: 'bench/model/model.onnx', data: readFileSync(join(repoRoot, 'samples', 'iris', 'model', 'model.onnx')) },
     ]);
-    await stack.api('PUT', 'models/noop/versions/1', { properties: { modelType: 'custom_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/bench/model' } });
-    await stack.api('PUT', 'codes/noop/versions/1', { properties: { codeUri: 'azureml://datastores/workspaceblobstore/paths/bench/noop' } });
-    await stack.api('PUT', 'batchEndpoints/fanout', { properties: {} });
-    await stack.api('PUT', 'batchEndpoints/fanout/deployments/noop', {
+    await stack.apiOk('PUT', 'models/noop/versions/1', { properties: { modelType: 'custom_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/bench/model' } });
+    await stack.apiOk('PUT', 'codes/noop/versions/1', { properties: { codeUri: 'azureml://datastores/workspaceblobstore/paths/bench/noop' } });
+    await stack.apiOk('PUT', 'batchEndpoints/fanout', { properties: {} });
+    await stack.apiOk('PUT', 'batchEndpoints/fanout/deployments/noop', {
       properties: {
         model: 'azureml:noop:1',
         codeConfiguration: { codeId: 'azureml:noop:1', scoringScript: 'score.js' },
@@ -61,7 +61,7 @@ async function run(count: number): Promise<Run> {
         maxConcurrencyPerInstance: PARALLELISM,
       },
     });
-    await stack.api('PATCH', 'batchEndpoints/fanout', { properties: { defaults: { deploymentName: 'noop' } } });
+    await stack.apiOk('PATCH', 'batchEndpoints/fanout', { properties: { defaults: { deploymentName: 'noop' } } });
     const { job, seconds, invokedAt } = await stack.runJob('fanout', 'bench/fanout');
     if (job.properties.status !== 'Completed' || job.properties.progress.itemsSucceeded !== count) {
       throw new Error(`job ended ${job.properties.status}: ${JSON.stringify(job.properties.progress)} ${JSON.stringify(job.properties.error)}`);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { execFileSync } from 'node:child_process';
 import { MiniBatchStore } from '../lib/jobs/miniBatchStore';
-import { BenchStack, repoRoot } from './support/appStack';
+import { AppStack, repoRoot } from '../scripts/support/appStack';
 
 const FILES = Number(process.env.FILES ?? 200);
 const ROWS_PER_FILE = Number(process.env.ROWS_PER_FILE ?? 5000);
@@ -47,7 +47,7 @@ function rawScorer(dir: string, modelDir: string): { first: number; second: numb
 }
 
 /** Per mini-batch: duration, finish time and where the time went (BENCH_DEBUG=1). */
-async function printTimeline(stack: BenchStack, job: { name: string; properties: Record<string, string> }): Promise<void> {
+async function printTimeline(stack: AppStack, job: { name: string; properties: Record<string, string> }): Promise<void> {
   const store = new MiniBatchStore(TableClient.fromConnectionString(stack.azurite.connectionString, 'minibatches', { allowInsecureConnection: true }));
   for await (const mb of store.list(job.name)) {
     console.log(`  mini-batch ${mb.index}: ${mb.durationMs} ms, done ${mb.updatedAt} ${JSON.stringify(mb.timings ?? {})}`);
@@ -68,16 +68,16 @@ interface Round {
  * host's scoring workers) and a second one (warm workers, the steady state of a running service).
  */
 async function round(n: number, names: string[], contents: string[], dir: string, modelDir: string): Promise<Round> {
-  const stack = await BenchStack.start();
+  const stack = await AppStack.start({ azurite: process.env.BENCH_AZURITE_MEMORY === '1' ? 'memory' : 'disk', stdio: 'inherit' });
   try {
     await stack.uploadMany(names.map((name, i) => ({ name: `bench/scoring/${name}`, data: contents[i]! })));
     await stack.uploadMany([{ name: 'bench/model/MLmodel', data: readFileSync(join(modelDir, 'MLmodel')) }, { name: 'bench/model/model.onnx', data: readFileSync(join(modelDir, 'model.onnx')) }]);
-    await stack.api('PUT', 'models/iris/versions/1', { properties: { modelType: 'mlflow_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/bench/model' } });
-    await stack.api('PUT', 'batchEndpoints/iris', { properties: {} });
-    await stack.api('PUT', 'batchEndpoints/iris/deployments/onnx', {
+    await stack.apiOk('PUT', 'models/iris/versions/1', { properties: { modelType: 'mlflow_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/bench/model' } });
+    await stack.apiOk('PUT', 'batchEndpoints/iris', { properties: {} });
+    await stack.apiOk('PUT', 'batchEndpoints/iris/deployments/onnx', {
       properties: { model: 'azureml:iris:1', miniBatchSize: MINI_BATCH_SIZE, resources: { instanceCount: 1 }, maxConcurrencyPerInstance: CONCURRENCY },
     });
-    await stack.api('PATCH', 'batchEndpoints/iris', { properties: { defaults: { deploymentName: 'onnx' } } });
+    await stack.apiOk('PATCH', 'batchEndpoints/iris', { properties: { defaults: { deploymentName: 'onnx' } } });
 
     const raw = rawScorer(dir, modelDir);
     const total = FILES * ROWS_PER_FILE;

@@ -1,18 +1,179 @@
-import { join } from 'node:path';
-import { startAzurite, type RunningAzurite } from './azurite';
-import { startHost, type RunningHost } from './host';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, startAzurite, type RunningAzurite } from './azurite';
 import { startLocalIssuer, type LocalIssuer } from './issuer';
 import { applyLocalSettings } from './settings';
 import { isAzurite, resolveConnectionString } from './storage';
 
-const AZURITE_PORTS = { blob: 10000, queue: 10001, table: 10002 };
+/**
+ * The one way to run a Functions app locally with everything it needs, used by `npm start`, the
+ * tests and the benchmarks: Azurite, a local OpenID issuer standing in for Entra ID, and devhost
+ * (`dist/devhost/main.js`) as a child process running the built app. Generic: knows nothing
+ * about the app it runs (app-aware helpers live in `scripts/support/`).
+ */
+
+/** `main.js` of the built devhost, whether this file runs built (dist/devhost) or as TS source (vitest). */
+const DEVHOST_MAIN = existsSync(join(__dirname, 'main.js')) ? join(__dirname, 'main.js') : resolve(__dirname, '..', 'dist', 'devhost', 'main.js');
+
+export interface SpawnedHost {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** What the host printed so far (empty when its output is inherited). */
+  output(): string;
+  /** SIGTERM and wait for a clean exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: no chance to clean up. */
+  kill(): Promise<void>;
+}
+
+export interface SpawnHostOptions {
+  appDir: string;
+  connectionString: string;
+  /** App settings (and devhost settings such as DEVHOST_MASTER_KEY) on top of this process's environment. */
+  env?: Record<string, string>;
+  /** Default: a free port. */
+  port?: number;
+  /** Interface to listen on (devhost's default: loopback). */
+  listen?: string;
+  /** `pipe` keeps the output for `output()` (tests); `inherit` prints it (npm start, benchmarks). */
+  stdio?: 'pipe' | 'inherit';
+  /** Own process group, so a terminal's Ctrl+C reaches only the parent, which then stops the host once. */
+  detached?: boolean;
+  startTimeoutMs?: number;
+}
+
+/** Runs `dist/devhost/main.js` as a child process, like a developer would, and waits until it serves. */
+export async function spawnHost(options: SpawnHostOptions): Promise<SpawnedHost> {
+  const port = options.port ?? (await freePort());
+  const args = [DEVHOST_MAIN, '--app', options.appDir, '--port', String(port), ...(options.listen ? ['--host', options.listen] : [])];
+  const piped = (options.stdio ?? 'pipe') === 'pipe';
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, AzureWebJobsStorage: options.connectionString, WEBSITE_HOSTNAME: '', ...options.env },
+    stdio: ['ignore', piped ? 'pipe' : 'inherit', piped ? 'pipe' : 'inherit'],
+    detached: options.detached ?? false,
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // The origin the host itself reports (and builds its Durable status URLs on).
+  const url = `http://localhost:${port}`;
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`devhost exited with ${child.exitCode}:\n${output}`);
+    if (await fetch(`${url}/admin/host/status`).then((r) => r.ok, () => false)) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`devhost did not start within ${timeoutMs / 1000} s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    port,
+    child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export interface StackOptions {
+  appDir: string;
+  /**
+   * Storage: Azurite in memory (default); Azurite on disk, its data in `location` (default: a
+   * temporary folder removed on stop) and on fixed `ports` if given; or an existing storage
+   * account or emulator (`connectionString`).
+   */
+  storage?: { inMemory: true } | { location?: string; ports?: { blob: number; queue: number; table: number } } | { connectionString: string };
+  /** A local issuer (default: yes, keys in a temporary folder); `false` when the app's auth is configured otherwise. */
+  issuer?: false | { dataDir?: string; port?: number };
+  /** The host's app settings; the issuer's AUTH_ISSUERS / AUTH_AUDIENCES come first and can be overridden. */
+  env?: Record<string, string>;
+  port?: number;
+  listen?: string;
+  stdio?: 'pipe' | 'inherit';
+  detached?: boolean;
+}
 
 export interface LocalStack {
-  host: RunningHost;
-  issuer?: LocalIssuer;
+  connectionString: string;
+  /** Set when this stack started Azurite. */
   azurite?: RunningAzurite;
+  issuer?: LocalIssuer;
+  /** The running host; replaced by `restartHost`. */
+  host: SpawnedHost;
+  /** Settings the host runs with (the issuer's and `options.env`); `restartHost` uses them. */
+  env: Record<string, string>;
+  /** Starts the host again (after `host.stop()` or `host.kill()`), on the same storage and issuer. */
+  restartHost(): Promise<SpawnedHost>;
+  /** Stops the host, the issuer and Azurite, and removes the temporary folders. */
   stop(): Promise<void>;
 }
+
+export async function startStack(options: StackOptions): Promise<LocalStack> {
+  const temporary: string[] = [];
+  const tempDir = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    temporary.push(dir);
+    return dir;
+  };
+  const storage = options.storage ?? { inMemory: true };
+  let azurite: RunningAzurite | undefined;
+  let issuer: LocalIssuer | undefined;
+  try {
+    let connectionString: string;
+    if ('connectionString' in storage) connectionString = storage.connectionString;
+    else {
+      azurite = 'inMemory' in storage
+        ? await startAzurite({ location: '', inMemory: true })
+        : await startAzurite({ location: storage.location ?? tempDir('azurite-'), blobPort: storage.ports?.blob, queuePort: storage.ports?.queue, tablePort: storage.ports?.table });
+      connectionString = azurite.connectionString;
+    }
+    if (options.issuer !== false) {
+      issuer = await startLocalIssuer({ dataDir: options.issuer?.dataDir ?? tempDir('issuer-'), port: options.issuer?.port });
+    }
+    const env = { ...(issuer ? { AUTH_ISSUERS: issuer.issuer, AUTH_AUDIENCES: issuer.audience } : {}), ...options.env };
+    const start = (port?: number) =>
+      spawnHost({ appDir: options.appDir, connectionString, env, port, listen: options.listen, stdio: options.stdio, detached: options.detached });
+    const stack: LocalStack = {
+      connectionString,
+      azurite,
+      issuer,
+      env,
+      host: await start(options.port),
+      async restartHost() {
+        // The same port: clients that hold the URL (and tokens) keep working.
+        stack.host = await start(stack.host.port);
+        return stack.host;
+      },
+      async stop() {
+        await stack.host.stop().catch(() => undefined);
+        await issuer?.stop();
+        await azurite?.stop();
+        for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    return stack;
+  } catch (err) {
+    await issuer?.stop();
+    await azurite?.stop();
+    for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+const AZURITE_PORTS = { blob: 10000, queue: 10001, table: 10002 };
 
 async function azuriteAnswers(port: number): Promise<boolean> {
   const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
@@ -20,55 +181,51 @@ async function azuriteAnswers(port: number): Promise<boolean> {
 }
 
 /**
- * Everything a Functions app needs on one machine: Azurite (data in `<appDir>/.azurite`, unless
- * AzureWebJobsStorage names a real account or an Azurite already runs), a local OpenID issuer
- * standing in for Entra ID (unless AUTH_ISSUERS is configured), and the local host.
+ * `npm start`'s stack for the app in `appDir`, configured the way `func start` is: settings from
+ * local.settings.json; Azurite on the usual ports with data in `<appDir>/.azurite` (unless
+ * AzureWebJobsStorage names a real account or an Azurite already runs); the local issuer with its
+ * keys in `.devhost/issuer` (unless AUTH_ISSUERS is configured); the host's output printed.
  */
 export async function startLocalStack(options: { appDir: string; port: number; host?: string; say?: (line: string) => void }): Promise<LocalStack> {
   const say = options.say ?? ((line: string) => console.log(line));
   const settingsFile = applyLocalSettings(options.appDir);
   if (settingsFile) say(`Settings from ${settingsFile}.`);
-  const connection = resolveConnectionString(process.env.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true');
-  process.env.AzureWebJobsStorage = connection;
+  const connectionString = resolveConnectionString(process.env.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true');
 
-  let azurite: RunningAzurite | undefined;
-  if (!isAzurite(connection)) {
+  let storage: StackOptions['storage'] = { connectionString };
+  if (!isAzurite(connectionString)) {
     say('AzureWebJobsStorage names a storage account: Azurite is not started.');
   } else if (await azuriteAnswers(AZURITE_PORTS.blob)) {
     say('Using the Azurite already running on ports 10000-10002.');
   } else {
-    const location = join(options.appDir, '.azurite');
-    azurite = await startAzurite({ location, blobPort: AZURITE_PORTS.blob, queuePort: AZURITE_PORTS.queue, tablePort: AZURITE_PORTS.table });
-    say(`Azurite started on ports 10000-10002 (data in ${location}).`);
+    storage = { location: join(options.appDir, '.azurite'), ports: AZURITE_PORTS };
   }
-
   // The app validates the local issuer's tokens with the same code it uses for Entra ID.
-  let issuer: LocalIssuer | undefined;
-  if (!process.env.AUTH_ISSUERS && process.env.AUTH_DISABLED !== 'true') {
-    issuer = await startLocalIssuer({ dataDir: join(options.appDir, '.devhost', 'issuer'), port: Number(process.env.LOCAL_ISSUER_PORT ?? 7072) });
-    process.env.AUTH_ISSUERS = issuer.issuer;
-    process.env.AUTH_AUDIENCES = issuer.audience;
-    say(`Local token issuer: ${issuer.issuer} (audience ${issuer.audience}).`);
-  }
-
-  const host = await startHost({ appDir: options.appDir, port: options.port, host: options.host });
-  return {
-    host,
-    issuer,
-    azurite,
-    stop: async () => {
-      await host.stop().catch(() => undefined);
-      await issuer?.stop();
-      await azurite?.stop();
-    },
-  };
+  const withIssuer = !process.env.AUTH_ISSUERS && process.env.AUTH_DISABLED !== 'true';
+  const stack = await startStack({
+    appDir: options.appDir,
+    storage,
+    issuer: withIssuer ? { dataDir: join(options.appDir, '.devhost', 'issuer'), port: Number(process.env.LOCAL_ISSUER_PORT ?? 7072) } : false,
+    port: options.port,
+    listen: options.host,
+    stdio: 'inherit',
+    detached: true,
+  });
+  // The caller's own clients (the sample upload) use the same storage and issuer as the host.
+  Object.assign(process.env, { AzureWebJobsStorage: stack.connectionString }, stack.issuer ? { AUTH_ISSUERS: stack.issuer.issuer, AUTH_AUDIENCES: stack.issuer.audience } : {});
+  if (stack.azurite) say(`Azurite started on ports 10000-10002 (data in ${join(options.appDir, '.azurite')}).`);
+  if (stack.issuer) say(`Local token issuer: ${stack.issuer.issuer} (audience ${stack.issuer.audience}).`);
+  return stack;
 }
 
-/** Stops the stack on Ctrl+C / SIGTERM (a second signal exits at once). */
+/** Stops the stack on Ctrl+C / SIGTERM (a second signal kills the host and exits at once). */
 export function stopOnSignals(stack: LocalStack): void {
   let signals = 0;
   const shutdown = async (signal: string) => {
-    if (++signals > 1) process.exit(130);
+    if (++signals > 1) {
+      await stack.host.kill();
+      process.exit(130);
+    }
     console.log(`${signal} received: stopping.`);
     await stack.stop();
     process.exit(0);

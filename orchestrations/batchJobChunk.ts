@@ -1,7 +1,8 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { itemsInMiniBatch } from '../lib/jobs/plan';
-import { ACTIVITY, ORCHESTRATION, type ChunkInput, type ChunkResult, type MiniBatchOutcome, type MiniBatchRef, type ProgressUpdate } from '../lib/jobs/contracts';
+import { ORCHESTRATION, type ChunkInput, type ChunkResult, type MiniBatchOutcome, type MiniBatchRef, type ProgressUpdate } from '../lib/jobs/contracts';
+import { activityTask, callActivity, resultOf, type TypedTask } from './activityCalls';
 
 /**
  * Scores mini-batches [from, to) of a job with at most `parallelism` in flight (a sliding
@@ -9,12 +10,12 @@ import { ACTIVITY, ORCHESTRATION, type ChunkInput, type ChunkResult, type MiniBa
  * one that still fails counts all its items as failed. Scheduling stops as soon as the failed
  * items exceed the error threshold (Azure ML semantics) or the job is being canceled.
  */
-const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationContext) {
+export const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ChunkInput>();
   const { plan } = input;
   const totals = { ...input.totals };
   const retry = new df.RetryOptions(plan.retryDelayMs, plan.maxRetries + 1);
-  const inFlight = new Map<Task, number>();
+  const inFlight = new Map<Task, { index: number; task: TypedTask<MiniBatchOutcome> }>();
   let next = input.from;
   let stopped: ChunkResult['stopped'];
   let error: ChunkResult['error'];
@@ -24,20 +25,20 @@ const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationCon
     while (!stopped && next < input.to && inFlight.size < plan.parallelism) {
       const toPart = plan.partsFromChunk !== undefined && Math.floor(next / plan.chunkSize) >= plan.partsFromChunk;
       const ref: MiniBatchRef = { endpointName: input.endpointName, jobId: input.jobId, index: next, chunkSize: plan.chunkSize, ...(toPart ? { toPart } : {}) };
-      const task = context.df.callActivityWithRetry(ACTIVITY.scoreMiniBatch, retry, ref);
-      inFlight.set(task, next++);
+      const task = activityTask(context, 'scoreMiniBatch', ref, retry);
+      inFlight.set(task, { index: next++, task });
     }
     // A task that finished while we awaited something else (progress) would never resolve a new
     // Task.any (durable-functions does not look at children that are already done): take it first.
     const finished = [...inFlight.keys()].find((t) => t.isCompleted || t.isFaulted);
     const done: Task = finished ?? (yield context.df.Task.any([...inFlight.keys()]));
-    const index = inFlight.get(done)!;
+    const { index, task } = inFlight.get(done)!;
     inFlight.delete(done);
     if (done.isFaulted) {
       totals.miniBatchesFailed++;
       totals.itemsFailed += itemsInMiniBatch(index, plan.totalFiles, plan.miniBatchSize);
     } else {
-      const outcome = done.result as MiniBatchOutcome;
+      const outcome = resultOf(task);
       if (outcome.canceled) stopped = 'Canceled';
       else if (outcome.fatal) {
         stopped = 'ScorerFailed';
@@ -58,7 +59,7 @@ const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationCon
       lastProgress = now;
       const update: ProgressUpdate = { endpointName: input.endpointName, jobId: input.jobId, totals: { ...totals } };
       try {
-        yield context.df.callActivity(ACTIVITY.reportProgress, update);
+        yield* callActivity(context, 'reportProgress', update);
       } catch {
         // Progress is advisory: a failed report must not fail the job; the next one catches up.
       }

@@ -1,11 +1,13 @@
 import * as df from 'durable-functions';
-import { ACTIVITY, type FinishRequest, type JobPlan, type JobRef, type MiniBatchRef, type ProgressUpdate, type SealPartRequest } from '../lib/jobs/contracts';
+import { ACTIVITY } from '../lib/jobs/contracts';
 import { jobActivities } from '../app/services';
+import type { ActivityInput } from './activityCalls';
 
-// Thin registrations: the work is in lib/jobs/jobActivities.ts, built with its dependencies.
-df.app.activity(ACTIVITY.prepare, { handler: (input: JobRef) => jobActivities().prepare(input) });
-df.app.activity(ACTIVITY.planRest, { handler: (input: JobRef & { plan: JobPlan }) => jobActivities().planRest(input) });
-df.app.activity(ACTIVITY.scoreMiniBatch, { handler: (input: MiniBatchRef) => jobActivities().scoreMiniBatch(input) });
-df.app.activity(ACTIVITY.reportProgress, { handler: (input: ProgressUpdate) => jobActivities().reportProgress(input) });
-df.app.activity(ACTIVITY.sealPart, { handler: (input: SealPartRequest) => jobActivities().sealPart(input) });
-df.app.activity(ACTIVITY.finish, { handler: (input: FinishRequest) => jobActivities().finish(input) });
+// Thin registrations: the work is in lib/jobs/activities/ (one file per activity), built with its
+// dependencies in the composition root.
+df.app.activity(ACTIVITY.prepare, { handler: (input: ActivityInput<'prepare'>) => jobActivities().prepare(input) });
+df.app.activity(ACTIVITY.planRest, { handler: (input: ActivityInput<'planRest'>) => jobActivities().planRest(input) });
+df.app.activity(ACTIVITY.scoreMiniBatch, { handler: (input: ActivityInput<'scoreMiniBatch'>) => jobActivities().scoreMiniBatch(input) });
+df.app.activity(ACTIVITY.reportProgress, { handler: (input: ActivityInput<'reportProgress'>) => jobActivities().reportProgress(input) });
+df.app.activity(ACTIVITY.sealPart, { handler: (input: ActivityInput<'sealPart'>) => jobActivities().sealPart(input) });
+df.app.activity(ACTIVITY.finish, { handler: (input: ActivityInput<'finish'>) => jobActivities().finish(input) });

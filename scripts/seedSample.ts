@@ -1,6 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import type { ContainerClient } from '@azure/storage-blob';
+import { join } from 'node:path';
+import type { AppClient } from './support/appClient';
 
 /** The Iris sample as it is registered: where its files go and the management calls that make it. */
 export const SAMPLE = {
@@ -11,37 +10,17 @@ export const SAMPLE = {
   inputUri: 'azureml://datastores/workspaceblobstore/paths/samples/iris/data/',
 };
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
-
-/** Uploads the sample's model, scoring script and data to the workspace datastore's container. */
-export async function uploadSampleFiles(container: ContainerClient, sampleDir: string): Promise<number> {
-  await container.createIfNotExists();
+/** Uploads the sample's model, scoring script and data to the workspace datastore. */
+export async function uploadSampleFiles(client: AppClient, sampleDir: string): Promise<number> {
   let count = 0;
-  for (const folder of ['model', 'score', 'data']) {
-    for (const file of await filesUnder(join(sampleDir, folder))) {
-      const name = `${SAMPLE.blobPrefix}/${folder}/${relative(join(sampleDir, folder), file).split('\\').join('/')}`;
-      const body = await readFile(file);
-      await container.getBlockBlobClient(name).upload(body, body.length);
-      count++;
-    }
-  }
+  for (const folder of ['model', 'score', 'data']) count += (await client.upload(`${SAMPLE.blobPrefix}/${folder}`, join(sampleDir, folder))).length;
   return count;
 }
 
 /** Registers model, code, endpoint and its two deployments through the management API (idempotent). */
-export async function registerSample(baseUrl: string, token: string): Promise<void> {
+export async function registerSample(client: AppClient): Promise<void> {
   const ds = 'azureml://datastores/workspaceblobstore/paths';
-  const put = async (path: string, body: unknown, method = 'PUT') => {
-    const res = await fetch(`${baseUrl}/api/${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok && res.status !== 409) throw new Error(`${method} /api/${path} answered ${res.status}: ${await res.text()}`);
-  };
+  const put = (path: string, body: unknown, method = 'PUT') => client.apiOk(method, path, body, [409]);
   await put('models/iris/versions/1', {
     properties: { modelType: 'mlflow_model', modelUri: `${ds}/${SAMPLE.blobPrefix}/model`, description: 'Iris softmax regression (ONNX, MLflow layout)' },
   });

@@ -2,10 +2,10 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack, stopOnSignals } from '../devhost/localStack';
-import { ROLE_MANAGE } from '../lib/auth/roles';
 import { loadSettings } from '../app/settings';
 import { storageClients } from '../lib/storage/clients';
 import { registerSample, SAMPLE, uploadSampleFiles } from './seedSample';
+import { AppClient } from './support/appClient';
 
 /**
  * `npm start`: Azurite + local token issuer + the local Functions host running this app, with the
@@ -27,11 +27,22 @@ async function main(): Promise<void> {
     // After the stack started: it sets AzureWebJobsStorage and the auth settings for this process.
     const config = loadSettings(process.env);
     const clients = storageClients(config.storage);
-    const container = clients.blob.getContainerClient(config.workspaceBlobContainer);
-    const uploaded = await uploadSampleFiles(container, join(appDir, 'samples', 'iris'));
-    const token = stack.issuer ? await stack.issuer.signToken({ roles: [ROLE_MANAGE], name: 'npm start' }) : '';
-    await registerSample(url, token);
-    console.log(`Sample: ${uploaded} files uploaded; endpoint '${SAMPLE.endpoint}' with deployments '${SAMPLE.noCodeDeployment}' (default) and '${SAMPLE.scriptDeployment}'.`);
+    const issuer = stack.issuer;
+    const client = new AppClient({
+      url,
+      blob: clients.blob,
+      workspaceContainer: config.workspaceBlobContainer,
+      token: async (roles, name) => issuer?.signToken({ roles: [...roles], name }),
+      name: 'npm start',
+    });
+    try {
+      const uploaded = await uploadSampleFiles(client, join(appDir, 'samples', 'iris'));
+      await registerSample(client);
+      console.log(`Sample: ${uploaded} files uploaded; endpoint '${SAMPLE.endpoint}' with deployments '${SAMPLE.noCodeDeployment}' (default) and '${SAMPLE.scriptDeployment}'.`);
+    } catch (err) {
+      await stack.stop(); // the host runs in its own process group: it would outlive us
+      throw err;
+    }
   }
   console.log(`\nReady: ${url}`);
   console.log(`  curl ${url}/api/health`);

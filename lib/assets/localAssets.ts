@@ -6,6 +6,7 @@ import { localPathFor } from '../inputs/download';
 import { validateInputUri, type DataDeps } from '../inputs/resolveInput';
 import { containerFor } from '../locations/datastores';
 import type { JobSpec } from '../jobs/types';
+import { fatal } from '../util/fatal';
 
 /** Model and code downloads are capped: a registered asset must not fill the disk. */
 export const DEFAULT_MAX_ASSET_BYTES = 2 * 1024 ** 3;
@@ -57,7 +58,7 @@ export class LocalAssets {
     }
     const what = `${kind === 'models' ? 'Model' : 'Code'} '${id}'`;
     const resolved = await validateInputUri(uri, 'UriFolder', this.deps, kind === 'models' ? 'modelUri' : 'codeUri');
-    if (resolved.location.kind === 'https') throw new ApiError(400, 'InvalidAsset', `${what} must be in blob storage, not at ${uri}.`);
+    if (resolved.location.kind === 'https') throw fatal(new ApiError(400, 'InvalidAsset', `${what} must be in blob storage, not at ${uri}.`));
     const container = await containerFor(resolved.location, this.deps, resolved.store ? { store: resolved.store } : {});
     const path = resolved.location.path.replace(/\/+$/, '');
     const temp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
@@ -78,10 +79,10 @@ export class LocalAssets {
           blobs.push({ name: blob.name, size: blob.properties.contentLength ?? 0 });
         }
       }
-      if (blobs.length === 0) throw new ApiError(400, 'AssetNotFound', `${what} has no files at ${uri}.`);
+      if (blobs.length === 0) throw fatal(new ApiError(400, 'AssetNotFound', `${what} has no files at ${uri}.`));
       for (const blob of blobs) {
         total += blob.size;
-        if (total > this.maxBytes) throw new ApiError(400, 'AssetTooLarge', `${what} is larger than ${this.maxBytes} bytes.`);
+        if (total > this.maxBytes) throw fatal(new ApiError(400, 'AssetTooLarge', `${what} is larger than ${this.maxBytes} bytes.`));
         const relativeName = single ?? blob.name.slice(path ? path.length + 1 : 0);
         const target = localPathFor(relativeName, temp);
         await mkdir(dirname(target), { recursive: true });

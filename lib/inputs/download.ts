@@ -9,6 +9,7 @@ import { relativeNameProblem } from './listFiles';
 import type { DataDeps } from './resolveInput';
 import type { InputFile } from './types';
 import { safeFetch, SafeFetchError } from './safeFetch';
+import { fatal } from '../util/fatal';
 
 /** Where a file goes under `destDir`; throws when its name would land anywhere else. */
 export function localPathFor(name: string, destDir: string): string {
@@ -18,7 +19,7 @@ export function localPathFor(name: string, destDir: string): string {
   const rel = relative(root, target);
   // The name check alone should suffice; the resolved path is checked too in case a platform reads names differently.
   if (problem || rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-    throw new ApiError(400, 'InvalidInputPath', `The input file name '${name}' cannot be used as a local path: ${problem ?? 'it leaves the download folder'}.`);
+    throw fatal(new ApiError(400, 'InvalidInputPath', `The input file name '${name}' cannot be used as a local path: ${problem ?? 'it leaves the download folder'}.`));
   }
   return target;
 }

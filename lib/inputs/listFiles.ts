@@ -6,6 +6,7 @@ import { storageProblem } from '../locations/storageErrors';
 import type { BlobLocation } from '../locations/uri';
 import { resolveJobInput, type DataDeps } from './resolveInput';
 import type { InputFile, JobDataInput } from './types';
+import { fatal } from '../util/fatal';
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -30,7 +31,7 @@ const isMarkerOrHidden = (name: string): boolean => name.split('/').some((s) => 
 const byName = (a: InputFile, b: InputFile): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 function unsafeName(name: string, problem: string, shown: string): ApiError {
-  return new ApiError(400, 'InvalidInputPath', `The input ${shown} has a file named '${name}' that cannot be downloaded: ${problem}. Rename or remove it.`);
+  return fatal(new ApiError(400, 'InvalidInputPath', `The input ${shown} has a file named '${name}' that cannot be downloaded: ${problem}. Rename or remove it.`));
 }
 
 /**

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { ApiError } from '../http/apiError';
 import { strictAddressPolicy, type AddressPolicy } from './ipPolicy';
 import { blockedAnswer, checkUrl, SafeFetchError, systemResolver, type Resolver } from './safeFetch';
+import { fatal } from '../util/fatal';
 
 /**
  * The invoke-time check of a public `https://` input: refuses, before any job exists, a URL whose
@@ -25,7 +26,7 @@ export interface PublicUrlCheckOptions {
 /** Resolver answers that mean the name does not exist (as opposed to a resolver outage). */
 const NO_SUCH_NAME = new Set(['ENOTFOUND', 'ENODATA', 'EAI_NONAME', 'EAI_NODATA']);
 
-const notAllowed = (message: string, field?: string) => new ApiError(400, 'InputNotAllowed', message, field);
+const notAllowed = (message: string, field?: string) => fatal(new ApiError(400, 'InputNotAllowed', message, field));
 
 /** The resolver's answer, or undefined when it failed for a reason other than "no such name". */
 async function lookup(host: string, resolve: Resolver, timeoutMs: number): Promise<Array<{ address: string }> | 'missing' | undefined> {

@@ -1,5 +1,5 @@
 import type { FinishRequest, JobRef } from './contracts';
-import { isTerminal } from './jobStore';
+import { isTerminal } from './status';
 import type { JobRecord } from './types';
 
 /** What the durable client says of a job's orchestration. */

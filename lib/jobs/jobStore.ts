@@ -4,7 +4,8 @@ import { odata, type TableClient, type TableEntityResult } from '@azure/data-tab
 import { ApiError, conflict, notFound } from '../http/apiError';
 import type { Caller } from '../auth/caller';
 import { keyOf } from '../registry/names';
-import { TERMINAL_JOB_STATUSES, type JobError, type JobProgress, type JobRecord, type JobSpec, type JobStatus } from './types';
+import { refusal, type JobStep, type Refusal } from './status';
+import type { JobError, JobProgress, JobRecord, JobSpec, JobStatus } from './types';
 
 
 // A Table string property holds 64 KiB = 32K UTF-16 units.
@@ -32,19 +33,12 @@ interface JobEntity {
 export type JobPatch = Partial<Pick<JobRecord, 'status' | 'progress' | 'error' | 'startTime' | 'endTime' | 'logsUri'>>;
 
 export interface UpdateOptions {
-  /** Apply only while the current status is one of these (e.g. cancel only from non-terminal ones). */
-  ifStatusIn?: readonly JobStatus[];
+  /** The step writing: it applies only from the statuses that step may start from (status.ts). */
+  step?: JobStep;
 }
 
-/**
- * `applied: false` says why nothing was written; `record` is always the job as it now is.
- * - Terminal: the job is Completed, Failed or Canceled; it never changes again.
- * - StatusNotAllowed: the current status is not in `ifStatusIn`.
- * - CancelRequested: a cancel was requested; only a terminal status may replace it.
- */
-export type UpdateResult =
-  | { applied: true; record: JobRecord }
-  | { applied: false; record: JobRecord; reason: 'Terminal' | 'StatusNotAllowed' | 'CancelRequested' };
+/** `applied: false` says why nothing was written (see Refusal); `record` is always the job as it now is. */
+export type UpdateResult = { applied: true; record: JobRecord } | { applied: false; record: JobRecord; reason: Refusal };
 
 export interface ListOptions {
   /** 1..1000, default 20. */
@@ -59,8 +53,6 @@ export interface JobPage {
   /** Present when more jobs follow: the last RowKey returned (job ids sort newest first). */
   continuation?: string;
 }
-
-export const isTerminal = (status: JobStatus): boolean => TERMINAL_JOB_STATUSES.includes(status);
 
 const jobNotFound = (endpoint: string, jobId: string): ApiError =>
   notFound(`Job '${jobId}' of batch endpoint '${endpoint}'`, 'jobId');
@@ -110,17 +102,6 @@ function toRecord(e: TableEntityResult<JobEntity>): JobRecord {
     etag: e.etag,
     ...(e.timestamp ? { updatedAt: e.timestamp } : {}),
   };
-}
-
-/** Why a patch may not be applied to the job as it is now, or undefined when it may. */
-function refusal(current: JobStatus, patch: JobPatch, options: UpdateOptions): 'Terminal' | 'StatusNotAllowed' | 'CancelRequested' | undefined {
-  if (isTerminal(current)) return 'Terminal';
-  if (options.ifStatusIn && !options.ifStatusIn.includes(current)) return 'StatusNotAllowed';
-  // A late "Running" from the orchestrator must not undo a cancel the user asked for.
-  if (current === 'CancelRequested' && patch.status && patch.status !== 'CancelRequested' && !isTerminal(patch.status)) {
-    return 'CancelRequested';
-  }
-  return undefined;
 }
 
 /**
@@ -201,7 +182,7 @@ export class JobStore {
   }
 
   /**
-   * Merges a patch into the job if its rules allow it (see UpdateResult): read, check, then
+   * Merges a patch into the job if the status machine allows it (status.ts): read, check, then
    * merge with If-Match on the read ETag; a concurrent change (412) means read and check again.
    * Fields left undefined are not touched. 404 NotFound when the job does not exist.
    */
@@ -211,7 +192,7 @@ export class JobStore {
       if (!current) throw jobNotFound(endpoint, jobId);
       // A function patch is computed from the job as read, so concurrent writers cannot lose each other's fields.
       const patch_ = typeof patch === 'function' ? patch(current) : patch;
-      const reason = refusal(current.status, patch_, options);
+      const reason = refusal(current.status, patch_.status, options.step);
       if (reason) return { applied: false, record: current, reason };
       const columns = toEntityColumns(patch_);
       if (Object.keys(columns).length === 0) return { applied: true, record: current };

@@ -19,8 +19,6 @@ export type JobStatus =
   | 'Failed'
   | 'Canceled';
 
-export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['Completed', 'Failed', 'Canceled'];
-
 export interface JobProgress {
   miniBatchesTotal: number;
   miniBatchesSucceeded: number;

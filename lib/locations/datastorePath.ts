@@ -8,6 +8,8 @@ export class InvalidInputPathError extends Error {
   override readonly name = 'InvalidInputPathError';
   readonly code = 'InvalidInputPath';
   readonly status = 400;
+  /** A path that may not be read is refused again on every retry. */
+  readonly fatal = true;
   constructor(
     message: string,
     /** The value as given, for the error's `target`. */

@@ -2,6 +2,7 @@ import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { ApiError } from '../http/apiError';
 import { BLOB_HOST, sameService, type BlobLocation } from './uri';
+import { fatal } from '../util/fatal';
 
 /** What a location needs to know of a datastore (the registry's Datastore has it). */
 export interface KnownDatastore {
@@ -55,11 +56,13 @@ export async function checkOwnAccountContainer(
   const all = datastores ?? (await deps.registry.datastores.list());
   const exposed = all.some((ds) => (ds.isWorkspaceStore || sameService(ds.blobServiceUri, location.serviceUri)) && ds.containerName === location.container);
   if (!exposed) {
-    throw new ApiError(
-      400,
-      'InputNotAllowed',
-      `${field}: container '${location.container}' of the service's own storage account is not a registered datastore; only datastore containers can be read or written.`,
-      field,
+    throw fatal(
+      new ApiError(
+        400,
+        'InputNotAllowed',
+        `${field}: container '${location.container}' of the service's own storage account is not a registered datastore; only datastore containers can be read or written.`,
+        field,
+      ),
     );
   }
 }

@@ -2,6 +2,7 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import { ApiError } from '../http/apiError';
 import { InvalidInputPathError, normalizeDatastorePath, parseDatastoreUri } from './datastorePath';
 import { parseAssetId } from './references';
+import { fatal } from '../util/fatal';
 
 /**
  * The URI forms users give for inputs, outputs and assets, parsed without I/O:
@@ -51,7 +52,7 @@ function blobLocation(uri: string, serviceUri: string, rest: string, field: stri
   try {
     return { kind: 'blob', serviceUri, container, path: normalizeDatastorePath(slash < 0 ? '' : rest.slice(slash + 1)) };
   } catch (err) {
-    if (err instanceof InvalidInputPathError) throw new ApiError(400, err.code, `${err.message} (in '${uri}')`, field);
+    if (err instanceof InvalidInputPathError) throw fatal(new ApiError(400, err.code, `${err.message} (in '${uri}')`, field));
     throw err;
   }
 }
@@ -97,7 +98,7 @@ export function parseLocationUri(uri: string, blob: Pick<BlobServiceClient, 'url
   } catch (err) {
     if (err instanceof InvalidInputPathError) {
       const message = err.message.includes(uri) ? err.message : `${err.message} (in '${uri}')`;
-      throw new ApiError(400, err.code, message, field);
+      throw fatal(new ApiError(400, err.code, message, field));
     }
     throw err;
   }

@@ -2,12 +2,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite } from '../../devhost/azurite';
-import { startLocalIssuer } from '../../devhost/issuer';
-import { AppUnderTest, samplesDir } from '../support/appHost';
-import { repoRoot } from '../support/devhost';
+import { AppStack, repoRoot } from '../../scripts/support/appStack';
+import { samplesDir, startApp } from '../support/appHost';
 
 // The CLI run as a subprocess (`node dist/cli/main.js`, what `npx azmlb` runs) against the real
 // app in devhost on Azurite, with the local issuer. Azure ML YAML from samples/cli/.
@@ -17,7 +14,7 @@ const samples = join(repoRoot, 'samples', 'cli');
 const fixtures = join(repoRoot, 'test', 'fixtures', 'scripts', 'e2e');
 const ds = 'azureml://datastores/workspaceblobstore/paths';
 
-let app: AppUnderTest;
+let app: AppStack;
 let env: Record<string, string>;
 let work: string;
 /** Why the upload tests are skipped, or '' when the service has the pending-upload route. */
@@ -67,20 +64,8 @@ function inTerminal(args: string[]): { code: number | null; screen: string } {
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'azmlb-'));
   const issuerDir = join(work, 'issuer');
-  // What AppUnderTest.start does, with the issuer folder known: the CLI signs local tokens there.
-  app = new AppUnderTest();
-  app.azurite = await startAzurite({ location: '', inMemory: true });
-  app.issuer = await startLocalIssuer({ dataDir: issuerDir });
-  app.blob = BlobServiceClient.fromConnectionString(app.azurite.connectionString);
-  app.env = {
-    AUTH_ISSUERS: app.issuer.issuer,
-    AUTH_AUDIENCES: app.issuer.audience,
-    LOCAL_ISSUER_DIR: issuerDir,
-    MINI_BATCH_RETRY_DELAY_MS: '100',
-    JOB_PROGRESS_INTERVAL_MS: '200',
-    SCORING_WORK_DIR: mkdtempSync(join(tmpdir(), 'scoring-')),
-  };
-  await app.startHost();
+  // The issuer's folder is known: the CLI signs local tokens there (or the app's local sign-in does).
+  app = await startApp({ LOCAL_ISSUER_DIR: issuerDir }, { issuerDir });
   env = { AZMLB_CONFIG_DIR: join(work, 'config'), LOCAL_ISSUER_DIR: issuerDir, AZMLB_POLL_MS: '200', AZMLB_URL: '' };
   // The data and the fixtures' code are put in place directly: these tests are about the CLI.
   await app.upload('samples/iris/model', join(samplesDir, 'model'));

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import * as ort from 'onnxruntime-node';
-import { AppUnderTest, folderInput, samplesDir } from '../support/appHost';
+import { AppStack, startApp, folderInput, samplesDir } from '../support/appHost';
 
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
-let app: AppUnderTest;
+let app: AppStack;
 /** Bytes the output route serves per request here: between the two outputs' sizes (about 3 KB and 9 KB). */
 const SERVE_MAX = 5000;
 
@@ -37,7 +37,7 @@ async function expectedLines(session: ort.InferenceSession, file: string): Promi
 }
 
 beforeAll(async () => {
-  app = await AppUnderTest.start({ OUTPUT_SERVE_MAX_BYTES: String(SERVE_MAX) });
+  app = await startApp({ OUTPUT_SERVE_MAX_BYTES: String(SERVE_MAX) });
   await app.deploy({ endpoint: 'iris', deployment: 'onnx', modelFolder: join(samplesDir, 'model'), settings: { miniBatchSize: 2, maxConcurrencyPerInstance: 2 } });
   await app.upload('inputs/mixed', join(samplesDir, 'data'));
   // Markers and hidden files are skipped, as Azure ML does.

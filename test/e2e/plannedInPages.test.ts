@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { AppUnderTest, folderInput, samplesDir } from '../support/appHost';
+import { AppStack, startApp, folderInput, samplesDir } from '../support/appHost';
 
 // Small chunks make a 130-file input span several listing-sized plans: the first chunk is planned
 // from the first listing page and starts at once; the rest is planned while it runs.
 // OUTPUT_DIRECT_BLOCKS=4 makes the job write as a job of more than 40,000 mini-batches does: the
 // first 4 mini-batches (chunks 0-1) stage blocks on the output blob, every later chunk writes a
 // part blob that is sealed and copied onto the output when the chunk is done.
-let app: AppUnderTest;
+let app: AppStack;
 const FILES = 130;
 const CHUNK = 2;
 const DIRECT = 4;
@@ -15,7 +15,7 @@ const name = (i: number) => `f${String(i).padStart(4, '0')}.csv`;
 const row = (i: number) => `${(4.5 + (i % 30) / 10).toFixed(1)},3.0,${(1 + (i % 50) / 10).toFixed(1)},${(0.2 + (i % 20) / 10).toFixed(1)}`;
 
 beforeAll(async () => {
-  app = await AppUnderTest.start({ JOB_CHUNK_SIZE: String(CHUNK), OUTPUT_DIRECT_BLOCKS: String(DIRECT) });
+  app = await startApp({ JOB_CHUNK_SIZE: String(CHUNK), OUTPUT_DIRECT_BLOCKS: String(DIRECT) });
   await app.deploy({ endpoint: 'paged', deployment: 'onnx', modelFolder: join(samplesDir, 'model'), settings: { miniBatchSize: 1, maxConcurrencyPerInstance: 4 } });
   await Promise.all(Array.from({ length: FILES }, (_, i) => app.uploadText(`inputs/many/${name(i)}`, `sepal_length,sepal_width,petal_length,petal_width\n${row(i)}\n`)));
 });

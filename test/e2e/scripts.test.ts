@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppUnderTest, folderInput } from '../support/appHost';
+import { AppStack, startApp, folderInput } from '../support/appHost';
 import { repoRoot } from '../support/devhost';
 
 // Scripted (custom_model) deployments through the real app: devhost + Azurite + local issuer.
@@ -15,7 +15,7 @@ const HANG_FILES = ['a.txt', 'b-hang.txt', 'c.txt'];
 const HANG_TIMEOUT_S = 1;
 const HANG_RETRIES = 2;
 
-let app: AppUnderTest;
+let app: AppStack;
 
 const literal = (value: string) => ({ JobInputType: 'Literal', Value: value });
 /** An invoke body over a workspace folder with literal inputs. */
@@ -36,8 +36,38 @@ async function runJob(endpoint: string, body: Record<string, unknown>): Promise<
 const defaultOutput = (jobId: string) => `azureml/${jobId}/score/predictions.csv`;
 const seconds = (job: any) => (Date.parse(job.properties.endTime) - Date.parse(job.properties.startTime)) / 1000;
 
+/**
+ * Each attempt at mini-batch `index`, from the job's first chunk orchestration's history: when it
+ * was scheduled (before its activity, so before the scorer's clock started) and when its failure
+ * was recorded (after the scorer gave up). Order and recorded times, not a duration on a busy machine.
+ */
+async function attemptsOf(jobId: string, index: number): Promise<{ scheduledAt: number; failedAt?: number }[]> {
+  const history = (await app.orchestration(`${jobId}-chunk-0`))!.historyEvents;
+  const attempts = new Map<number, { scheduledAt: number; failedAt?: number }>();
+  for (const e of history) {
+    if (e.EventType === 'TaskScheduled' && e.Name === 'batchJob_scoreMiniBatch' && JSON.parse(e.Input).index === index) attempts.set(e.EventId, { scheduledAt: Date.parse(e.Timestamp) });
+    if (e.EventType === 'TaskFailed' && attempts.has(e.TaskScheduledId)) attempts.get(e.TaskScheduledId)!.failedAt = Date.parse(e.Timestamp);
+  }
+  return [...attempts.values()];
+}
+
+/**
+ * A hanging mini-batch's attempts each failed, and each only after its full timeout had run (the
+ * scorer's clock starts after the attempt was scheduled and the failure is recorded after it
+ * gives up), one after the other.
+ */
+async function expectEachAttemptTimedOut(jobId: string, index: number): Promise<void> {
+  const attempts = await attemptsOf(jobId, index);
+  expect(attempts).toHaveLength(HANG_RETRIES + 1);
+  for (const [i, a] of attempts.entries()) {
+    expect(a.failedAt, `attempt ${i + 1}`).toBeDefined();
+    expect(a.failedAt! - a.scheduledAt, `attempt ${i + 1}`).toBeGreaterThanOrEqual(HANG_TIMEOUT_S * 1000);
+    if (i > 0) expect(a.scheduledAt).toBeGreaterThanOrEqual(attempts[i - 1]!.failedAt!);
+  }
+}
+
 beforeAll(async () => {
-  app = await AppUnderTest.start();
+  app = await startApp();
   for (const [i, name] of NUMBERS.entries()) await app.uploadText(`inputs/numbers/${name}`, `${i}\n`);
   for (const name of HANG_FILES) await app.uploadText(`inputs/hang/${name}`, 'x\n');
   const deploy = (endpoint: string, code: string, settings: Record<string, unknown>, scoringScript?: string) =>
@@ -107,10 +137,10 @@ describe('scoring scripts end to end', () => {
     expect(errors[0].error.code).toBe('Timeout');
     expect(errors[0].error.message).toContain(`timed out after ${HANG_TIMEOUT_S} s`);
 
-    // Each attempt was stopped at its timeout: the job took about (maxRetries+1) x timeout, not more.
-    const budget = (HANG_RETRIES + 1) * HANG_TIMEOUT_S;
-    expect(seconds(job)).toBeGreaterThanOrEqual(budget);
-    expect(seconds(job)).toBeLessThan(budget + 3);
+    // Each attempt was given its full timeout and stopped by it (error code Timeout above, from the
+    // scorer's timer), one after the other: the job took at least (maxRetries+1) x timeout.
+    await expectEachAttemptTimedOut(jobId, 1);
+    expect(seconds(job)).toBeGreaterThanOrEqual((HANG_RETRIES + 1) * HANG_TIMEOUT_S);
   });
 
   it('fails the job with ErrorThresholdExceeded and no output when an always-hanging mini-batch passes errorThreshold 0', async () => {
@@ -124,7 +154,7 @@ describe('scoring scripts end to end', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ files: ['b-hang.txt'], attempts: HANG_RETRIES + 1 });
     expect(errors[0].error.code).toBe('Timeout');
-    expect(seconds(job)).toBeLessThan((HANG_RETRIES + 1) * HANG_TIMEOUT_S + 3);
+    await expectEachAttemptTimedOut(jobId, 1);
   });
 
   it('counts the missing elements as failed items when run() returns fewer elements than files', async () => {

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../lib/http/apiError';
 import { testOnlyAddressPolicy } from '../../lib/inputs/ipPolicy';
 import { checkPublicUrl } from '../../lib/inputs/publicUrlCheck';
-import { AppUnderTest, folderInput, samplesDir, type ApiResponse } from '../support/appHost';
+import { AppStack, startApp, folderInput, samplesDir, type ApiResponse } from '../support/appHost';
 
 /**
  * The security suite, through the real app in devhost (its own Azurite and local OpenID issuer):
@@ -24,7 +24,7 @@ const MANAGE = 'BatchEndpoints.Manage';
 const DS = 'azureml://datastores/workspaceblobstore/paths';
 const EP = 'sec';
 
-let app: AppUnderTest;
+let app: AppStack;
 let scratch: string; // local temp folder: release files for the gate jobs
 let gateA: { id: string; release: string }; // non-terminal jobs to aim cancels at
 let gateB: { id: string; release: string };
@@ -124,10 +124,12 @@ const invokeWith = (uri: string, type = 'UriFile', extra: Record<string, unknown
 // ---------------------------------------------------------------------------------------------
 
 beforeAll(async () => {
-  app = await AppUnderTest.start();
+  app = await startApp();
   scratch = mkdtempSync(join(tmpdir(), 'security-'));
   await app.deploy({ endpoint: EP, deployment: 'onnx', modelFolder: join(samplesDir, 'model'), settings: { miniBatchSize: 10, errorThreshold: -1 } });
-  // A scoring script that holds its mini-batch until a local file appears: jobs that stay cancelable.
+  // A scoring script that holds its mini-batch until a local file appears: jobs that stay cancelable
+  // for as long as the file takes, however slow the machine (no deadline of its own, a timeout of
+  // an hour; afterAll releases them).
   const gateCode = mkdtempSync(join(tmpdir(), 'gate-code-'));
   writeFileSync(
     join(gateCode, 'score.js'),
@@ -137,13 +139,12 @@ const path = require('node:path');
 exports.init = async () => {};
 exports.run = async (miniBatch, context) => {
   const release = context.params.release;
-  const deadline = Date.now() + 30000;
-  while (release && !fs.existsSync(release) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (release && !fs.existsSync(release)) await new Promise((r) => setTimeout(r, 50));
   return miniBatch.map((f) => [path.basename(f)]);
 };
 `,
   );
-  await app.deploy({ endpoint: EP, deployment: 'gate', modelFolder: join(samplesDir, 'model'), modelType: 'custom_model', codeFolder: gateCode, settings: { retrySettings: { maxRetries: 0, timeout: 'PT60S' } } });
+  await app.deploy({ endpoint: EP, deployment: 'gate', modelFolder: join(samplesDir, 'model'), modelType: 'custom_model', codeFolder: gateCode, settings: { retrySettings: { maxRetries: 0, timeout: 'PT1H' } } });
   // deploy() makes the last deployment the default: the tabular one stays the default.
   expect((await app.api('PATCH', `batchEndpoints/${EP}`, { properties: { defaults: { deploymentName: 'onnx' } } })).status).toBe(200);
   await app.upload('inputs/ok', join(samplesDir, 'data'), (n) => n === 'iris-part-1.csv');
@@ -495,10 +496,21 @@ describe('checkPublicUrl (unit, injected resolver: no DNS, no sockets)', () => {
       throw Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' });
     };
     expect(await checkPublicUrl('https://files.example.test/x', { resolve: outage })).toBeInstanceOf(URL);
+    // A resolver that never answers: the check lets go at its lookup timeout, not before and not
+    // later (on the test's clock, so a busy machine cannot make the bound fail).
     const hang = () => new Promise<never>(() => undefined);
-    const started = Date.now();
-    expect(await checkPublicUrl('https://files.example.test/x', { resolve: hang, lookupTimeoutMs: 50 })).toBeInstanceOf(URL);
-    expect(Date.now() - started).toBeLessThan(2000);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let settled = false;
+      const check = checkPublicUrl('https://files.example.test/x', { resolve: hang, lookupTimeoutMs: 50 }).finally(() => (settled = true));
+      await vi.advanceTimersByTimeAsync(49);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(settled).toBe(true);
+      expect(await check).toBeInstanceOf(URL);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('uses the same policy as the download: a test allowlist admits exactly its address:port', async () => {

@@ -1,3 +1,4 @@
+import { fatal, isFatal } from '../../util/fatal';
 import type { LogEntry } from './types';
 
 /**
@@ -31,6 +32,8 @@ export interface SerializedMiniBatchError {
   message: string;
   details?: string;
   stack?: string;
+  /** Marked fatal where it was thrown (util/fatal): no retry can fix it. */
+  fatal?: true;
 }
 
 export class MiniBatchError extends Error {
@@ -52,11 +55,12 @@ export class MiniBatchError extends Error {
   }
 
   toJSON(): SerializedMiniBatchError {
-    return { code: this.code, message: this.message, details: this.details, stack: this.#userStack };
+    return { code: this.code, message: this.message, details: this.details, stack: this.#userStack, ...(isFatal(this) ? { fatal: true as const } : {}) };
   }
 
   static fromJSON(error: SerializedMiniBatchError, logs: LogEntry[]): MiniBatchError {
-    return new MiniBatchError(error.code, error.message, { details: error.details, stack: error.stack, logs });
+    const err = new MiniBatchError(error.code, error.message, { details: error.details, stack: error.stack, logs });
+    return error.fatal ? fatal(err) : err;
   }
 }
 

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describeValue } from './describeValue';
-import { MiniBatchError, thrownStack } from './errors';
+import { fatal } from '../../util/fatal';
+import { MiniBatchError, thrownStack, type MiniBatchErrorOptions } from './errors';
 
 const SCRIPT_EXTENSIONS = ['.js', '.cjs', '.mjs'];
 const LISTED_IN_MESSAGE = 20;
@@ -22,6 +23,10 @@ export interface ScoringScript {
   run: ScriptFunction;
 }
 
+/** A script that is missing or cannot load fails every mini-batch the same way: fatal. */
+const setupError = (code: 'ScriptNotFound' | 'ScriptInvalid', message: string, options?: MiniBatchErrorOptions) =>
+  fatal(new MiniBatchError(code, message, options));
+
 /**
  * Loads `scoringScript` from `codeDir` with import(), which takes CommonJS (.js/.cjs, exports
  * arrive as `default` plus detected names) and ES modules (.mjs, or .js under "type": "module").
@@ -29,16 +34,16 @@ export interface ScoringScript {
  * users only see it in the job's error list ("No module named score" is Azure ML's worst).
  */
 export async function loadScoringScript(codeDir: string | undefined, scoringScript: string | undefined): Promise<ScoringScript> {
-  if (!codeDir) throw new MiniBatchError('ScriptNotFound', 'the deployment has no code folder: a scoring-script deployment needs code (codeDir) and a scoringScript');
-  if (!scoringScript) throw new MiniBatchError('ScriptNotFound', "the deployment names no scoring script (scoringScript, e.g. 'score.js')");
+  if (!codeDir) throw setupError('ScriptNotFound', 'the deployment has no code folder: a scoring-script deployment needs code (codeDir) and a scoringScript');
+  if (!scoringScript) throw setupError('ScriptNotFound', "the deployment names no scoring script (scoringScript, e.g. 'score.js')");
   const root = path.resolve(codeDir);
   const file = path.resolve(root, scoringScript);
   const name = path.relative(root, file);
   if (path.isAbsolute(scoringScript) || name === '' || name === '..' || name.startsWith(`..${path.sep}`)) {
-    throw new MiniBatchError('ScriptNotFound', `scoring script '${scoringScript}' must be a file path relative to the code folder, inside it`);
+    throw setupError('ScriptNotFound', `scoring script '${scoringScript}' must be a file path relative to the code folder, inside it`);
   }
   if (!(await stat(root).catch(() => undefined))?.isDirectory()) {
-    throw new MiniBatchError('ScriptNotFound', `the code folder ${root} does not exist (was the code asset downloaded?)`);
+    throw setupError('ScriptNotFound', `the code folder ${root} does not exist (was the code asset downloaded?)`);
   }
   if (!(await stat(file).catch(() => undefined))?.isFile()) throw await notFound(root, scoringScript);
   checkExtension(name);
@@ -59,7 +64,7 @@ async function notFound(root: string, scoringScript: string): Promise<MiniBatchE
   const more = files.length > LISTED_IN_MESSAGE ? `, ... (${total} files)` : '';
   const found = files.length === 0 ? 'the code folder is empty' : `files in the code folder: ${shown}${more}`;
   const details = files.length > LISTED_IN_MESSAGE ? files.slice(0, LISTED_IN_DETAILS).join('\n') : undefined;
-  return new MiniBatchError('ScriptNotFound', `scoring script '${scoringScript}' not found in the code folder (${found})`, { details });
+  return setupError('ScriptNotFound', `scoring script '${scoringScript}' not found in the code folder (${found})`, { details });
 }
 
 function checkExtension(name: string): void {
@@ -69,7 +74,7 @@ function checkExtension(name: string): void {
     ['.ts', '.mts', '.cts'].includes(ext) ? 'it is TypeScript: compile it to JavaScript and point scoringScript at the .js file'
     : ext === '.py' ? 'Python scoring scripts are not supported; write init() and run() in a JavaScript module'
     : 'it must be a JavaScript module';
-  throw new MiniBatchError('ScriptInvalid', `scoring script '${name}' cannot be loaded: ${hint} (${SCRIPT_EXTENSIONS.join(', ')})`);
+  throw setupError('ScriptInvalid', `scoring script '${name}' cannot be loaded: ${hint} (${SCRIPT_EXTENSIONS.join(', ')})`);
 }
 
 async function loadError(err: unknown, file: string, name: string): Promise<MiniBatchError> {
@@ -80,12 +85,12 @@ async function loadError(err: unknown, file: string, name: string): Promise<Mini
     const where = location ? ` at ${location.split('\n')[0]}` : '';
     // Shaped like Node's CommonJS report; the ES module loader's stack shows only Node internals.
     const report = location ? `${location}\n\nSyntaxError: ${message}` : stack;
-    return new MiniBatchError('ScriptInvalid', `scoring script '${name}' has a syntax error${where}: ${message}`, { details: location, stack: report });
+    return setupError('ScriptInvalid', `scoring script '${name}' has a syntax error${where}: ${message}`, { details: location, stack: report });
   }
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') {
     const first = message.split('\n')[0];
-    return new MiniBatchError(
+    return setupError(
       'ScriptInvalid',
       `scoring script '${name}' cannot be loaded: ${first}. Packages it uses must be in the code folder (node_modules) or installed with the app`,
       { stack },
@@ -131,7 +136,7 @@ function pickFunctions(namespace: Record<string, unknown>, name: string): Scorin
       run !== undefined ? `it exports 'run', but run is ${describeValue(run)}, not a function`
       : typeof fallback === 'function' ? 'it exports a single function; export it under the name run'
       : `exports found: ${found.length > 0 ? found.join(', ') : 'none'}`;
-    throw new MiniBatchError(
+    throw setupError(
       'ScriptInvalid',
       `scoring script '${name}' does not export a run function (${what}). Export run(miniBatch, context) and, optionally, init(context): ` +
         'exports.run = async (miniBatch, context) => [...] or export async function run(miniBatch, context)',
@@ -139,7 +144,7 @@ function pickFunctions(namespace: Record<string, unknown>, name: string): Scorin
   }
   const init = holder['init'];
   if (init !== undefined && typeof init !== 'function') {
-    throw new MiniBatchError('ScriptInvalid', `scoring script '${name}' exports 'init', but init is ${describeValue(init)}, not a function`);
+    throw setupError('ScriptInvalid', `scoring script '${name}' exports 'init', but init is ${describeValue(init)}, not a function`);
   }
   return { name, holder, run: run as ScriptFunction, init: init as ScriptFunction | undefined };
 }

@@ -6,6 +6,7 @@ import { MiniBatchError } from './errors';
 import type { ScoredBatch } from './scoredBatch';
 import type { ScriptLogger } from './taskLog';
 import type { MiniBatchTask, ScorerSpec } from './types';
+import { fatal } from '../../util/fatal';
 
 // One model per worker (a worker serves one spec); its ONNX session is cached by sessionCache.
 // A failed load is not kept, so a retry after a fixed download can succeed.
@@ -19,7 +20,7 @@ let model: Promise<OnnxModel> | undefined;
 function loadModel(spec: ScorerSpec, intraOpThreads?: number): Promise<OnnxModel> {
   model ??= loadOnnxModel(spec.modelPath, intraOpThreads).catch((err: unknown) => {
     model = undefined;
-    throw new MiniBatchError('ModelInvalid', `the model cannot be used by the no-code scorer: ${messageOf(err)}`);
+    throw fatal(new MiniBatchError('ModelInvalid', `the model cannot be used by the no-code scorer: ${messageOf(err)}`));
   });
   return model;
 }

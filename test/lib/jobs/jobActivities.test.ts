@@ -6,7 +6,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { LocalAssets } from '../../../lib/assets/localAssets';
 import { listFirstInputFiles, listInputFiles } from '../../../lib/inputs/listFiles';
 import { downloadInputFile } from '../../../lib/inputs/download';
-import { createJobActivities, type JobActivityDeps } from '../../../lib/jobs/jobActivities';
+import { createJobActivities, type JobActivities, type JobActivityDeps } from '../../../lib/jobs/activities';
 import { newJobId } from '../../../lib/jobs/jobId';
 import { JobStore } from '../../../lib/jobs/jobStore';
 import { MiniBatchStore } from '../../../lib/jobs/miniBatchStore';
@@ -27,7 +27,7 @@ let scratch: ContainerClient;
 let jobs: JobStore;
 const scorer = new ScorerPool({ maxWorkers: 1 });
 let deps: JobActivityDeps;
-let activities: ReturnType<typeof createJobActivities>;
+let activities: JobActivities;
 
 beforeAll(async () => {
   const clients = storageClients({ connectionString: inject('storageConnectionString') });
@@ -162,5 +162,29 @@ describe('job activities run again', () => {
     await jobs.update('ep', record.jobId, { status: 'Failed', error: { code: 'SystemError', message: 'terminated' } });
     expect(await activities.scoreMiniBatch({ ...ref, index: 0, chunkSize: prepared.plan.chunkSize })).toMatchObject({ canceled: true, succeededItems: 0 });
     expect(await deps.miniBatches.tryGet(record.jobId, 0)).toBeUndefined();
+  });
+});
+
+describe('scoreMiniBatch failures', () => {
+  it('reports a failure marked fatal where it was thrown (a model with no files) as the fatal outcome, without a retry', async () => {
+    const record = jobRecord('ep', newJobId());
+    // Its own version, so no earlier download of the model is found in the local asset cache.
+    record.spec.model = { ...record.spec.model, version: record.jobId, modelUri: 'azureml://datastores/workspaceblobstore/paths/no-such-model/' };
+    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
+    await jobs.create(record);
+    const ref = { endpointName: 'ep', jobId: record.jobId };
+    const prepared = await activities.prepare(ref);
+    if (!prepared.ok) throw new Error('prepare failed');
+    const outcome = await activities.scoreMiniBatch({ ...ref, index: 0, chunkSize: prepared.plan.chunkSize });
+    expect(outcome).toMatchObject({ succeededItems: 0, failedItems: 1, fatal: { code: 'AssetNotFound' } });
+    expect(await deps.miniBatches.tryGet(record.jobId, 0)).toMatchObject({ status: 'Failed', attempts: 1, error: { code: 'AssetNotFound' } });
+  });
+
+  it('throws (so Durable retries) a failure that is not marked fatal', async () => {
+    const { ref } = await newJob();
+    const prepared = await activities.prepare(ref);
+    if (!prepared.ok) throw new Error('prepare failed');
+    const flaky = createJobActivities({ ...deps, downloadInputFile: () => Promise.reject(Object.assign(new Error('503 Server Busy'), { code: 'ServerBusy' })) });
+    await expect(flaky.scoreMiniBatch({ ...ref, index: 0, chunkSize: prepared.plan.chunkSize })).rejects.toThrow('mini-batch 0 attempt 1: ServerBusy: 503 Server Busy');
   });
 });

@@ -109,7 +109,7 @@ describe('JobStore list', () => {
 describe('JobStore update', () => {
   it('merges only the given fields', async () => {
     const id = newJobId();
-    await store.create(jobRecord('upd-ep', id));
+    await store.create(jobRecord('upd-ep', id, 'Preparing'));
     const started = await store.update('upd-ep', id, { status: 'Running', startTime: '2025-01-01T00:00:00.000Z' });
     expect(started.applied).toBe(true);
     const progress = { ...started.record.progress, miniBatchesTotal: 4, miniBatchesPending: 4 };
@@ -135,21 +135,26 @@ describe('JobStore update', () => {
     expect(got.logsUri).toBeUndefined();
   });
 
-  it('applies only from the statuses asked for, and keeps a cancel request', async () => {
+  it('applies a step only from the statuses it may start from, and keeps a cancel request', async () => {
     const id = newJobId();
     await store.create(jobRecord('cancel-ep', id, 'Running'));
-    const notYet = await store.update('cancel-ep', id, { status: 'Preparing' }, { ifStatusIn: ['NotStarted'] });
+    const notYet = await store.update('cancel-ep', id, { status: 'Running' }, { step: 'run' });
     expect(notYet).toMatchObject({ applied: false, reason: 'StatusNotAllowed' });
-    const cancel = await store.update('cancel-ep', id, { status: 'CancelRequested' }, { ifStatusIn: ['NotStarted', 'Preparing', 'Running', 'Finalizing'] });
+    const backwards = await store.update('cancel-ep', id, { status: 'NotStarted' });
+    expect(backwards).toMatchObject({ applied: false, reason: 'StatusNotAllowed', record: { status: 'Running' } });
+    const cancel = await store.update('cancel-ep', id, { status: 'CancelRequested' }, { step: 'cancel' });
     expect(cancel.applied).toBe(true);
     const late = await store.update('cancel-ep', id, { status: 'Running' });
     expect(late).toMatchObject({ applied: false, reason: 'CancelRequested' });
+    const lateProgress = await store.update('cancel-ep', id, { progress: cancel.record.progress }, { step: 'progress' });
+    expect(lateProgress).toMatchObject({ applied: false, reason: 'CancelRequested' });
     const progress = await store.update('cancel-ep', id, { progress: { ...cancel.record.progress, miniBatchesSucceeded: 1 } });
     expect(progress.applied).toBe(true);
     const done = await store.update('cancel-ep', id, { status: 'Canceled', endTime: 'T' });
     expect(done.applied).toBe(true);
-    const again = await store.update('cancel-ep', id, { status: 'CancelRequested' }, { ifStatusIn: ['Running'] });
+    const again = await store.update('cancel-ep', id, { status: 'CancelRequested' }, { step: 'cancel' });
     expect(again).toMatchObject({ applied: false, reason: 'Terminal' });
+    expect((await store.get('cancel-ep', id))!.status).toBe('Canceled');
   });
 
   it('lets exactly one of many concurrent terminal updates win', async () => {

@@ -40,7 +40,9 @@ export function selfSignedCert(): { cert: string; key: string } {
   const ecdsaSha256 = seq(oid('1.2.840.10045.4.3.2'));
   const name = seq(tlv(0x31, seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from('safeFetch test server')))));
   const serial = randomBytes(8);
-  serial[0] = serial[0]! & 0x7f; // positive INTEGER
+  // A positive INTEGER in minimal DER: high bit clear, and a first byte that is not 0 (a 0x00
+  // before a byte under 0x80 is "illegal padding" to OpenSSL: 1 certificate in 256 failed).
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
   const altNames = seq(
     tlv(0x82, Buffer.from('localhost')),
     tlv(0x87, Buffer.from([127, 0, 0, 1])),

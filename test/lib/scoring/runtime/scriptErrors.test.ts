@@ -3,6 +3,7 @@ import path from 'node:path';
 import { decodeLines } from '../../../../lib/scoring/runtime/outputText';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScorerPool } from '../../../../lib/scoring/runtime/scorerPool';
+import { isFatal } from '../../../../lib/util/fatal';
 import { assertWorkerBuilt, copyFixtures, irisCsvFiles, miniBatch, miniBatchError, scriptSpec, tempDir } from './helpers';
 
 assertWorkerBuilt();
@@ -18,6 +19,8 @@ describe('ScorerPool: scoring script errors say what was wrong', () => {
   it('ScriptNotFound lists the files that are in the code folder', async () => {
     const err = await run('env', 'score.mjs');
     expect(err.code).toBe('ScriptNotFound');
+    // Marked fatal where it is thrown, in the worker, and still so on this side: the job stops.
+    expect(isFatal(err)).toBe(true);
     expect(err.message).toBe("scoring script 'score.mjs' not found in the code folder (files in the code folder: src/score.mjs)");
     expect((await run('missing-folder', 'score.js')).message).toMatch(/^the code folder .*missing-folder does not exist/);
     expect((await run('good', '../modes/score.js')).message).toBe("scoring script '../modes/score.js' must be a file path relative to the code folder, inside it");
@@ -34,6 +37,7 @@ describe('ScorerPool: scoring script errors say what was wrong', () => {
     });
     const py = await miniBatchError(pool.run(scriptSpec(dir, 'score.py'), miniBatch([csv!])));
     expect(py.message).toContain('Python scoring scripts are not supported');
+    expect([isFatal(ts), isFatal(py)]).toEqual([true, true]);
   });
 
   it('ScriptInvalid with file, line and message for a syntax error (CommonJS and ES module)', async () => {
@@ -68,11 +72,14 @@ describe('ScorerPool: scoring script errors say what was wrong', () => {
     expect(init.stack).toContain(path.join(code, 'init-throws', 'score.js'));
     const load = await run('top-level-throws', 'score.js');
     expect(load).toMatchObject({ code: 'InitFailed', message: "scoring script 'score.js' threw while loading (top-level code): cannot read configuration" });
+    // The user's code may depend on something passing (a file, a service): retried, not fatal.
+    expect([isFatal(init), isFatal(load)]).toEqual([false, false]);
   });
 
   it('RunFailed when run() throws, keeping the user stack; the worker keeps serving', async () => {
     const err = await run('modes', 'score.js', { mode: 'throw' });
     expect(err).toMatchObject({ code: 'RunFailed', message: "run() in 'score.js' threw: bad things happened in run" });
+    expect(isFatal(err)).toBe(false);
     expect(err.stack).toMatch(/^Error: bad things happened in run\n\s+at .*modes[/\\]score\.js:\d+/);
     const ok = await pool.run(scriptSpec(path.join(code, 'modes'), 'score.js'), miniBatch([csv!]));
     expect(decodeLines(ok.output)).toEqual(['iris-part-1.csv']);

@@ -7,6 +7,7 @@ import { releaseInferenceSessions } from '../../../../lib/scoring/onnx/sessionCa
 import { ScorerPool } from '../../../../lib/scoring/runtime/scorerPool';
 import type { ScorerSpec } from '../../../../lib/scoring/runtime/types';
 import { scoreAll } from '../helpers';
+import { isFatal } from '../../../../lib/util/fatal';
 import { assertWorkerBuilt, IRIS_DATA_DIR, IRIS_MODEL_DIR, miniBatchError, tempDir } from './helpers';
 
 assertWorkerBuilt();
@@ -60,6 +61,7 @@ describe('ScorerPool: no-code tabular scoring', () => {
     const dir = tempDir();
     const err = await miniBatchError(pool.run(tabular(dir), { files: [{ path: path.join(IRIS_DATA_DIR, 'iris-part-1.csv'), name: 'a.csv' }], params: {}, miniBatchIndex: 0, timeoutMs: 10_000 }));
     expect(err.code).toBe('ModelInvalid');
+    expect(isFatal(err)).toBe(true);
     expect(err.message).toBe(`the model cannot be used by the no-code scorer: model folder ${dir} has no MLmodel file and no .onnx file: the no-code scorer needs an ONNX model`);
   });
 });

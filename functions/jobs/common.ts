@@ -1,0 +1,62 @@
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type * as df from 'durable-functions';
+import { jobs, registry } from '../../app/services';
+import { ORCHESTRATION, type JobRef } from '../../lib/jobs/contracts';
+import type { OrchestrationState } from '../../lib/jobs/endedOrchestration';
+import { jobResource } from '../../lib/jobs/jobResource';
+import { isTerminal } from '../../lib/jobs/status';
+import { messageOf } from '../../lib/util/messageOf';
+import type { JobRecord } from '../../lib/jobs/types';
+
+// What the job routes share: the job's URL and response, paging links, and the durable client.
+
+export { handle } from '../shared/handle';
+
+/** Seconds a poller should wait before asking again (Logic Apps honours it). */
+export const RETRY_AFTER = '5';
+
+/** A route parameter (the host always supplies declared ones; '' keeps validation in one place). */
+export const param = (request: HttpRequest, name: string): string => request.params[name] ?? '';
+
+export const jobUrl = (request: HttpRequest, job: JobRecord) =>
+  `${new URL(request.url).origin}/api/batchEndpoints/${encodeURIComponent(job.spec.endpointName)}/jobs/${job.jobId}`;
+
+/** 202 + Location + Retry-After while the job runs (async request-reply), 200 once it is final. */
+export function jobResponse(request: HttpRequest, job: JobRecord): HttpResponseInit {
+  if (isTerminal(job.status)) return { status: 200, jsonBody: jobResource(job) };
+  return { status: 202, jsonBody: jobResource(job), headers: { Location: jobUrl(request, job), 'Retry-After': RETRY_AFTER } };
+}
+
+/** The next page's URL: this request's URL with `$skiptoken` set (ARM's paging convention). */
+export function nextLinkOf(request: HttpRequest, continuation: string | undefined): string | undefined {
+  if (!continuation) return undefined;
+  const next = new URL(request.url);
+  next.searchParams.set('$skiptoken', continuation);
+  return next.href.replace(/%24(top|skiptoken)=/g, '$$$1=');
+}
+
+/** The endpoint named in the route (404 naming it when it is missing). */
+export const existingEndpoint = (request: HttpRequest) => registry.endpoints.get(param(request, 'endpoint'));
+
+/** The job named in the route, of an endpoint that exists (404 otherwise). */
+export async function jobOf(request: HttpRequest): Promise<JobRecord> {
+  const endpoint = await existingEndpoint(request);
+  return jobs.getOrThrow(endpoint.name, param(request, 'jobId'));
+}
+
+/** Starts a job's orchestration, with the job id as its instance id. */
+export async function startJob(client: df.DurableClient, job: JobRecord): Promise<void> {
+  const input: JobRef = { endpointName: job.spec.endpointName, jobId: job.jobId };
+  await client.startNew(ORCHESTRATION.job, { instanceId: job.jobId, input });
+}
+
+/** A job's orchestration as the durable client reports it, or 'missing'. */
+export async function orchestrationOf(client: df.DurableClient, jobId: string): Promise<OrchestrationState | 'missing'> {
+  try {
+    return await client.getStatus(jobId);
+  } catch (err) {
+    // The SDK reports an unknown instance only through its message.
+    if (/HTTP 404/.test(messageOf(err))) return 'missing';
+    throw err;
+  }
+}

@@ -1,0 +1,77 @@
+import type { FinishRequest } from '../contracts';
+import { errorReport, progressOverview } from '../jobLogs';
+import type { MiniBatchRecord } from '../miniBatchStore';
+import { assembleOutput, committedBy, OutputTooLargeError } from '../../output/assembly';
+import { OutputExistsError } from '../../output/blocks';
+import { isTerminal } from '../status';
+import type { JobRecord, JobStatus } from '../types';
+import type { JobActivityDeps } from './deps';
+import { progressOf } from './progress';
+
+/** True when the job's output is committed by this job, or it writes none (SummaryOnly). */
+async function outputDone(deps: JobActivityDeps, record: JobRecord): Promise<boolean> {
+  if (record.spec.settings.outputAction !== 'AppendRow') return true;
+  return committedBy(await deps.outputBlob(record.spec.output), record.jobId);
+}
+
+/** Ends the job: on success commits the output once, then writes the logs and the final status. */
+export const finishActivity = (deps: JobActivityDeps) =>
+  async function finish(request: FinishRequest): Promise<JobStatus> {
+    const { jobs, miniBatches } = deps;
+    const record = await jobs.getOrThrow(request.endpointName, request.jobId);
+    // A re-run after the final status was written (a crash before Durable recorded the result):
+    // the job has ended; only the clean-up may still be owed.
+    if (isTerminal(record.status)) {
+      await deps.plans.deleteJob(request.jobId).catch(() => undefined);
+      return record.status;
+    }
+    let outcome: JobStatus = request.outcome;
+    let error = request.error;
+    // Finalizing is reached only once every mini-batch is done. Another outcome then comes from the
+    // orchestrator's last resort after a finish that failed (its logs could not be written): if the
+    // output was committed, or there is none to commit, the job did complete; logs are best effort.
+    const recovered = outcome !== 'Completed' && record.status === 'Finalizing' && (await outputDone(deps, record));
+    if (recovered) {
+      outcome = 'Completed';
+      error = undefined;
+    }
+    const progress = request.plan && request.totals ? progressOf(request.plan, request.totals) : undefined;
+    if (outcome === 'Completed' && record.status === 'CancelRequested') outcome = 'Canceled';
+    const problems: MiniBatchRecord[] = [];
+    for await (const mb of miniBatches.list(request.jobId, `(Status eq 'Failed' or FailedItems gt 0)`)) problems.push(mb);
+    if (outcome === 'Completed' && request.totals && request.totals.itemsSucceeded === 0 && request.totals.itemsFailed > 0) {
+      // Azure ML's "No succeeded mini batch item returned from run()": an empty output helps no one.
+      const first = problems.find((p) => p.error) ?? problems[0];
+      const reason = first?.error ? `${first.error.code}: ${first.error.message}` : first?.itemErrors?.[0]?.message;
+      outcome = 'Failed';
+      error = { code: 'NoSucceededItems', message: `No item succeeded (${request.totals.itemsFailed} failed)${reason ? `; the first failure: ${reason}` : ''}. See GET .../errors for each one.` };
+    }
+    if (outcome === 'Completed' && !recovered) {
+      await jobs.update(request.endpointName, request.jobId, { status: 'Finalizing', progress }, { step: 'finalize' });
+      if (record.spec.settings.outputAction === 'AppendRow') {
+        if (!request.plan) throw new Error('a completed job must report its plan');
+        try {
+          await assembleOutput(deps, await deps.outputBlob(record.spec.output), request.jobId, request.plan);
+        } catch (err) {
+          if (!(err instanceof OutputExistsError || err instanceof OutputTooLargeError)) throw err;
+          outcome = 'Failed';
+          error = { code: err.code, message: err.message };
+        }
+      }
+    }
+    const endTime = deps.now();
+    const finalRecord: JobRecord = { ...record, progress: progress ?? record.progress, error };
+    const writeLogs = async () => {
+      await deps.writeLog(request.jobId, 'job_progress_overview.txt', progressOverview(finalRecord, outcome, endTime));
+      return deps.writeLog(request.jobId, 'user/error.txt', errorReport(problems));
+    };
+    const logsUri = await writeLogs().catch((err: unknown) => {
+      if (recovered) return undefined;
+      throw err;
+    });
+    await jobs.update(request.endpointName, request.jobId, { status: outcome, error, progress, endTime: endTime.toISOString(), logsUri });
+    // The plan and parts are needed by nothing once the job has ended. Best effort: a leftover
+    // is only storage, and a failure here must not turn a finished job into a failed one.
+    await deps.plans.deleteJob(request.jobId).catch(() => undefined);
+    return outcome;
+  };

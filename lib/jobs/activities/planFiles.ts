@@ -1,0 +1,61 @@
+import { mapLimited } from '../../util/mapLimited';
+import type { JobPlan, JobRef } from '../contracts';
+import { firstPartChunk, mostMiniBatches } from '../../output/parts';
+import { planMiniBatches } from '../plan';
+import type { InputFile, JobError, JobSpec } from '../types';
+import type { JobActivityDeps } from './deps';
+
+/** How a job's mini-batches are grouped: chunks, and from which chunk output goes through parts. */
+export interface PlanLayout {
+  chunkSize: number;
+  partsFromChunk?: number;
+}
+
+/** The layout a new job gets from this host's settings. */
+export function newLayout(deps: Pick<JobActivityDeps, 'tuning'>, spec: JobSpec): PlanLayout {
+  const { chunkSize, directOutputBlocks } = deps.tuning;
+  return { chunkSize, ...(spec.settings.outputAction === 'AppendRow' ? { partsFromChunk: firstPartChunk(chunkSize, directOutputBlocks) } : {}) };
+}
+
+/**
+ * Splits files into mini-batches numbered from `firstIndex` and writes their chunks of the plan.
+ * The layout a job started with stays its layout, whatever this host's settings say.
+ */
+export async function planFiles(
+  deps: Pick<JobActivityDeps, 'plans' | 'tuning'>,
+  ref: JobRef,
+  spec: JobSpec,
+  files: InputFile[],
+  firstIndex: number,
+  totalFiles: number,
+  layout: PlanLayout,
+): Promise<{ ok: true; plan: JobPlan } | { ok: false; error: JobError }> {
+  const size = spec.settings.miniBatchSize;
+  const batches = planMiniBatches(files, size);
+  const totalBatches = firstIndex + batches.length;
+  const { chunkSize, partsFromChunk } = layout;
+  if (partsFromChunk !== undefined) {
+    const most = mostMiniBatches(chunkSize, partsFromChunk);
+    if (totalBatches > most) {
+      const fits = Math.ceil(totalFiles / most);
+      const message = `${totalFiles} files make ${totalBatches} mini-batches of ${size}; an append_row output holds at most ${most}. Set miniBatchSize to ${fits} or more.`;
+      return { ok: false, error: { code: 'TooManyMiniBatches', message } };
+    }
+  }
+  const chunks: [InputFile[][], number][] = [];
+  for (let i = 0; i < batches.length; i += chunkSize) chunks.push([batches.slice(i, i + chunkSize), (firstIndex + i) / chunkSize]);
+  await mapLimited(chunks, 8, ([chunk, index]) => deps.plans.write(ref.jobId, index, chunk));
+  const plan: JobPlan = {
+    totalFiles,
+    miniBatches: totalBatches,
+    miniBatchSize: size,
+    parallelism: spec.settings.instanceCount * spec.settings.maxConcurrencyPerInstance,
+    errorThreshold: spec.settings.errorThreshold,
+    maxRetries: spec.settings.maxRetries,
+    retryDelayMs: deps.tuning.retryDelayMs,
+    chunkSize,
+    progressIntervalMs: deps.tuning.progressIntervalMs,
+    ...(partsFromChunk !== undefined ? { partsFromChunk } : {}),
+  };
+  return { ok: true, plan };
+}

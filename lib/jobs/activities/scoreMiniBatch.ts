@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isFatal } from '../../util/fatal';
+import { mapLimited } from '../../util/mapLimited';
+import type { JobRef, MiniBatchOutcome, MiniBatchRef } from '../contracts';
+import { stageOutputBlock } from '../../output/blocks';
+import { isTerminal } from '../status';
+import type { JobRecord } from '../types';
+import type { JobActivityDeps } from './deps';
+import { messageOf } from '../../util/messageOf';
+import { codeOf } from './errors';
+import { scorerSpecOf } from './scorerSpec';
+
+/** Downloads one mini-batch, scores it in the worker pool and stages its output block. */
+export function scoreMiniBatchActivity(deps: JobActivityDeps) {
+  // The spec never changes after invoke; the status is re-read at most once a second per job, so
+  // a cancel is seen within about a second without a table read per mini-batch.
+  const recent = new Map<string, { at: number; record: Promise<JobRecord> }>();
+  function recentJob(ref: JobRef): Promise<JobRecord> {
+    const now = Date.now();
+    const cached = recent.get(ref.jobId);
+    if (cached && now - cached.at < 1000) return cached.record;
+    const record = deps.jobs.getOrThrow(ref.endpointName, ref.jobId);
+    record.catch(() => recent.delete(ref.jobId));
+    recent.set(ref.jobId, { at: now, record });
+    if (recent.size > 256) recent.delete(recent.keys().next().value!);
+    return record;
+  }
+
+  const attemptsSeen = new Map<string, number>();
+
+  return async function scoreMiniBatch(input: MiniBatchRef): Promise<MiniBatchOutcome> {
+    const record = await recentJob(input);
+    // A job being canceled, or one that has ended (its orchestration terminated or failed): stop.
+    if (record.status === 'CancelRequested' || isTerminal(record.status)) return { succeededItems: 0, failedItems: 0, outputRows: 0, canceled: true };
+    const { spec } = record;
+    const chunk = Math.floor(input.index / input.chunkSize);
+    const files = (await deps.plans.read(input.jobId, chunk))[input.index - chunk * input.chunkSize];
+    if (!files) throw new Error(`mini-batch ${input.index} is not in the job's plan`);
+    const dir = join(deps.workDir, input.jobId, `${input.index}-${randomBytes(6).toString('hex')}`);
+    const started = Date.now();
+    // Attempts are counted in this process (the row is written once, when the attempt ends); a
+    // failed attempt also reads the row, so a mini-batch that fails for good shows them all.
+    const key = `${input.jobId}/${input.index}`;
+    let attempt = (attemptsSeen.get(key) ?? 0) + 1;
+    attemptsSeen.set(key, attempt);
+    if (attemptsSeen.size > 10_000) attemptsSeen.delete(attemptsSeen.keys().next().value!);
+    try {
+      await mkdir(dir, { recursive: true });
+      const paths = await mapLimited(files, deps.tuning.downloadConcurrency, (file) => deps.downloadInputFile(file, dir));
+      const downloaded = Date.now();
+      const scorerSpec = await scorerSpecOf(deps, spec);
+      const result = await deps.scorer.run(scorerSpec, {
+        files: paths.map((path, i) => ({ path, name: files[i]!.name })),
+        params: spec.params,
+        miniBatchIndex: input.index,
+        timeoutMs: spec.settings.timeoutMs,
+      });
+      const scored = Date.now();
+      let blockId: string | undefined;
+      if (spec.settings.outputAction === 'AppendRow' && result.outputRows > 0) {
+        const target = input.toPart ? deps.parts.blob(input.jobId, chunk) : await deps.outputBlob(spec.output);
+        blockId = await stageOutputBlock(target, input.jobId, input.index, result.output);
+      }
+      // Where the time went, for the errors route and for tuning: download, scoring, output.
+      const timings = { downloadMs: downloaded - started, scoreMs: scored - downloaded, workerMs: result.durationMs, stageMs: Date.now() - scored };
+      attemptsSeen.delete(key);
+      await deps.miniBatches.record(input.jobId, input.index, files, {
+        status: 'Succeeded',
+        attempts: attempt,
+        succeededItems: result.succeededItems,
+        failedItems: result.failedItems,
+        outputRows: result.outputRows,
+        blockId: blockId ?? '',
+        durationMs: Date.now() - started,
+        timings,
+        itemErrors: result.itemErrors,
+      });
+      return { succeededItems: result.succeededItems, failedItems: result.failedItems, outputRows: result.outputRows };
+    } catch (err) {
+      const previous = await deps.miniBatches.tryGet(input.jobId, input.index).catch(() => undefined);
+      attempt = Math.max(attempt, (previous?.attempts ?? 0) + 1);
+      attemptsSeen.set(key, attempt);
+      const error = { code: codeOf(err), message: messageOf(err), stack: (err as Error)?.stack, attempt };
+      await deps.miniBatches.record(input.jobId, input.index, files, { status: 'Failed', attempts: attempt, error, durationMs: Date.now() - started });
+      // A scorer that cannot even start fails every mini-batch the same way: no retry, stop the job.
+      if (isFatal(err)) return { succeededItems: 0, failedItems: files.length, outputRows: 0, fatal: { code: error.code, message: error.message } };
+      throw new Error(`mini-batch ${input.index} attempt ${attempt}: ${error.code}: ${error.message}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+}

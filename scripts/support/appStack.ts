@@ -1,0 +1,118 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
+import type { RunningAzurite } from '../../devhost/azurite';
+import type { LocalIssuer } from '../../devhost/issuer';
+import { startStack, type LocalStack, type SpawnedHost } from '../../devhost/localStack';
+import { AppClient } from './appClient';
+
+/** The repository (its build in dist/ is the app), whether this file runs built or as TS source. */
+export const repoRoot = existsSync(resolve(__dirname, '..', '..', 'package.json')) ? resolve(__dirname, '..', '..') : resolve(__dirname, '..', '..', '..');
+
+/** The host keys every AppStack runs with, so a caller can use the Durable webhooks. */
+export const HOST_KEYS = { functionKey: 'test-function-key', masterKey: 'test-master-key' };
+
+export interface AppStackOptions {
+  /** App settings on top of the environment's and local.settings(.sample).json's. */
+  settings?: Record<string, string>;
+  /** Azurite in memory (default) or on disk (in a temporary folder): disk is what `npm start` runs. */
+  azurite?: 'memory' | 'disk';
+  /** `pipe` keeps the host's output for failure messages (tests); `inherit` prints it. */
+  stdio?: 'pipe' | 'inherit';
+  /** The local issuer's folder (default: a temporary one), for clients that sign tokens themselves (the CLI's tests). */
+  issuerDir?: string;
+}
+
+/**
+ * This app (the repository's build) in devhost, on its own Azurite, with a local issuer: what
+ * `npm start` runs, isolated for one test file or one benchmark round. The API helper
+ * (`AppClient`) calls it with tokens of the local issuer.
+ */
+export class AppStack extends AppClient {
+  private constructor(
+    private readonly stack: LocalStack,
+    private readonly workDir: string,
+  ) {
+    super({
+      url: stack.host.url,
+      blob: BlobServiceClient.fromConnectionString(stack.connectionString),
+      token: (roles, name) => stack.issuer!.signToken({ roles: [...roles], name }),
+    });
+  }
+
+  static async start(options: AppStackOptions = {}): Promise<AppStack> {
+    const workDir = mkdtempSync(join(tmpdir(), 'scoring-'));
+    const stack = await startStack({
+      appDir: repoRoot,
+      storage: options.azurite === 'disk' ? {} : { inMemory: true },
+      env: {
+        DEVHOST_FUNCTION_KEY: HOST_KEYS.functionKey,
+        DEVHOST_MASTER_KEY: HOST_KEYS.masterKey,
+        DEVHOST_LOG_LEVEL: process.env.DEVHOST_LOG_LEVEL ?? 'warn',
+        SCORING_WORK_DIR: workDir,
+        ...options.settings,
+      },
+      stdio: options.stdio,
+      ...(options.issuerDir ? { issuer: { dataDir: options.issuerDir } } : {}),
+    }).catch((err: unknown) => {
+      rmSync(workDir, { recursive: true, force: true });
+      throw err;
+    });
+    return new AppStack(stack, workDir);
+  }
+
+  get host(): SpawnedHost {
+    return this.stack.host;
+  }
+
+  get azurite(): RunningAzurite {
+    return this.stack.azurite!;
+  }
+
+  get issuer(): LocalIssuer {
+    return this.stack.issuer!;
+  }
+
+  /** Settings the host runs with. */
+  get env(): Record<string, string> {
+    return this.stack.env;
+  }
+
+  /** Starts the host again (after `host.stop()` or `host.kill()`) on the same port, storage and issuer. */
+  async startHost(): Promise<void> {
+    await this.stack.restartHost();
+  }
+
+  async stop(): Promise<void> {
+    await this.stack.stop();
+    rmSync(this.workDir, { recursive: true, force: true });
+  }
+
+  /**
+   * An orchestration instance's status with its history (the Durable HTTP API), or undefined when
+   * there is no such instance. Tests read what an orchestration decided, and in which order, here.
+   */
+  async orchestration(instanceId: string): Promise<{ runtimeStatus: string; historyEvents: Record<string, any>[] } | undefined> {
+    const res = await fetch(`${this.host.url}/runtime/webhooks/durabletask/instances/${instanceId}?showHistory=true&showHistoryOutput=true&code=${HOST_KEYS.masterKey}`);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200 && res.status !== 202) throw new Error(`instance ${instanceId}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { runtimeStatus: string; historyEvents: Record<string, any>[] };
+  }
+
+  /** Peak resident memory of the host process so far (VmHWM), in MiB. */
+  hostPeakMemoryMiB(): number {
+    const status = readFileSync(`/proc/${this.host.child.pid}/status`, 'utf8');
+    return Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 0) / 1024;
+  }
+
+  /** The host's view of a job that did not end in time: its first chunk's history and its last log lines. */
+  protected override async diagnose(jobId: string): Promise<string> {
+    const chunk = await fetch(`${this.host.url}/runtime/webhooks/durabletask/instances/${jobId}-chunk-0?showHistory=true&code=${HOST_KEYS.masterKey}`).then(
+      (r) => r.text(),
+      (e: Error) => e.message,
+    );
+    const log = this.host.output().split('\n').filter((l) => !l.includes('jobs-get')).slice(-60).join('\n');
+    return `; first chunk's status and history: ${chunk}\nhost output:\n${log}`;
+  }
+}

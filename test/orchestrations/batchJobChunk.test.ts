@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { batchJobChunk } from '../../orchestrations/batchJobChunk';
+import { ACTIVITY, ORCHESTRATION, ZERO_TOTALS, type ChunkInput, type ChunkResult, type JobPlan, type MiniBatchOutcome, type MiniBatchRef } from '../../lib/jobs/contracts';
+import { EventType } from '../../devhost/durable/history';
+import { plan, scored } from './support/fixtures';
+import { ScriptedHost, type ScriptedRun, type StubActivity } from './support/scriptedHost';
+import { expectDeterministicReplay, mostInFlight } from './support/historyChecks';
+
+// batchJobChunk run by the real durable-functions replay engine, with stub activities: what it
+// schedules, when it stops, and what it reports.
+
+const PLAN = plan({ maxRetries: 1, progressIntervalMs: 2000 });
+
+const chunkInput = (overrides: Partial<JobPlan> = {}): ChunkInput => ({ endpointName: 'ep', jobId: 'job-1', plan: { ...PLAN, ...overrides }, from: 0, to: overrides.miniBatches ?? PLAN.miniBatches, totals: ZERO_TOTALS });
+
+async function runChunk(input: ChunkInput, score: (ref: MiniBatchRef, attempt: number) => MiniBatchOutcome, extra: Record<string, StubActivity> = {}): Promise<ScriptedRun & { result: ChunkResult }> {
+  const host = new ScriptedHost({
+    orchestrators: { [ORCHESTRATION.chunk]: batchJobChunk },
+    activities: { [ACTIVITY.scoreMiniBatch]: score, [ACTIVITY.reportProgress]: () => undefined, ...extra },
+  });
+  const run = await host.run(ORCHESTRATION.chunk, input);
+  expect(run.status).toBe('completed');
+  return { ...run, result: run.output as ChunkResult };
+}
+
+const scoredIndexes = (run: ScriptedRun) => run.calls.filter((c) => c.name === ACTIVITY.scoreMiniBatch).map((c) => (c.input as MiniBatchRef).index);
+
+describe('batchJobChunk', () => {
+  it('scores every mini-batch of its range with at most `parallelism` in flight and reports progress', async () => {
+    const run = await runChunk(chunkInput(), () => scored(2));
+    expect(run.result).toEqual({ totals: { miniBatchesSucceeded: 5, miniBatchesFailed: 0, itemsSucceeded: 10, itemsFailed: 0 } });
+    expect(scoredIndexes(run).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(mostInFlight(run.history, ACTIVITY.scoreMiniBatch)).toBe(2);
+    // The clock moves 1 s per episode and the interval is 2 s: progress is reported, with counts only.
+    const progress = run.calls.filter((c) => c.name === ACTIVITY.reportProgress);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(Object.keys(progress[0]!.input).sort()).toEqual(['endpointName', 'jobId', 'totals']);
+    await expectDeterministicReplay(new ScriptedHost({ orchestrators: { [ORCHESTRATION.chunk]: batchJobChunk }, activities: {} }), ORCHESTRATION.chunk, run);
+  });
+
+  it('scores only its own range, and marks mini-batches of part chunks toPart', async () => {
+    const input = { ...chunkInput({ miniBatches: 9, chunkSize: 3, partsFromChunk: 1 }), from: 3, to: 6 };
+    const run = await runChunk(input, () => scored(2));
+    const refs = run.calls.filter((c) => c.name === ACTIVITY.scoreMiniBatch).map((c) => c.input as MiniBatchRef);
+    expect(refs.map((r) => r.index).sort()).toEqual([3, 4, 5]);
+    expect(refs.every((r) => r.toPart === true && r.chunkSize === 3)).toBe(true);
+  });
+
+  it('stops scheduling once failed items exceed the error threshold (reaching it is allowed)', async () => {
+    const input = chunkInput({ errorThreshold: 3, parallelism: 1 });
+    const failed = [1, 2, 1, 0, 0];
+    const run = await runChunk(input, (ref) => scored(2, failed[ref.index]));
+    expect(run.result.stopped).toBe('ErrorThresholdExceeded');
+    expect(run.result.totals).toEqual({ miniBatchesSucceeded: 3, miniBatchesFailed: 0, itemsSucceeded: 2, itemsFailed: 4 });
+    expect(scoredIndexes(run)).toEqual([0, 1, 2]);
+  });
+
+  it('ignores failures when the threshold is -1', async () => {
+    const run = await runChunk(chunkInput({ errorThreshold: -1 }), () => scored(2, 2));
+    expect(run.result.stopped).toBeUndefined();
+    expect(run.result.totals.itemsFailed).toBe(10);
+  });
+
+  it('retries a failing mini-batch maxRetries times, then counts all its items as failed', async () => {
+    const run = await runChunk(chunkInput({ maxRetries: 2 }), (ref) => {
+      if (ref.index === 4) throw new Error('worker crashed');
+      return scored(2);
+    });
+    expect(run.calls.filter((c) => c.name === ACTIVITY.scoreMiniBatch && c.input.index === 4).map((c) => c.attempt)).toEqual([1, 2, 3]);
+    expect(run.result).toEqual({ totals: { miniBatchesSucceeded: 4, miniBatchesFailed: 1, itemsSucceeded: 8, itemsFailed: 2 } });
+    // The retry timers are in the history the way the Durable extension writes them.
+    expect(run.history.filter((e) => e.EventType === EventType.TimerCreated)).toHaveLength(3);
+  });
+
+  it('stops on a cancel seen by a mini-batch and schedules no more', async () => {
+    const run = await runChunk(chunkInput({ parallelism: 1 }), (ref) => (ref.index === 1 ? { ...scored(0), canceled: true } : scored(2)));
+    expect(run.result.stopped).toBe('Canceled');
+    expect(scoredIndexes(run)).toEqual([0, 1]);
+    expect(run.result.totals.miniBatchesSucceeded).toBe(1);
+  });
+
+  it('stops with the first fatal error of a scorer that cannot start (no retry)', async () => {
+    const fatal = { code: 'ScriptNotFound', message: 'score.py is not in the code asset' };
+    const run = await runChunk(chunkInput(), () => ({ succeededItems: 0, failedItems: 2, outputRows: 0, fatal }));
+    expect(run.result.stopped).toBe('ScorerFailed');
+    expect(run.result.error).toEqual(fatal);
+    // The two in flight end; none after them starts, and none is retried.
+    expect(scoredIndexes(run)).toEqual([0, 1]);
+    expect(run.result.totals).toEqual({ miniBatchesSucceeded: 0, miniBatchesFailed: 2, itemsSucceeded: 0, itemsFailed: 4 });
+  });
+
+  it('goes on when a progress report fails', async () => {
+    const run = await runChunk(chunkInput(), () => scored(2), {
+      [ACTIVITY.reportProgress]: () => {
+        throw new Error('table unavailable');
+      },
+    });
+    expect(run.calls.some((c) => c.name === ACTIVITY.reportProgress)).toBe(true);
+    expect(run.result.totals.miniBatchesSucceeded).toBe(5);
+  });
+});
