@@ -87,25 +87,33 @@ export async function uploadLocal(
   const pending = answer.body;
   const folderUri = pending.assetUri.endsWith('/') ? pending.assetUri : `${pending.assetUri}/`;
   const uri = isFolder ? folderUri : `${folderUri}${files[0]!.name}`;
-  if (pending.exists) {
-    note(`${path}: unchanged (content ${id}), already uploaded.`);
-    return { uri, hash, uploaded: false, isFolder };
-  }
   const container = new ContainerClient(pending.blobReferenceForConsumption.credential.sasUri);
   // blobUri is `<container URL>/LocalUpload/<id>`: the blob names start after the container URL.
   const containerUrl = container.url.split('?')[0]!.replace(/\/+$/, '');
   const prefix = decodeURIComponent(pending.blobReferenceForConsumption.blobUri.slice(containerUrl.length + 1)).replace(/\/+$/, '');
-  const bytes = files.reduce((n, f) => n + f.size, 0);
-  note(`Uploading ${path} (${files.length} file${files.length === 1 ? '' : 's'}, ${bytes} bytes) to ${folderUri}`);
+  let todo = files;
+  if (pending.exists) {
+    // "exists" means some blob is there: an upload cut short leaves some. Send only what is missing.
+    const present = new Map<string, number>();
+    for await (const blob of container.listBlobsFlat({ prefix: `${prefix}/` })) present.set(blob.name.slice(prefix.length + 1), blob.properties.contentLength ?? -1);
+    todo = files.filter((f) => present.get(f.name) !== f.size);
+    if (!todo.length) {
+      note(`${path}: unchanged (content ${id}), already uploaded.`);
+      return { uri, hash, uploaded: false, isFolder };
+    }
+    note(`${path}: ${files.length - todo.length} of ${files.length} files already uploaded (content ${id}); sending the rest.`);
+  }
+  const bytes = todo.reduce((n, f) => n + f.size, 0);
+  note(`Uploading ${path} (${todo.length} file${todo.length === 1 ? '' : 's'}, ${bytes} bytes) to ${folderUri}`);
   let next = 0;
   const worker = async () => {
-    while (next < files.length) {
-      const file = files[next++]!;
+    while (next < todo.length) {
+      const file = todo[next++]!;
       await container.getBlockBlobClient(`${prefix}/${file.name}`).uploadFile(file.path);
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(4, files.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(4, todo.length) }, worker));
   } catch (err) {
     throw new CliError(`Upload of ${path} failed: ${(err as Error).message.split('\n')[0]}`);
   }

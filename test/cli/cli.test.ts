@@ -281,8 +281,16 @@ describe('uploads of local folders (pending-upload route)', () => {
     const id = /LocalUpload\/([0-9a-f]{32})/.exec(first.json.properties.modelUri)![1]!;
     expect((await app.listWorkspaceBlobs(`LocalUpload/${id}/`)).sort()).toEqual([`LocalUpload/${id}/MLmodel`, `LocalUpload/${id}/README.md`, `LocalUpload/${id}/model.onnx`]);
     const again = await ok(['model', 'create', '-f', join(samples, 'model.yml'), '--version', '6']);
-    expect(again.stderr).toContain('already uploaded');
+    expect(again.stderr).toContain('unchanged');
+    expect(again.stderr).not.toContain('Uploading');
     expect(again.json.properties.modelUri).toBe(first.json.properties.modelUri);
+    // An upload cut short (a file missing): the next run sends only what is missing.
+    await app.workspace().getBlobClient(`LocalUpload/${id}/model.onnx`).delete();
+    const resumed = await ok(['model', 'create', '-f', join(samples, 'model.yml'), '--version', '7']);
+    expect(resumed.stderr).toContain('2 of 3 files already uploaded');
+    expect(resumed.stderr).toMatch(/Uploading .* \(1 file, \d+ bytes\)/);
+    const onnx = await app.workspace().getBlobClient(`LocalUpload/${id}/model.onnx`).downloadToBuffer();
+    expect(onnx).toEqual(readFileSync(join(samplesDir, 'model', 'model.onnx')));
   });
 
   it('the sample deployment uploads its model and code folders, then scores; invoke --input <local folder>', async ({ skip }) => {
