@@ -14,6 +14,8 @@ import { EXIT } from './errors';
 const program = new Command('azmlb')
   .description("Azure ML batch endpoints on Azure Functions: the az ml commands you know (docs/cli.md)")
   .showHelpAfterError('(add --help for usage)')
+  // Usage errors look like the CLI's other errors (az prints them as ERROR: too).
+  .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'ERROR: ')) })
   .exitOverride();
 
 registerEndpointCommands(program);

@@ -110,6 +110,9 @@ describe('connection, output and errors', () => {
     const run = await azmlb(['batch-endpoint', 'show', '-n', 'no-such-endpoint']);
     expect(run.code).toBe(3);
     expect(run.stderr).toBe("ERROR: (NotFound) Batch endpoint 'no-such-endpoint' was not found.\n");
+    const usage = await azmlb(['batch-endpoint', 'show']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^ERROR: required option '-n, --name <name>' not specified/);
     const down = await azmlb(['batch-endpoint', 'list', '--url', 'http://127.0.0.1:9']);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^ERROR: Cannot reach http:\/\/127\.0\.0\.1:9/);
