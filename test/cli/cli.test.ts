@@ -93,6 +93,15 @@ describe('connection, output and errors', () => {
     expect(run.stderr).not.toMatch(/Bearer|eyJ/); // the token is never printed
   });
 
+  it('AZMLB_TOKEN is sent as given (a bad one shows the 401 code); a remote URL without a scope says how to set it', async () => {
+    const bad = await azmlb(['batch-endpoint', 'list'], { AZMLB_TOKEN: 'not-a-token' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^ERROR: \(Unauthorized\) /);
+    const remote = await azmlb(['batch-endpoint', 'list', '--url', 'https://batch.example.invalid']);
+    expect(remote.code).toBe(1);
+    expect(remote.stderr).toContain("No token scope for https://batch.example.invalid: set the API's App ID URI with 'azmlb configure --scope api://...' or AZMLB_SCOPE");
+  });
+
   it('-o yaml|table|tsv and --query', async () => {
     const yaml = await ok(['datastore', 'show', '-n', 'workspaceblobstore', '-o', 'yaml']);
     expect(yaml.stdout).toMatch(/^name: workspaceblobstore$/m);
