@@ -45,7 +45,7 @@ export class ApiClient {
     } catch {
       // not JSON: keep the text
     }
-    if (text) this.debug(`  body: ${text.length > 2000 ? `${text.slice(0, 2000)}... (${text.length} chars)` : text}`);
+    if (text) this.debug(`  body: ${redact(text.length > 2000 ? `${text.slice(0, 2000)}... (${text.length} chars)` : text)}`);
     if (res.status >= 400 && !options.accept?.includes(res.status)) throw serviceError(res.status, body, `${method} ${path}`);
     return { status: res.status, headers: res.headers, body: body as T };
   }
@@ -91,3 +91,6 @@ export class ApiClient {
 }
 
 export const enc = encodeURIComponent;
+
+/** SAS signatures (the pending upload's) are credentials: --debug shows that one was there, not what it was. */
+const redact = (text: string): string => text.replace(/([?&]sig=)[^&"\s]+/g, '$1REDACTED');

@@ -298,7 +298,9 @@ describe('uploads of local folders (pending-upload route)', () => {
     expect(again.json.properties.modelUri).toBe(first.json.properties.modelUri);
     // An upload cut short (a file missing): the next run sends only what is missing.
     await app.workspace().getBlobClient(`LocalUpload/${id}/model.onnx`).delete();
-    const resumed = await ok(['model', 'create', '-f', join(samples, 'model.yml'), '--version', '7']);
+    const resumed = await ok(['model', 'create', '-f', join(samples, 'model.yml'), '--version', '7', '--debug']);
+    expect(resumed.stderr).toContain('sig=REDACTED'); // --debug shows the pending upload, not its SAS signature
+    expect(resumed.stderr).not.toMatch(/sig=(?!REDACTED)/);
     expect(resumed.stderr).toContain('2 of 3 files already uploaded');
     expect(resumed.stderr).toMatch(/Uploading .* \(1 file, \d+ bytes\)/);
     const onnx = await app.workspace().getBlobClient(`LocalUpload/${id}/model.onnx`).downloadToBuffer();
