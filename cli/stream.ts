@@ -76,6 +76,7 @@ export async function streamJob(ctx: Context, endpoint: string, name: string, op
     for (;;) {
       const job = (await ctx.client.request('GET', jobPath(endpoint, name), { roles: READ })).body;
       const p = job.properties ?? {};
+      if (!lastStatus && p.logsUri) log(`${time()} Logs: ${p.logsUri}`);
       if (p.status !== lastStatus) {
         log(`${time()} ${p.status}${p.deploymentName ? ` (deployment ${p.deploymentName})` : ''}`);
         lastStatus = p.status;
