@@ -71,6 +71,7 @@ export async function streamJob(ctx: Context, endpoint: string, name: string, op
   let lastStatus = '';
   let lastLine = '';
   const seenProblems = new Set<string>();
+  const logs: ScoringLogs = { available: true, seen: new Set() };
   log(`${time()} Streaming job ${name} (endpoint ${endpoint})`);
   try {
     for (;;) {
@@ -85,6 +86,7 @@ export async function streamJob(ctx: Context, endpoint: string, name: string, op
       startItems ??= (progress.itemsSucceeded ?? 0) + (progress.itemsFailed ?? 0);
       const line = progressLine(progress, startedAt, startItems!);
       if (progress.itemsFailed || progress.miniBatchesFailed || FINAL.has(p.status)) await logProblems(ctx, endpoint, name, seenProblems, log);
+      if (logs.available) await logScoringOutput(ctx, endpoint, name, logs, log);
       if (bar) {
         bar.setTotal(Math.max(line.mbTotal, 1));
         bar.update(line.mbDone, line);
@@ -120,6 +122,34 @@ async function logProblems(ctx: Context, endpoint: string, name: string, seen: S
       seen.add(itemKey);
       log(`${time()} item failed: ${item.file ?? item.name ?? ''} ${item.code ? `(${item.code}) ` : ''}${item.message ?? ''}`.trim());
     }
+  }
+}
+
+interface ScoringLogs {
+  /** False once the service said it has no logs route (404): not asked again. */
+  available: boolean;
+  seen: Set<string>;
+}
+
+/**
+ * What scoring code wrote, as each mini-batch's log appears (`GET .../logs`: `user/stdout/
+ * mini-batch-<n>.txt`, written when the mini-batch ends), each file printed once.
+ */
+async function logScoringOutput(ctx: Context, endpoint: string, name: string, logs: ScoringLogs, log: (l: string) => void): Promise<void> {
+  const list = await ctx.client.request('GET', `${jobPath(endpoint, name)}/logs`, { roles: READ, accept: [404, 405] });
+  if (list.status >= 400) {
+    logs.available = false;
+    return;
+  }
+  const files = ((list.body?.value ?? []) as { name: string; size: number }[])
+    .filter((f) => f.name.startsWith('user/stdout/') && f.size > 0 && !logs.seen.has(f.name))
+    .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+  for (const file of files) {
+    const res = await ctx.client.request('GET', `${jobPath(endpoint, name)}/logs/${file.name.split('/').map(encodeURIComponent).join('/')}`, { roles: READ, accept: [404, 422] });
+    if (res.status >= 400) continue; // not there yet, or too large to print: the next reading tries again / skips
+    logs.seen.add(file.name);
+    const label = file.name.replace(/^user\/stdout\//, '').replace(/\.txt$/, '');
+    for (const line of String(res.body ?? '').split('\n').filter((l) => l.trim())) log(`${time()} [${label}] ${line}`);
   }
 }
 
