@@ -145,11 +145,16 @@ async function logScoringOutput(ctx: Context, endpoint: string, name: string, lo
     .filter((f) => f.name.startsWith('user/stdout/') && f.size > 0 && !logs.seen.has(f.name))
     .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
   for (const file of files) {
-    const res = await ctx.client.request('GET', `${jobPath(endpoint, name)}/logs/${file.name.split('/').map(encodeURIComponent).join('/')}`, { roles: READ, accept: [404, 422] });
-    if (res.status >= 400) continue; // not there yet, or too large to print: the next reading tries again / skips
+    const res = await ctx.client.raw('GET', `${jobPath(endpoint, name)}/logs/${file.name.split('/').map(encodeURIComponent).join('/')}`, { roles: READ });
+    const text = await res.text();
+    if (res.status === 404) continue; // listed but not readable yet: the next reading tries again
     logs.seen.add(file.name);
     const label = file.name.replace(/^user\/stdout\//, '').replace(/\.txt$/, '');
-    for (const line of String(res.body ?? '').split('\n').filter((l) => l.trim())) log(`${time()} [${label}] ${line}`);
+    if (res.status >= 400) {
+      log(`${time()} [${label}] (not shown: the service answered ${res.status})`);
+      continue;
+    }
+    for (const line of text.split('\n').filter((l) => l.trim())) log(`${time()} [${label}] ${line}`);
   }
 }
 
