@@ -14,6 +14,7 @@ import { OutputPlaces } from '../lib/output/location';
 import { openRegistry } from '../lib/registry/open';
 import { ScorerPool } from '../lib/scoring/runtime/scorerPool';
 import { storageClients } from '../lib/storage/clients';
+import type { PendingUploadDeps } from '../lib/uploads/pendingUpload';
 import { settings } from './settings';
 
 // The composition root: the object graph every entry point (functions/, orchestrations/) shares.
@@ -28,6 +29,9 @@ export const jobs = new JobStore(jobsTable);
 export const idempotency = new IdempotencyStore(jobsTable);
 export const miniBatches = new MiniBatchStore(clients.table(config.tables.miniBatches));
 export const dataDeps: DataDeps = { registry, blob: clients.blob };
+
+/** Local uploads (`startPendingUpload`) land in the workspace datastore's container. */
+export const uploads: PendingUploadDeps = { blob: clients.blob, containerName: config.workspaceBlobContainer, now: () => new Date() };
 
 /** Jobs' output and log blobs, resolved once per location (their containers created: new datastores start empty). */
 export const outputPlaces = new OutputPlaces(dataDeps, ensureContainer);
@@ -71,6 +75,8 @@ export function jobActivities(): JobActivities {
       directOutputBlocks: config.jobs.directOutputBlocks,
     },
     now: () => new Date(),
+    // The Functions worker sends console output to the host log (Application Insights in Azure).
+    log: (level, message) => (level === 'error' ? console.error : level === 'warning' ? console.warn : level === 'debug' ? console.debug : console.info)(message),
   });
   return activities;
 }

@@ -130,11 +130,13 @@ export async function invokeBody(ctx: Context, flags: InvokeFlags, spec: YamlSpe
   if (y.logging_level !== undefined) properties['loggingLevel'] = y.logging_level;
   if (y.output_file_name !== undefined) properties['outputFileName'] = y.output_file_name;
   if (y.description !== undefined) properties['description'] = y.description;
-  // Experiment and job names have no field of their own here: they travel as tags, and the job
-  // name also as the idempotency key (the same --job-name gives the same job, never a second).
+  // Job ids are the service's: --job-name is the display name, and the idempotency key (the same
+  // --job-name gives the same job, never a second).
   const experiment = flags.experimentName ?? y.experiment_name;
-  const tags = { ...(y.tags ?? {}), ...(experiment ? { experimentName: experiment } : {}), ...(flags.jobName ? { jobName: flags.jobName } : {}) };
-  if (Object.keys(tags).length) properties['tags'] = tags;
+  if (experiment !== undefined) properties['experimentName'] = experiment;
+  const displayName = flags.jobName ?? y.display_name;
+  if (displayName !== undefined) properties['displayName'] = displayName;
+  if (y.tags) properties['tags'] = y.tags;
   const headers: Record<string, string> = flags.jobName ? { 'x-ms-client-request-id': flags.jobName } : {};
   return { body: { properties }, headers };
 }

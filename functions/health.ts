@@ -1,4 +1,5 @@
-import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { route } from './shared/routes';
 import { checkHealth } from '../lib/health';
 import { appVersion } from '../lib/version';
 import { clients } from '../app/services';
@@ -10,4 +11,4 @@ export async function health(_request: HttpRequest): Promise<HttpResponseInit> {
   return { status: report.status === 'Healthy' ? 200 : 503, jsonBody: report };
 }
 
-app.http('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: health });
+route('health', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: health }, { arm: false });

@@ -19,7 +19,9 @@ export const batchJobChunk: OrchestrationHandler = function* (context: Orchestra
   let next = input.from;
   let stopped: ChunkResult['stopped'];
   let error: ChunkResult['error'];
-  let lastProgress = context.df.currentUtcDateTime.getTime();
+  // The first mini-batch to finish reports at once (a short job shows progress, not 0 until it
+  // ends); later ones at most once per interval. Chunks run one after another: this is per job.
+  let lastProgress = -Infinity;
 
   while (inFlight.size > 0 || (next < input.to && !stopped)) {
     while (!stopped && next < input.to && inFlight.size < plan.parallelism) {
@@ -55,9 +57,12 @@ export const batchJobChunk: OrchestrationHandler = function* (context: Orchestra
 
     // Live progress, at most once per interval (the orchestration clock is replay-safe).
     const now = context.df.currentUtcDateTime.getTime();
-    if (now - lastProgress >= plan.progressIntervalMs && inFlight.size > 0) {
+    // Running: those in flight plus those the loop schedules next (a window of one has none in
+    // flight here, yet the next one starts at once).
+    const running = Math.min(plan.parallelism, inFlight.size + (stopped ? 0 : input.to - next));
+    if (now - lastProgress >= plan.progressIntervalMs && running > 0) {
       lastProgress = now;
-      const update: ProgressUpdate = { endpointName: input.endpointName, jobId: input.jobId, totals: { ...totals } };
+      const update: ProgressUpdate = { endpointName: input.endpointName, jobId: input.jobId, totals: { ...totals }, running };
       try {
         yield* callActivity(context, 'reportProgress', update);
       } catch {

@@ -38,8 +38,12 @@ async function main(): Promise<void> {
     return;
   }
   if (values.kind !== 'user' && values.kind !== 'app') throw new Error(`--kind must be 'user' or 'app'.`);
+  const roles = values.roles.split(',').map((r) => r.trim()).filter(Boolean);
+  // A misspelt role would give a token that every route refuses with 403: say so now.
+  const unknown = roles.filter((r) => !(ALL_ROLES as readonly string[]).includes(r));
+  if (unknown.length) throw new Error(`unknown role ${unknown.map((r) => `'${r}'`).join(', ')}; the app's roles are ${ALL_ROLES.join(', ')}.`);
   const token = await signToken({
-    roles: values.roles.split(',').map((r) => r.trim()).filter(Boolean),
+    roles,
     expiresIn: values['expires-in'],
     kind: values.kind,
     ...(values.audience !== undefined && { audience: values.audience }),

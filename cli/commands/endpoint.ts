@@ -74,8 +74,8 @@ export function registerEndpointCommands(program: Command): void {
     .option('--mini-batch-size <n>', 'files per mini-batch for this job')
     .option('--instance-count <n>', 'instances for this job')
     .option('--output-path <uri>', 'folder the output file is written to (azureml://datastores/<ds>/paths/<p>)')
-    .option('--experiment-name <name>', 'experiment the job belongs to (kept as a tag)')
-    .option('--job-name <name>', 'name for the job (kept as a tag; the same name gives the same job, never a second)')
+    .option('--experiment-name <name>', 'experiment the job belongs to')
+    .option('--job-name <name>', "the job's display name (also its idempotency key: the same name gives the same job, never a second)")
     .option('--stream', 'follow the job until it ends (exit code 0 only when Completed)')
     .action(
       action<InvokeFlags & { name: string; deploymentName?: string; set?: string[]; stream?: boolean }>(async (o, ctx) => {

@@ -1,4 +1,5 @@
-import { app, type HttpHandler } from '@azure/functions';
+import { type HttpHandler } from '@azure/functions';
+import { route } from '../shared/routes';
 import { jobs } from '../../app/services';
 import { ApiError } from '../../lib/http/apiError';
 import { existingEndpoint, handle, jobResponse, param } from './common';
@@ -17,4 +18,4 @@ export const cancelJob: HttpHandler = (request, context) =>
     return jobResponse(request, result.record);
   });
 
-app.http('jobs-cancel', { route: 'batchEndpoints/{endpoint}/jobs/{jobId}/cancel', methods: ['POST'], authLevel: 'anonymous', handler: cancelJob });
+route('jobs-cancel', { route: 'batchEndpoints/{endpoint}/jobs/{jobId}/cancel', methods: ['POST'], authLevel: 'anonymous', handler: cancelJob });

@@ -23,9 +23,13 @@ export const jobUrl = (request: HttpRequest, job: JobRecord) =>
 
 /** 202 + Location + Retry-After while the job runs (async request-reply), 200 once it is final. */
 export function jobResponse(request: HttpRequest, job: JobRecord): HttpResponseInit {
-  if (isTerminal(job.status)) return { status: 200, jsonBody: jobResource(job) };
-  return { status: 202, jsonBody: jobResource(job), headers: { Location: jobUrl(request, job), 'Retry-After': RETRY_AFTER } };
+  if (isTerminal(job.status)) return { status: 200, jsonBody: jobResource(job, new URL(request.url).origin) };
+  return { status: 202, jsonBody: jobResource(job, new URL(request.url).origin), headers: { Location: jobUrl(request, job), 'Retry-After': RETRY_AFTER } };
 }
+
+/** The caller asked for the async request-reply pattern (RFC 7240 `Prefer: respond-async`). */
+export const wantsAsync = (request: HttpRequest): boolean =>
+  (request.headers.get('prefer') ?? '').split(',').some((p) => p.trim().toLowerCase() === 'respond-async');
 
 /** The next page's URL: this request's URL with `$skiptoken` set (ARM's paging convention). */
 export function nextLinkOf(request: HttpRequest, continuation: string | undefined): string | undefined {

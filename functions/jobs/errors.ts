@@ -1,4 +1,5 @@
-import { app, type HttpHandler } from '@azure/functions';
+import { type HttpHandler } from '@azure/functions';
+import { route } from '../shared/routes';
 import { miniBatches } from '../../app/services';
 import { handle, jobOf, nextLinkOf } from './common';
 
@@ -21,4 +22,4 @@ export const jobErrors: HttpHandler = (request, context) =>
     return { status: 200, jsonBody: { value, ...(nextLink ? { nextLink } : {}) } };
   });
 
-app.http('jobs-errors', { route: 'batchEndpoints/{endpoint}/jobs/{jobId}/errors', methods: ['GET'], authLevel: 'anonymous', handler: jobErrors });
+route('jobs-errors', { route: 'batchEndpoints/{endpoint}/jobs/{jobId}/errors', methods: ['GET'], authLevel: 'anonymous', handler: jobErrors });

@@ -1,4 +1,5 @@
-import { app, type HttpHandler } from '@azure/functions';
+import { type HttpHandler } from '@azure/functions';
+import { route } from '../shared/routes';
 import { dataDeps } from '../../app/services';
 import { settings } from '../../app/settings';
 import { ApiError } from '../../lib/http/apiError';
@@ -23,4 +24,4 @@ export const jobOutput: HttpHandler = (request, context) =>
     return serveOutputRange(blob, { range: request.headers.get('range'), fileName: job.spec.settings.outputFileName, uri: job.spec.output.uri, maxBytes: OUTPUT_SERVE_MAX_BYTES });
   });
 
-app.http('jobs-output', { route: 'batchEndpoints/{endpoint}/jobs/{jobId}/output', methods: ['GET'], authLevel: 'anonymous', handler: jobOutput });
+route('jobs-output', { route: 'batchEndpoints/{endpoint}/jobs/{jobId}/output', methods: ['GET'], authLevel: 'anonymous', handler: jobOutput });

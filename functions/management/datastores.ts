@@ -1,4 +1,4 @@
-import { app } from '@azure/functions';
+import { route } from '../shared/routes';
 import { deleteResponse, handle, param, putResponse, readBody, registry, type Handler } from './common';
 
 const { datastores } = registry;
@@ -18,7 +18,7 @@ export const putDatastore: Handler = (request, context) =>
 export const deleteDatastore: Handler = (request, context) =>
   handle(request, context, 'Manage', async () => deleteResponse(await datastores.delete(param(request, 'name'))));
 
-app.http('datastores-list', { route: 'datastores', methods: ['GET'], authLevel: 'anonymous', handler: listDatastores });
-app.http('datastores-get', { route: 'datastores/{name}', methods: ['GET'], authLevel: 'anonymous', handler: getDatastore });
-app.http('datastores-put', { route: 'datastores/{name}', methods: ['PUT'], authLevel: 'anonymous', handler: putDatastore });
-app.http('datastores-delete', { route: 'datastores/{name}', methods: ['DELETE'], authLevel: 'anonymous', handler: deleteDatastore });
+route('datastores-list', { route: 'datastores', methods: ['GET'], authLevel: 'anonymous', handler: listDatastores });
+route('datastores-get', { route: 'datastores/{name}', methods: ['GET'], authLevel: 'anonymous', handler: getDatastore });
+route('datastores-put', { route: 'datastores/{name}', methods: ['PUT'], authLevel: 'anonymous', handler: putDatastore });
+route('datastores-delete', { route: 'datastores/{name}', methods: ['DELETE'], authLevel: 'anonymous', handler: deleteDatastore });

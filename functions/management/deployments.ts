@@ -1,5 +1,5 @@
-import { app } from '@azure/functions';
-import { deleteResponse, handle, param, putResponse, readBody, registry, type Handler } from './common';
+import { route } from '../shared/routes';
+import { deleteResponse, handle, param, putResponse, readResourceBody, registry, withWarnings, type Handler } from './common';
 
 const { deployments } = registry;
 
@@ -15,13 +15,9 @@ export const getDeployment: Handler = (request, context) =>
 
 export const putDeployment: Handler = (request, context) =>
   handle(request, context, 'Manage', async (caller) => {
-    const { deployment, created } = await deployments.put(
-      param(request, 'endpoint'),
-      param(request, 'deployment'),
-      await readBody(request),
-      caller,
-    );
-    return putResponse(created, deployments.envelope(deployment));
+    const { body, warnings } = await readResourceBody(request, context, 'deployment');
+    const { deployment, created } = await deployments.put(param(request, 'endpoint'), param(request, 'deployment'), body, caller);
+    return withWarnings(putResponse(created, deployments.envelope(deployment)), warnings);
   });
 
 export const deleteDeployment: Handler = (request, context) =>
@@ -31,7 +27,7 @@ export const deleteDeployment: Handler = (request, context) =>
 
 const all = 'batchEndpoints/{endpoint}/deployments';
 const one = `${all}/{deployment}`;
-app.http('deployments-list', { route: all, methods: ['GET'], authLevel: 'anonymous', handler: listDeployments });
-app.http('deployments-get', { route: one, methods: ['GET'], authLevel: 'anonymous', handler: getDeployment });
-app.http('deployments-put', { route: one, methods: ['PUT'], authLevel: 'anonymous', handler: putDeployment });
-app.http('deployments-delete', { route: one, methods: ['DELETE'], authLevel: 'anonymous', handler: deleteDeployment });
+route('deployments-list', { route: all, methods: ['GET'], authLevel: 'anonymous', handler: listDeployments });
+route('deployments-get', { route: one, methods: ['GET'], authLevel: 'anonymous', handler: getDeployment });
+route('deployments-put', { route: one, methods: ['PUT'], authLevel: 'anonymous', handler: putDeployment });
+route('deployments-delete', { route: one, methods: ['DELETE'], authLevel: 'anonymous', handler: deleteDeployment });

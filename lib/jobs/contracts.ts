@@ -67,6 +67,8 @@ export interface ChunkResult {
 /** Counts only: the totals come from the job row (planRest may have raised them). */
 export interface ProgressUpdate extends JobRef {
   totals: Totals;
+  /** Mini-batches scheduled and not finished when the update was made. */
+  running?: number;
 }
 
 /** Mini-batches [from, to) of chunk `chunk` are done: commit its part and stage it on the output. */

@@ -94,6 +94,7 @@ export async function createJob(deps: CreateJobDeps, request: CreateJobRequest):
         model: { name: model.name, version: model.version, modelType: model.properties.modelType, modelUri: model.properties.modelUri },
         code: code ? { name: code.name, version: code.version, codeUri: code.properties.codeUri } : undefined,
         scoringScript: resolved.scoringScript,
+        ...(Object.keys(parsed.metadata).length ? { metadata: parsed.metadata } : {}),
       },
     };
     await deps.jobs.create(job);

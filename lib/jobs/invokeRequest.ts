@@ -14,7 +14,9 @@ import {
 } from '../registry/deploymentSettings';
 import { parseIsoDuration } from '../registry/duration';
 import { looseEnum, parseOrThrow, stringMap, validationError } from '../registry/validation';
-import type { JobDataInput } from './types';
+import type { JobDataInput, JobMetadata } from './types';
+
+export type { JobMetadata };
 
 /**
  * Azure ML's invoke body: `{ properties: { inputData, outputData?, <per-job settings> } }`.
@@ -52,9 +54,10 @@ export interface InvokeRequest {
   outputUri?: OutputUri;
   /** Per-job settings that replace the deployment's. */
   overrides: Partial<EffectiveSettings>;
-  tags?: Record<string, string>;
-  description?: string;
+  /** Azure ML's job metadata: stored, shown on the job and filterable in the job list. */
+  metadata: JobMetadata;
 }
+
 
 // Azure ML's delivery modes (REST and CLI spellings). Files are always downloaded here, so the
 // mode is checked and shown but changes nothing.
@@ -114,6 +117,9 @@ const propertiesSchema = z
     environmentVariables: notPerJob("they are the deployment's (as in Azure ML); pass per-job values as Literal inputs"),
     tags: stringMap.optional(),
     description: z.string().max(2048).optional(),
+    displayName: z.string().max(256).optional(),
+    experimentName: z.string().max(256).optional(),
+    properties: stringMap.optional(),
     // The Python SDK sends compute.instanceCount; there is no cluster to pick, so targets are accepted and ignored.
     compute: z
       .strictObject({ instanceCount: instanceCountSchema.optional(), target: z.string().optional(), instanceType: z.string().optional() })
@@ -166,6 +172,9 @@ const bodyLevel: Level = {
         environmentVariables: null,
         tags: null,
         description: null,
+        displayName: null,
+        experimentName: null,
+        properties: null,
         compute: { fields: { instanceCount: null, target: null, instanceType: null } },
         computeId: null,
       },
@@ -276,8 +285,15 @@ export function parseInvokeRequest(body: unknown): InvokeRequest {
     outputName,
     ...(outputUri ? { outputUri } : {}),
     overrides,
-    ...(p.tags ? { tags: p.tags } : {}),
-    ...(p.description !== undefined ? { description: p.description } : {}),
+    metadata: JSON.parse(
+      JSON.stringify({
+        displayName: p.displayName,
+        experimentName: p.experimentName ?? p.properties?.['experimentName'],
+        description: p.description,
+        tags: p.tags,
+        properties: p.properties,
+      }),
+    ) as JobMetadata, // drops the members not sent
   };
 }
 

@@ -15,14 +15,27 @@ export interface JobView
   /** The one output, with the blob it is (or will be) written to. */
   outputData: Record<string, { jobOutputType: 'UriFile'; uri: string; [k: string]: unknown }>;
   retrySettings: { maxRetries: number; timeout: string };
+  /** Azure ML's names for the same output: by name (`outputs.score`), and the single `output`. */
+  outputs: Record<string, { jobOutputType: 'UriFile'; uri: string }>;
+  output: { jobOutputType: 'UriFile'; uri: string; datastoreId?: string; path?: string };
+  /** Where the job is read (Azure ML clients print `interactionEndpoints.Studio.endpoint`). */
+  interactionEndpoints: { Studio: { endpoint: string }; Tracking: { endpoint: string } };
+  displayName?: string;
+  experimentName?: string;
+  description?: string;
+  tags?: Record<string, string>;
+  properties?: Record<string, string>;
 }
 
 /**
  * The job resource. Its output is always shown as the one file it resolves to (a UriFolder output
  * shows `<folder>/<outputFileName>`). Environment variables are the deployment's and not repeated.
  */
-export function jobResource(job: JobRecord): ResourceEnvelope<JobView> {
+export function jobResource(job: JobRecord, origin = ''): ResourceEnvelope<JobView> {
   const { spec } = job;
+  const id = `/api/batchEndpoints/${spec.endpointName}/jobs/${job.jobId}`;
+  const datastore = /^azureml:\/\/datastores\/([^/]+)\/paths\/(.*)$/.exec(spec.output.uri);
+  const output = { jobOutputType: 'UriFile' as const, uri: spec.output.uri };
   const s = spec.settings;
   const [outputName = DEFAULT_OUTPUT_NAME, given = {}] = Object.entries(spec.outputData)[0] ?? [];
   const properties: JobView = {
@@ -31,6 +44,10 @@ export function jobResource(job: JobRecord): ResourceEnvelope<JobView> {
     deploymentName: spec.deploymentName,
     inputData: spec.inputData,
     outputData: { [outputName]: { ...(given as Record<string, unknown>), jobOutputType: 'UriFile', uri: spec.output.uri } },
+    outputs: { [outputName]: output },
+    output: { ...output, ...(datastore ? { datastoreId: `/api/datastores/${datastore[1]}`, path: datastore[2] } : {}) },
+    interactionEndpoints: { Studio: { endpoint: `${origin}${id}` }, Tracking: { endpoint: `${origin}/api/jobs/${job.jobId}` } },
+    ...spec.metadata,
     miniBatchSize: s.miniBatchSize,
     instanceCount: s.instanceCount,
     maxConcurrencyPerInstance: s.maxConcurrencyPerInstance,
@@ -48,9 +65,10 @@ export function jobResource(job: JobRecord): ResourceEnvelope<JobView> {
     ...(job.logsUri ? { logsUri: job.logsUri } : {}),
   };
   return envelope({
-    id: `/api/batchEndpoints/${spec.endpointName}/jobs/${job.jobId}`,
+    id,
     name: job.jobId,
     type: JOB_TYPE,
+    ...(spec.metadata?.tags ? { tags: spec.metadata.tags } : {}),
     properties,
     systemData: {
       createdBy: job.createdBy.name,

@@ -46,6 +46,8 @@ export interface ListOptions {
   /** From the previous page's `continuation`. */
   continuation?: string;
   status?: JobStatus | readonly JobStatus[];
+  /** Keeps only the jobs it accepts (filters on JSON columns, e.g. tags); more rows are read to fill the page. */
+  where?: (job: JobRecord) => boolean;
 }
 
 export interface JobPage {
@@ -153,6 +155,19 @@ export class JobStore {
     return job;
   }
 
+  /**
+   * A job by id alone (Azure ML's workspace-level `jobs/{id}`), whichever endpoint it ran on, also
+   * after that endpoint was deleted. A query on RowKey across partitions: it reads the table's keys,
+   * so it costs more than `get` on large tables (the endpoint routes keep the point read).
+   */
+  async findById(jobId: string): Promise<JobRecord | undefined> {
+    if (!SAFE_KEY.test(jobId)) return undefined;
+    await ensureTable(this.table);
+    const rows = this.table.listEntities<JobEntity>({ queryOptions: { filter: odata`RowKey eq ${jobId}` } });
+    for await (const row of rows) if (row.Spec !== undefined) return toRecord(row);
+    return undefined;
+  }
+
   /** One page of an endpoint's jobs, newest first, optionally only those in the given status(es). */
   async list(endpoint: string, options: ListOptions = {}): Promise<JobPage> {
     const top = options.top ?? DEFAULT_LIST_TOP;
@@ -173,7 +188,10 @@ export class JobStore {
     const items: JobRecord[] = [];
     const pages = this.table.listEntities<JobEntity>({ queryOptions: { filter } }).byPage({ maxPageSize: top + 1 });
     for await (const page of pages) {
-      for (const e of page) items.push(toRecord(e));
+      for (const e of page) {
+        const job = toRecord(e);
+        if (!options.where || options.where(job)) items.push(job);
+      }
       if (items.length > top) break;
     }
     if (items.length <= top) return { items };

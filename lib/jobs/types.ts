@@ -23,6 +23,8 @@ export interface JobProgress {
   miniBatchesTotal: number;
   miniBatchesSucceeded: number;
   miniBatchesFailed: number;
+  /** Being scored now (scheduled, not finished); pending ones have not started. */
+  miniBatchesRunning?: number;
   miniBatchesPending: number;
   itemsTotal: number;
   itemsSucceeded: number;
@@ -35,6 +37,16 @@ export interface JobError {
 }
 
 /** Everything a job runs with, fixed at invoke: later registry changes do not affect it. */
+/** What Azure ML clients send to label a job (SDK: display_name, experiment_name, tags, description). */
+export interface JobMetadata {
+  displayName?: string;
+  experimentName?: string;
+  description?: string;
+  tags?: Record<string, string>;
+  /** Azure ML's free-form `properties.properties` (the REST sample puts experimentName there). */
+  properties?: Record<string, string>;
+}
+
 export interface JobSpec {
   endpointName: string;
   deploymentName: string;
@@ -49,6 +61,8 @@ export interface JobSpec {
   model: { name: string; version: string; modelType: 'mlflow_model' | 'custom_model'; modelUri: string };
   code?: { name: string; version: string; codeUri: string };
   scoringScript?: string;
+  /** displayName, experimentName, description, tags, properties as the invoke sent them. */
+  metadata?: JobMetadata;
 }
 
 export interface JobRecord {

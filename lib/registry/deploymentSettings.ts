@@ -2,12 +2,19 @@ import { z } from 'zod';
 import { durationSchema, parseIsoDuration } from './duration';
 import { looseEnum } from './validation';
 
+/**
+ * An integer, also when sent as a string (`"maxConcurrencyPerInstance": "4"` in Azure ML's REST
+ * sample: its service reads JSON numbers leniently, so scripts written for it send strings).
+ */
+const int = (min: number) =>
+  z.preprocess((v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v), z.int().min(min));
+
 // Each setting's schema on its own, so an invoke's per-job overrides can reuse the same rules.
-export const miniBatchSizeSchema = z.int().min(1);
-export const instanceCountSchema = z.int().min(1);
-export const maxConcurrencyPerInstanceSchema = z.int().min(1);
-export const errorThresholdSchema = z.int().min(-1);
-export const maxRetriesSchema = z.int().min(0);
+export const miniBatchSizeSchema = int(1);
+export const instanceCountSchema = int(1);
+export const maxConcurrencyPerInstanceSchema = int(1);
+export const errorThresholdSchema = int(-1);
+export const maxRetriesSchema = int(0);
 export const timeoutSchema = durationSchema;
 export const outputActionSchema = looseEnum(['AppendRow', 'SummaryOnly']);
 export const loggingLevelSchema = looseEnum(['Warning', 'Info', 'Debug']);

@@ -13,7 +13,11 @@ const defaultsSchema = z.strictObject({ deploymentName: deploymentNameSchema.opt
 
 export const endpointPropertiesSchema = z.strictObject({
   description: z.string().optional(),
-  authMode: z.literal('AADToken', { error: 'must be "AADToken" (Entra ID tokens are the only supported auth mode)' }).default('AADToken'),
+  // Any casing (`aadToken` in Azure ML's REST sample, `aad_token` in YAML), stored as AADToken.
+  authMode: z.preprocess(
+    (v) => (typeof v === 'string' && v.toLowerCase().replace(/[_\s-]/g, '') === 'aadtoken' ? 'AADToken' : v),
+    z.literal('AADToken', { error: 'must be "AADToken" (Entra ID tokens are the only supported auth mode)' }).default('AADToken'),
+  ),
   defaults: defaultsSchema.optional(),
   properties: stringMap.optional(),
 });

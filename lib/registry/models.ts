@@ -7,7 +7,8 @@ import { looseEnum } from './validation';
 
 export const modelPropertiesSchema = z.strictObject({
   // Azure ML's CLI/SDK spellings; MLflowModel/CustomModel are accepted too.
-  modelType: looseEnum(['mlflow_model', 'custom_model']),
+  // Optional as in Azure ML, whose default is custom_model.
+  modelType: looseEnum(['mlflow_model', 'custom_model']).default('custom_model'),
   modelUri: assetUriSchema,
   ...assetMetadataShape,
 });

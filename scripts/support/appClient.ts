@@ -71,9 +71,9 @@ export class AppClient {
     return res;
   }
 
-  /** Invokes an endpoint; returns the response. */
+  /** Invokes an endpoint with the async pattern (`Prefer: respond-async`: 202 + Location); returns the response. */
   invoke(endpoint: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<ApiResponse> {
-    return this.api('POST', `batchEndpoints/${endpoint}/jobs`, { properties: body }, { headers });
+    return this.api('POST', `batchEndpoints/${endpoint}/jobs`, { properties: body }, { headers: { prefer: 'respond-async', ...headers } });
   }
 
   /** The job resource (GET), whatever its status. */

@@ -72,6 +72,7 @@ beforeAll(async () => {
   await app.upload('samples/iris/data', join(samplesDir, 'data'));
   await app.upload('fixtures/slow', join(fixtures, 'slow'));
   await app.upload('fixtures/returns', join(fixtures, 'returns'));
+  await app.upload('fixtures/chatty', join(fixtures, 'chatty'));
   await app.upload('fixtures/model', join(fixtures, 'model'));
   const probe = await app.api('POST', 'models/probe/versions/1/startPendingUpload', { pendingUploadType: 'TemporaryBlobReference' });
   if (probe.status === 404 || probe.status === 405) noUploads = `the service has no startPendingUpload route yet (answered ${probe.status}; issue 9, branch wip/compat)`;
@@ -234,6 +235,7 @@ describe('invoke, stream, download, cancel', () => {
       inputData: { heart: { jobInputType: 'UriFile', uri: `${ds}/samples/iris/data/iris-part-1.csv` } },
       outputFileName: 'out.csv',
       instanceCount: 2,
+      experimentName: 'cli-tests',
     });
     const done = await app.waitForJob('iris-cli', set.json.name);
     expect(done.properties.outputData.score.uri).toMatch(/\/out\.csv$/);
@@ -251,6 +253,7 @@ describe('invoke, stream, download, cancel', () => {
     expect(first.json.properties.outputData.score.uri).toBe(`${ds}/cli-samples/outputs/predictions.csv`);
     const again = await ok(['batch-endpoint', 'invoke', '-n', 'iris-cli', '-f', join(samples, 'inputs.yml'), '--job-name', 'cli-job-1']);
     expect(again.json.name).toBe(first.json.name);
+    expect(first.json.properties.displayName).toBe('cli-job-1');
     const wrongType = join(work, 'wrong-type.yml');
     writeFileSync(wrongType, `inputs:\n  data:\n    type: uri_folder\n    path: ${ds}/x/\n  n:\n    type: integer\n    default: abc\n`);
     const bad = await azmlb(['batch-endpoint', 'invoke', '-n', 'iris-cli', '-f', wrongType]);
@@ -270,6 +273,15 @@ describe('invoke, stream, download, cancel', () => {
     expect(stream.code).toBe(1);
     expect(stream.stderr).toContain(`Job ${name}: Canceled.`);
     expect(stream.stderr).toMatch(/ERROR: \(\w+\) Job \S+ was canceled/);
+  });
+
+  it("invoke --stream prints what the scoring code logged, per mini-batch, as the logs appear", async () => {
+    await ok(['batch-deployment', 'create', '-f', join(samples, 'deployment.yml'),
+      '--set', 'name=chatty', 'model=azureml:iris-cli-model:1', `code_configuration.code=${ds}/fixtures/chatty`, 'settings.mini_batch_size=2']);
+    const run = await ok(['batch-endpoint', 'invoke', '-n', 'iris-cli', '-d', 'chatty', '--input', `${ds}/samples/iris/data/`, '--stream', '-o', 'none']);
+    for (const n of [0, 1, 2]) expect(run.stderr).toMatch(new RegExp(`\\[mini-batch-${n}\\] .*console\\.log mini-batch ${n}`));
+    expect(run.stderr.match(/console\.log mini-batch 0/g)).toHaveLength(1); // each log printed once
+    expect(run.stderr).toMatch(/Completed\. Mini-batches 3 succeeded/);
   });
 
   it('a failing job: job stream shows the failed mini-batches and the error, exit 1', async () => {

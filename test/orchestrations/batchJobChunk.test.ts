@@ -31,10 +31,12 @@ describe('batchJobChunk', () => {
     expect(run.result).toEqual({ totals: { miniBatchesSucceeded: 5, miniBatchesFailed: 0, itemsSucceeded: 10, itemsFailed: 0 } });
     expect(scoredIndexes(run).sort()).toEqual([0, 1, 2, 3, 4]);
     expect(mostInFlight(run.history, ACTIVITY.scoreMiniBatch)).toBe(2);
-    // The clock moves 1 s per episode and the interval is 2 s: progress is reported, with counts only.
+    // The clock moves 1 s per episode and the interval is 2 s: progress is reported, with counts
+    // and the running mini-batches only; the first finished mini-batch reports at once.
     const progress = run.calls.filter((c) => c.name === ACTIVITY.reportProgress);
     expect(progress.length).toBeGreaterThan(0);
-    expect(Object.keys(progress[0]!.input).sort()).toEqual(['endpointName', 'jobId', 'totals']);
+    expect(Object.keys(progress[0]!.input).sort()).toEqual(['endpointName', 'jobId', 'running', 'totals']);
+    expect(progress[0]!.input).toMatchObject({ running: 2, totals: { miniBatchesSucceeded: 1 } }); // parallelism 2, 4 left
     await expectDeterministicReplay(new ScriptedHost({ orchestrators: { [ORCHESTRATION.chunk]: batchJobChunk }, activities: {} }), ORCHESTRATION.chunk, run);
   });
 

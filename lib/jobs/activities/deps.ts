@@ -29,4 +29,6 @@ export interface JobActivityDeps {
   workDir: string;
   tuning: { chunkSize: number; retryDelayMs: number; progressIntervalMs: number; downloadConcurrency: number; directOutputBlocks: number };
   now(): Date;
+  /** The host log (scoring code's log lines go there too, at the job's loggingLevel). */
+  log?(level: 'debug' | 'info' | 'warning' | 'error', message: string): void;
 }

@@ -8,6 +8,6 @@ export const reportProgressActivity = (deps: JobActivityDeps) =>
     // Counts only: the totals may have grown since this chunk started (planRest).
     await deps.jobs.update(update.endpointName, update.jobId, (current) => {
       const { miniBatchesTotal, itemsTotal } = current.progress;
-      return { progress: progressOf({ miniBatches: miniBatchesTotal, totalFiles: itemsTotal }, update.totals) };
+      return { progress: progressOf({ miniBatches: miniBatchesTotal, totalFiles: itemsTotal }, update.totals, update.running) };
     }, { step: 'progress' });
   };

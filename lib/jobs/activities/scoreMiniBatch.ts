@@ -11,6 +11,23 @@ import type { JobActivityDeps } from './deps';
 import { messageOf } from '../../util/messageOf';
 import { codeOf } from './errors';
 import { scorerSpecOf } from './scorerSpec';
+import type { LogEntry } from '../../scoring/runtime/types';
+
+/**
+ * What the scoring code wrote for one mini-batch (context.logger, console.*, already filtered by the
+ * deployment's loggingLevel), to the host log and to the job's `logs/user/stdout/mini-batch-<n>.txt`
+ * (Azure ML keeps a script's output under logs/user/stdout). A retry overwrites it with its own
+ * attempt. Best effort: a log that cannot be written never fails the mini-batch.
+ */
+async function writeUserLog(deps: JobActivityDeps, job: JobRecord, index: number, attempt: number, logs: LogEntry[], failure?: string): Promise<void> {
+  if (!logs.length && !failure) return;
+  const prefix = `[job ${job.jobId} mini-batch ${index} attempt ${attempt}]`;
+  for (const entry of logs) deps.log?.(entry.level, `${prefix} ${entry.message}`);
+  const lines = logs.map((e) => `${e.level.toUpperCase()} ${e.message}`);
+  if (failure) lines.push(`FAILED ${failure}`);
+  const text = `# mini-batch ${index}, attempt ${attempt}\n${lines.join('\n')}\n`;
+  await deps.writeLog(job.jobId, `user/stdout/mini-batch-${index}.txt`, text).catch((err: unknown) => deps.log?.('warning', `${prefix} could not write its log: ${messageOf(err)}`));
+}
 
 /** Downloads one mini-batch, scores it in the worker pool and stages its output block. */
 export function scoreMiniBatchActivity(deps: JobActivityDeps) {
@@ -58,6 +75,7 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
         timeoutMs: spec.settings.timeoutMs,
       });
       const scored = Date.now();
+      await writeUserLog(deps, record, input.index, attempt, result.logs);
       let blockId: string | undefined;
       if (spec.settings.outputAction === 'AppendRow' && result.outputRows > 0) {
         const target = input.toPart ? deps.parts.blob(input.jobId, chunk) : await deps.outputBlob(spec.output);
@@ -83,6 +101,7 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
       attempt = Math.max(attempt, (previous?.attempts ?? 0) + 1);
       attemptsSeen.set(key, attempt);
       const error = { code: codeOf(err), message: messageOf(err), stack: (err as Error)?.stack, attempt };
+      await writeUserLog(deps, record, input.index, attempt, (err as { logs?: LogEntry[] }).logs ?? [], error.message);
       await deps.miniBatches.record(input.jobId, input.index, files, { status: 'Failed', attempts: attempt, error, durationMs: Date.now() - started });
       // A scorer that cannot even start fails every mini-batch the same way: no retry, stop the job.
       if (isFatal(err)) return { succeededItems: 0, failedItems: files.length, outputRows: 0, fatal: { code: error.code, message: error.message } };

@@ -15,6 +15,14 @@ const { spec, onnxIntraOpThreads } = workerData as WorkerData;
 let current: TaskLog | undefined;
 const logger = createScriptLogger(() => current);
 
+// What a scoring script prints with console.* belongs to the mini-batch it runs for, like
+// context.logger (Azure ML keeps a script's stdout in the job's logs): it goes to that mini-batch's
+// log, at the deployment's loggingLevel. Outside a mini-batch it goes where it always did.
+for (const [method, level] of [['log', 'info'], ['info', 'info'], ['debug', 'debug'], ['warn', 'warning'], ['error', 'error']] as const) {
+  const original = console[method].bind(console);
+  console[method] = (...args: unknown[]) => (current ? logger[level](...args) : original(...args));
+}
+
 export default async function scoreMiniBatch({ taskId, task, warm }: WorkerRequest): Promise<WorkerReply> {
   const start = performance.now();
   post({ channel: EVENT_CHANNEL, taskId, type: 'started' });

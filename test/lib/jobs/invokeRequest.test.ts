@@ -147,8 +147,16 @@ describe('parseInvokeRequest', () => {
 
   it('keeps tags and description', () => {
     const r = parseInvokeRequest({ properties: { inputData: { d: { jobInputType: 'UriFolder', uri: DATA } }, Tags: { team: 'ml' }, description: 'nightly' } });
-    expect(r.tags).toEqual({ team: 'ml' });
-    expect(r.description).toBe('nightly');
+    expect(r.metadata).toEqual({ tags: { team: 'ml' }, description: 'nightly' });
+  });
+
+  it("keeps displayName and experimentName, also the REST sample's properties.properties.experimentName", () => {
+    const input = { d: { jobInputType: 'UriFolder', uri: DATA } };
+    expect(parseInvokeRequest({ properties: { inputData: input, DisplayName: 'n1', experimentName: 'exp' } }).metadata).toEqual({ displayName: 'n1', experimentName: 'exp' });
+    expect(parseInvokeRequest({ properties: { inputData: input, properties: { experimentName: 'from-props' } } }).metadata).toEqual({
+      experimentName: 'from-props',
+      properties: { experimentName: 'from-props' },
+    });
   });
 });
 

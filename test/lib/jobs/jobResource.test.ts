@@ -25,6 +25,12 @@ describe('jobResource', () => {
       deploymentName: 'blue',
       inputData: job.spec.inputData,
       outputData: { preds: { jobOutputType: 'UriFile', uri: job.spec.output.uri, mode: 'Upload' } },
+      outputs: { preds: { jobOutputType: 'UriFile', uri: job.spec.output.uri } },
+      output: { jobOutputType: 'UriFile', uri: job.spec.output.uri, datastoreId: '/api/datastores/workspaceblobstore', path: 'azureml/batchjob-2zb0lxr1k-a1f3e9c2/score/predictions.csv' },
+      interactionEndpoints: {
+        Studio: { endpoint: '/api/batchEndpoints/Heart-Ep/jobs/batchjob-2zb0lxr1k-a1f3e9c2' },
+        Tracking: { endpoint: '/api/jobs/batchjob-2zb0lxr1k-a1f3e9c2' },
+      },
       miniBatchSize: 10,
       instanceCount: 1,
       maxConcurrencyPerInstance: 1,
