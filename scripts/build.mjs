@@ -10,7 +10,7 @@
 // - "Unchanged": no source, tsconfig.json or package.json is newer than the stamp that the last
 //   successful build left (dated when that build started, so an edit made during it counts).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const buildInfo = join(dist, 'tsconfig.tsbuildinfo');
 const stamp = join(dist, '.build-ok');
-const FOLDERS = ['app', 'functions', 'orchestrations', 'lib', 'devhost', 'bench', 'scripts', 'samples'];
+const FOLDERS = ['app', 'functions', 'orchestrations', 'lib', 'devhost', 'bench', 'scripts', 'samples', 'cli'];
 const started = new Date();
 
 function* files(dir) {
@@ -80,5 +80,7 @@ rmSync(stamp, { force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json'), '--incremental'], { stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
+// The CLI is package.json's bin: executable, as npm links it.
+if (existsSync(join(dist, 'cli', 'main.js'))) chmodSync(join(dist, 'cli', 'main.js'), 0o755);
 writeFileSync(stamp, '');
 utimesSync(stamp, started, started);

@@ -32,6 +32,11 @@ describe('the import graph', () => {
     expect(wrong.map((a) => a.why)).toEqual([]);
   });
 
+  it('keeps the CLI a REST client: cli/ imports no app code (app, functions, orchestrations, lib)', () => {
+    const wrong = arrows.filter(({ from, to }) => from === 'cli' && (to === 'app' || to === 'functions' || to === 'orchestrations' || to.startsWith('lib')));
+    expect(wrong.map((a) => a.why)).toEqual([]);
+  });
+
   it('is the graph docs/architecture.md shows', () => {
     const doc = readFileSync(join(repoRoot, 'docs', 'architecture.md'), 'utf8');
     const block = /<!-- import graph[^\n]*-->\n```\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';

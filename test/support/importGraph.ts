@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
 /** The app's source folders (tests excluded): what the import rules are about. */
-export const SOURCE_FOLDERS = ['app', 'functions', 'orchestrations', 'lib', 'devhost', 'scripts', 'bench', 'samples'];
+export const SOURCE_FOLDERS = ['app', 'functions', 'orchestrations', 'lib', 'devhost', 'scripts', 'bench', 'samples', 'cli'];
 
 /** Every .ts/.mts file under the folders, as repo-relative paths with '/'. */
 export function sourceFiles(root: string, folders = SOURCE_FOLDERS): string[] {

@@ -1,0 +1,26 @@
+import type { z } from 'zod';
+import { usageError } from '../errors';
+import type { YamlSpec } from '../yamlFile';
+
+/**
+ * Validates a YAML spec with its zod schema; the first problem is reported as
+ * `<file>:<line>: <key.path> <message>` (az prints the line of a bad YAML key too).
+ */
+export function parseSpec<S extends z.ZodType>(schema: S, spec: YamlSpec, what: string): z.output<S> {
+  const result = schema.safeParse(spec.data);
+  if (result.success) return result.data;
+  const lines = result.error.issues.slice(0, 5).map((issue) => {
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const at = unknownKeys.length ? [...path, unknownKeys[0]!] : path;
+    const key = at.join('.');
+    const message = unknownKeys.length
+      ? `is not a ${what} key${unknownKeys.length > 1 ? ` (nor ${unknownKeys.slice(1).join(', ')})` : ''}`
+      : issue.message;
+    return `${spec.where(at)}: ${key ? `${key} ` : ''}${message}`;
+  });
+  throw usageError(`Invalid ${what}:\n  ${lines.join('\n  ')}`);
+}
+
+/** Azure ML's snake_case enum spelling, any case: `append_row`, `AppendRow`, `appendrow`. */
+export const squash = (v: string): string => v.toLowerCase().replace(/[_\s-]/g, '');
