@@ -28,6 +28,8 @@ export interface Settings {
     settleGraceMs: number;
   };
   outputServeMaxBytes: number;
+  /** Blob drops: folders land in the inbox, results go to the outbox. */
+  drops: { inbox: string; outbox: string };
   scoring: { maxWorkers?: number; idleTimeoutMs: number; workDir: string; onnxIntraOpThreads: number };
 }
 
@@ -103,6 +105,9 @@ const DEFINITIONS = {
     'how long after its orchestration ended (terminated or failed) a job not yet final is ended when read',
   ),
   OUTPUT_SERVE_MAX_BYTES: setting(wholeNumber(1), 100 * 1024 * 1024, String(100 * 1024 * 1024), 'most bytes the output route returns per request'),
+  BLOB_DROP_INBOX_CONTAINER: setting(CONTAINER_NAME, 'batch-inbox', '`batch-inbox`', 'blob drops: `<endpoint>/<drop>/_SUCCESS` or `<endpoint>/<file>` here starts a job'),
+  BLOB_DROP_OUTBOX_CONTAINER: setting(CONTAINER_NAME, 'batch-outbox', '`batch-outbox`', "blob drops: default output and `_result.json` at `<endpoint>/<drop>/`"),
+  WEBSITE_HOSTNAME: setting(ANY, 'localhost:7071', '`localhost:7071`', "the app's host name (set by Azure and by devhost); links in drop results"),
 } satisfies Record<string, Definition<unknown>>;
 
 type Name = keyof typeof DEFINITIONS;
@@ -185,6 +190,7 @@ export function loadSettings(env: Env): Settings {
       settleGraceMs: raw.JOB_SETTLE_GRACE_MS,
     },
     outputServeMaxBytes: raw.OUTPUT_SERVE_MAX_BYTES,
+    drops: { inbox: raw.BLOB_DROP_INBOX_CONTAINER, outbox: raw.BLOB_DROP_OUTBOX_CONTAINER },
     scoring: {
       ...(raw.SCORING_MAX_WORKERS === undefined ? {} : { maxWorkers: raw.SCORING_MAX_WORKERS }),
       idleTimeoutMs: raw.SCORING_IDLE_TIMEOUT_MS,
@@ -193,6 +199,18 @@ export function loadSettings(env: Env): Settings {
     },
   };
 }
+
+/** https in Azure; plain http for a local host (devhost, `func start`). */
+function baseUrlOf(hostname: string): string {
+  const local = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i.test(hostname);
+  return `${local ? 'http' : 'https'}://${hostname}`;
+}
+
+/**
+ * This app's public URL (`https://<WEBSITE_HOSTNAME>`), for links in drop results. Read when used,
+ * not at load: a local host (devhost) sets WEBSITE_HOSTNAME once it listens, after loading the app.
+ */
+export const publicBaseUrl = (): string => baseUrlOf(process.env.WEBSITE_HOSTNAME?.trim() || DEFINITIONS.WEBSITE_HOSTNAME.fallback);
 
 let current: Settings | undefined;
 

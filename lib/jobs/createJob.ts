@@ -8,7 +8,7 @@ import { REQUEST_ID_HEADER, requestHash, type IdempotencyStore } from './idempot
 import { applyOverrides, parseInvokeRequest } from './invokeRequest';
 import { newJobId } from './jobId';
 import type { JobStore } from './jobStore';
-import { EMPTY_PROGRESS, type JobRecord } from './types';
+import { EMPTY_PROGRESS, type DropSource, type JobRecord } from './types';
 
 export interface CreateJobDeps {
   registry: Registry;
@@ -28,6 +28,8 @@ export interface CreateJobRequest {
   /** `x-ms-client-request-id` header: makes the invoke idempotent. */
   requestId?: string;
   caller: Caller;
+  /** The blob drop that started the job (its end then writes `_result.json`). */
+  drop?: DropSource;
 }
 
 /**
@@ -94,6 +96,7 @@ export async function createJob(deps: CreateJobDeps, request: CreateJobRequest):
         model: { name: model.name, version: model.version, modelType: model.properties.modelType, modelUri: model.properties.modelUri },
         code: code ? { name: code.name, version: code.version, codeUri: code.properties.codeUri } : undefined,
         scoringScript: resolved.scoringScript,
+        ...(request.drop ? { drop: request.drop } : {}),
       },
     };
     await deps.jobs.create(job);

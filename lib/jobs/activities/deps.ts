@@ -4,7 +4,7 @@ import type { JobStore } from '../jobStore';
 import type { MiniBatchStore } from '../miniBatchStore';
 import type { OutputParts } from '../../output/parts';
 import type { PlanManifest } from '../planManifest';
-import type { InputFile, JobDataInput, JobOutputLocation, JobSpec } from '../types';
+import type { InputFile, JobDataInput, JobOutputLocation, JobRecord, JobSpec } from '../types';
 
 /** What the job activities need from the outside world; the composition root supplies it. */
 export interface JobActivityDeps {
@@ -26,6 +26,8 @@ export interface JobActivityDeps {
     run(spec: ScorerSpec, task: MiniBatchTask): Promise<MiniBatchResult>;
     warm(spec: ScorerSpec, workers: number, params: Record<string, string>): Promise<void>;
   };
+  /** Called once a job has its final status (again on a re-run): blob drops write `_result.json`. */
+  jobEnded?(record: JobRecord): Promise<void>;
   workDir: string;
   tuning: { chunkSize: number; retryDelayMs: number; progressIntervalMs: number; downloadConcurrency: number; directOutputBlocks: number };
   now(): Date;

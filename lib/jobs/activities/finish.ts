@@ -22,6 +22,7 @@ export const finishActivity = (deps: JobActivityDeps) =>
     // A re-run after the final status was written (a crash before Durable recorded the result):
     // the job has ended; only the clean-up may still be owed.
     if (isTerminal(record.status)) {
+      await deps.jobEnded?.(record);
       await deps.plans.deleteJob(request.jobId).catch(() => undefined);
       return record.status;
     }
@@ -70,6 +71,9 @@ export const finishActivity = (deps: JobActivityDeps) =>
       throw err;
     });
     await jobs.update(request.endpointName, request.jobId, { status: outcome, error, progress, endTime: endTime.toISOString(), logsUri });
+    // After the final status, so what it reports is what GET answers; a failure here re-runs finish,
+    // which finds the job ended and calls it again.
+    if (deps.jobEnded) await deps.jobEnded(await jobs.getOrThrow(request.endpointName, request.jobId));
     // The plan and parts are needed by nothing once the job has ended. Best effort: a leftover
     // is only storage, and a failure here must not turn a finished job into a failed one.
     await deps.plans.deleteJob(request.jobId).catch(() => undefined);
