@@ -12,6 +12,8 @@ import { createLogger, parseLogLevel, type Logger } from './log';
 import { applyLocalSettings, readHostSettings } from './settings';
 import { hostStorage } from './storage';
 import { startTriggers, type TriggerListener } from './triggers';
+import { blobWebhook } from './triggers/blobWebhook';
+import type { BlobEventTarget } from './triggers/types';
 import { resolveAppSettings } from './triggers/appSettings';
 
 export interface HostOptions {
@@ -56,6 +58,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const invoker = new Invoker(app.core, app.library, log);
 
   let endpoints: DurableEndpoints | undefined;
+  // Filled once the listeners start (after the server listens): the blob webhook finds them here.
+  let triggers: TriggerListener[] = [];
   const clientFor = new Map<Registration, Record<string, unknown>>();
   const extraInputsFor = (reg: Registration): Record<string, unknown> => {
     const cached = clientFor.get(reg);
@@ -94,6 +98,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     extraInputsFor,
     extraHandlers: [
       durableWebhooks(engine, () => endpoints!, keys),
+      blobWebhook(() => triggers.filter((t): t is BlobEventTarget => 'notify' in t), keys, log),
       async (req, res, url) => {
         if (url.pathname === '/admin/host/status' && req.method === 'GET') {
           send(res, 200, { state: 'Running', version: 'devhost', functions: registrations.map((r) => r.name) });
@@ -113,7 +118,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   await app.core.runHooks('appStart', { hookData: {}, appHookData: invoker.appHookData, functionAppDirectory: appDir });
   const recovered = usesDurable ? await engine.recover() : 0;
   if (recovered) log.info(`Resumed ${recovered} unfinished orchestration instance(s) from task hub '${hubName}'.`);
-  const triggers: TriggerListener[] = await startTriggers({ registrations, invoker, storage, settings, log, env, extraInputsFor, appDir });
+  triggers = await startTriggers({ registrations, invoker, storage, settings, log, env, extraInputsFor, appDir });
 
   const functionLines = [
     ...http.describe(origin),
