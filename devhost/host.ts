@@ -5,7 +5,7 @@ import { DurableEngine } from './durable/engine';
 import { DurableStore } from './durable/store';
 import { durableWebhooks } from './durable/webhooks';
 import type { Registration } from './functionsCore';
-import { hostKeysFrom } from './http/keys';
+import { hostKeysFrom, keyAllows } from './http/keys';
 import { HttpHost, send } from './http/server';
 import { Invoker } from './invoker';
 import { createLogger, parseLogLevel, type Logger } from './log';
@@ -102,6 +102,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       async (req, res, url) => {
         if (url.pathname === '/admin/host/status' && req.method === 'GET') {
           send(res, 200, { state: 'Running', version: 'devhost', functions: registrations.map((r) => r.name) });
+          return true;
+        }
+        // The real host's function list (master key): each function's name and bindings.
+        if (url.pathname === '/admin/functions' && req.method === 'GET') {
+          if (!keyAllows('admin', url.searchParams.get('code') ?? (req.headers['x-functions-key'] as string | undefined), keys)) send(res, 401, undefined);
+          else send(res, 200, registrations.map((r) => ({ name: r.name, config: { bindings: [{ ...r.trigger, direction: 'in' }, ...Object.values(r.bindings).filter((b) => b !== r.trigger)] } })));
           return true;
         }
         return false;
