@@ -1,7 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { openApi31, swagger2, type ApiInfo } from '../../lib/openapi/document';
 import { appVersion } from '../../lib/version';
-import { ROUTE_DOCS } from './routeDocs';
+import { ROUTE_DOCS } from '../../app/routeDocs';
 
 const version = appVersion();
 

@@ -47,7 +47,7 @@ const byNewest = new Intl.Collator('en', { numeric: true });
 export class AssetVersions<P> {
   constructor(
     private readonly store: RegistryStore,
-    readonly kind: AssetKind<P>,
+    private readonly kind: AssetKind<P>,
   ) {}
 
   private partition(name: string): string {

@@ -1,16 +1,19 @@
 import { z } from 'zod';
-import { registry } from '../../app/services';
-import { invokeBodySchema } from '../../lib/jobs/invokeRequest';
-import type { RouteDoc } from '../../lib/openapi/routeDoc';
-import { healthSchema, jobSchema, listOf, miniBatchErrorSchema, resourceSchema } from '../../lib/openapi/shapes';
-import { datastoreBodySchema } from '../../lib/registry/datastores';
-import { deploymentBodySchema } from '../../lib/registry/deployments';
-import { endpointBodySchema, endpointPatchSchema } from '../../lib/registry/endpoints';
+import { invokeBodySchema } from '../lib/jobs/invokeRequest';
+import type { RouteDoc } from '../lib/openapi/routeDoc';
+import { healthSchema, jobSchema, listOf, miniBatchErrorSchema, resourceSchema } from '../lib/openapi/shapes';
+import { datastoreBodySchema } from '../lib/registry/datastores';
+import { deploymentBodySchema } from '../lib/registry/deployments';
+import { endpointBodySchema, endpointPatchSchema } from '../lib/registry/endpoints';
+import { codeBodySchema } from '../lib/registry/codes';
+import { dataBodySchema } from '../lib/registry/data';
+import { modelBodySchema } from '../lib/registry/models';
 
 /**
  * Every HTTP route the app registers, described for the contract (`GET /api/openapi.json`,
  * `/api/swagger.json`). A route added without a line here fails test/e2e/openapi.test.ts, which
- * compares the host's registrations with the document. Bodies are the schemas the routes validate with.
+ * compares the host's registrations with the document. Here (not in functions/) so
+ * `scripts/connector.ts` can build the connector's definition without starting the app. Bodies are the schemas the routes validate with.
  */
 
 const resourceList = listOf(resourceSchema, 'ResourceList');
@@ -70,9 +73,9 @@ export const ROUTE_DOCS: RouteDoc[] = [
   ...managed('BatchEndpoints', 'Endpoints', 'batch endpoint', endpointBodySchema, 'batchEndpoints', 'batchEndpoints/{endpoint}', { list: 'batchEndpoints', patch: endpointPatchSchema, del: true }),
   ...managed('BatchDeployments', 'Deployments', 'deployment', deploymentBodySchema, 'deployments', 'batchEndpoints/{endpoint}/deployments/{deployment}', { list: 'batchEndpoints/{endpoint}/deployments', del: true }),
   ...managed('Datastores', 'Datastores', 'datastore', datastoreBodySchema, 'datastores', 'datastores/{name}', { list: 'datastores', del: true }),
-  ...assetRoutes('models', 'model', registry.models.kind.bodySchema),
-  ...assetRoutes('codes', 'code asset', registry.codes.kind.bodySchema),
-  ...assetRoutes('data', 'data asset', registry.data.kind.bodySchema),
+  ...assetRoutes('models', 'model', modelBodySchema),
+  ...assetRoutes('codes', 'code asset', codeBodySchema),
+  ...assetRoutes('data', 'data asset', dataBodySchema),
   get({ function: 'health', route: 'health', operationId: 'Health_Get', summary: 'Health of the app and its storage', tag: 'Service', visibility: 'internal', responses: { '200': { description: 'Healthy', schema: healthSchema }, '503': { description: 'Unhealthy', schema: healthSchema } } }),
   get({ function: 'openapi-json', route: 'openapi.json', operationId: 'Contract_OpenApi', summary: 'This contract as OpenAPI 3.1', tag: 'Service', visibility: 'internal', responses: { '200': { description: 'OpenAPI 3.1', schema: z.looseObject({}) } } }),
   get({ function: 'swagger-json', route: 'swagger.json', operationId: 'Contract_Swagger', summary: 'This contract as OpenAPI 2.0 (custom connectors)', tag: 'Service', visibility: 'internal', responses: { '200': { description: 'OpenAPI 2.0', schema: z.looseObject({}) } } }),
