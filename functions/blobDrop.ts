@@ -1,10 +1,10 @@
 import { app, type StorageBlobHandler } from '@azure/functions';
 import * as df from 'durable-functions';
-import { dataDeps, drops, idempotency, jobs, registry } from '../app/services';
+import { drops } from '../app/services';
 import { createJob } from '../lib/jobs/createJob';
 import { startDropJob } from '../lib/drops/startDropJob';
 import { writeResultBlob } from '../lib/drops/writeResult';
-import { startJob } from './jobs/common';
+import { jobCreation } from './jobs/common';
 
 /**
  * A blob in the inbox: `<endpoint>/<drop>/_SUCCESS` or `<endpoint>/<file>` starts one job through
@@ -18,22 +18,7 @@ export const blobDrop: StorageBlobHandler = async (_blob, context) => {
   const outcome = await startDropJob(
     {
       ...drops,
-      createJob: (request) =>
-        createJob(
-          {
-            registry,
-            jobs,
-            idempotency,
-            data: dataDeps,
-            now: () => new Date(),
-            startOrchestration: async (record) => {
-              const status = await client.getStatus(record.jobId).catch(() => undefined);
-              if (status) return; // already started (the drop seen again)
-              await startJob(client, record);
-            },
-          },
-          request,
-        ),
+      createJob: (request) => createJob(jobCreation(client), request),
       writeResult: writeResultBlob,
       log: (message) => context.log(message),
       now: () => new Date(),

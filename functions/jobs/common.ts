@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type * as df from 'durable-functions';
-import { jobs, registry } from '../../app/services';
+import { dataDeps, idempotency, jobs, registry } from '../../app/services';
+import type { CreateJobDeps } from '../../lib/jobs/createJob';
 import { ORCHESTRATION, type JobRef } from '../../lib/jobs/contracts';
 import type { OrchestrationState } from '../../lib/jobs/endedOrchestration';
 import { jobResource } from '../../lib/jobs/jobResource';
@@ -48,6 +49,22 @@ export async function jobOf(request: HttpRequest): Promise<JobRecord> {
 export async function startJob(client: df.DurableClient, job: JobRecord): Promise<void> {
   const input: JobRef = { endpointName: job.spec.endpointName, jobId: job.jobId };
   await client.startNew(ORCHESTRATION.job, { instanceId: job.jobId, input });
+}
+
+/** What createJob needs from this app: the stores, and starting the orchestration once (a retried invoke or drop finds it started). */
+export function jobCreation(client: df.DurableClient): CreateJobDeps {
+  return {
+    registry,
+    jobs,
+    idempotency,
+    data: dataDeps,
+    now: () => new Date(),
+    startOrchestration: async (record) => {
+      const status = await client.getStatus(record.jobId).catch(() => undefined);
+      if (status) return; // already started
+      await startJob(client, record);
+    },
+  };
 }
 
 /** A job's orchestration as the durable client reports it, or 'missing'. */

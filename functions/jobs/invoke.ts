@@ -1,10 +1,9 @@
 import { app, type HttpHandler } from '@azure/functions';
 import * as df from 'durable-functions';
-import { dataDeps, idempotency, jobs, registry } from '../../app/services';
 import { readJsonBody } from '../../lib/http/jsonBody';
 import { createJob } from '../../lib/jobs/createJob';
 import { readRequestId, REQUEST_ID_HEADER } from '../../lib/jobs/idempotency';
-import { handle, jobResponse, jobUrl, param, RETRY_AFTER, startJob } from './common';
+import { handle, jobCreation, jobResponse, jobUrl, param, RETRY_AFTER } from './common';
 
 const INVOKE_MAX_BODY = 256 * 1024;
 
@@ -14,18 +13,7 @@ export const invokeJob: HttpHandler = (request, context) =>
     const client = df.getClient(context);
     const body = await readJsonBody(request, { maxBytes: INVOKE_MAX_BODY });
     const { job, created } = await createJob(
-      {
-        registry,
-        jobs,
-        idempotency,
-        data: dataDeps,
-        now: () => new Date(),
-        startOrchestration: async (record) => {
-          const status = await client.getStatus(record.jobId).catch(() => undefined);
-          if (status) return; // already started (a retried invoke)
-          await startJob(client, record);
-        },
-      },
+      jobCreation(client),
       {
         endpointName: param(request, 'endpoint'),
         body,
