@@ -17,7 +17,9 @@ import { openRegistry } from '../lib/registry/open';
 import { ScorerPool } from '../lib/scoring/runtime/scorerPool';
 import { storageClients } from '../lib/storage/clients';
 import type { PendingUploadDeps } from '../lib/uploads/pendingUpload';
-import { settings } from './settings';
+import { writeJobResult } from '../lib/drops/writeResult';
+import { DROP_DATASTORES } from '../lib/drops/startDropJob';
+import { publicBaseUrl, settings } from './settings';
 
 // The composition root: the object graph every entry point (functions/, orchestrations/) shares.
 // Settings are parsed here, at load, so a bad one stops the app when it starts.
@@ -25,7 +27,14 @@ const config = settings();
 
 /** One set of clients and stores per worker process, shared by every entry point. */
 export const clients = storageClients(config.storage);
-export const registry = openRegistry(clients, { table: config.tables.registry, workspaceBlobContainer: config.workspaceBlobContainer });
+export const registry = openRegistry(clients, {
+  table: config.tables.registry,
+  workspaceBlobContainer: config.workspaceBlobContainer,
+  otherBuiltIns: [
+    { name: DROP_DATASTORES.inbox, containerName: config.drops.inbox, description: 'Built in: the blob-drop inbox (`<endpoint>/<drop>/_SUCCESS` starts a job).' },
+    { name: DROP_DATASTORES.outbox, containerName: config.drops.outbox, description: "Built in: the blob-drop outbox (drops' default outputs and `_result.json`)." },
+  ],
+});
 const jobsTable = clients.table(config.tables.jobs);
 export const jobs = new JobStore(jobsTable);
 export const idempotency = new IdempotencyStore(jobsTable);
@@ -39,6 +48,13 @@ export const uploads: PendingUploadDeps = { blob: clients.blob, containerName: c
 
 /** Jobs' output and log blobs, resolved once per location (their containers created: new datastores start empty). */
 export const outputPlaces = new OutputPlaces(dataDeps, ensureContainer);
+
+/** Blob drops: the inbox the `blobDrop` function watches and the outbox results go to. */
+export const drops = {
+  inbox: clients.blob.getContainerClient(config.drops.inbox),
+  outbox: clients.blob.getContainerClient(config.drops.outbox),
+  datastores: DROP_DATASTORES,
+};
 
 let activities: JobActivities | undefined;
 
@@ -71,6 +87,7 @@ export function jobActivities(): JobActivities {
     localModel: (spec) => assets.model(spec),
     localCode: (spec) => assets.code(spec),
     scorer,
+    jobEnded: (record) => writeJobResult({ place: (location) => outputPlaces.place(location), baseUrl: publicBaseUrl(), now: () => new Date() }, record),
     workDir: join(workDir, 'jobs'),
     tuning: {
       chunkSize: config.jobs.chunkSize,

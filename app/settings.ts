@@ -30,6 +30,8 @@ export interface Settings {
   outputServeMaxBytes: number;
   /** Most milliseconds an HTTP request waits on storage, retries included (then 503). */
   storageRequestDeadlineMs: number;
+  /** Blob drops: folders land in the inbox, results go to the outbox. */
+  drops: { inbox: string; outbox: string };
   scoring: { maxWorkers?: number; idleTimeoutMs: number; workDir: string; onnxIntraOpThreads: number };
 }
 
@@ -111,6 +113,9 @@ const DEFINITIONS = {
     '10000',
     'most time an API request waits on storage, retries included; then it answers 503 with Retry-After',
   ),
+  BLOB_DROP_INBOX_CONTAINER: setting(CONTAINER_NAME, 'batch-inbox', '`batch-inbox`', 'blob drops: `<endpoint>/<drop>/_SUCCESS` or `<endpoint>/<file>` here starts a job'),
+  BLOB_DROP_OUTBOX_CONTAINER: setting(CONTAINER_NAME, 'batch-outbox', '`batch-outbox`', "blob drops: default output and `_result.json` at `<endpoint>/<drop>/`"),
+  WEBSITE_HOSTNAME: setting(ANY, 'localhost:7071', '`localhost:7071`', "the app's host name (set by Azure and by devhost); links in drop results"),
 } satisfies Record<string, Definition<unknown>>;
 
 type Name = keyof typeof DEFINITIONS;
@@ -194,6 +199,7 @@ export function loadSettings(env: Env): Settings {
     },
     outputServeMaxBytes: raw.OUTPUT_SERVE_MAX_BYTES,
     storageRequestDeadlineMs: raw.STORAGE_REQUEST_DEADLINE_MS,
+    drops: { inbox: raw.BLOB_DROP_INBOX_CONTAINER, outbox: raw.BLOB_DROP_OUTBOX_CONTAINER },
     scoring: {
       ...(raw.SCORING_MAX_WORKERS === undefined ? {} : { maxWorkers: raw.SCORING_MAX_WORKERS }),
       idleTimeoutMs: raw.SCORING_IDLE_TIMEOUT_MS,
@@ -202,6 +208,18 @@ export function loadSettings(env: Env): Settings {
     },
   };
 }
+
+/** https in Azure; plain http for a local host (devhost, `func start`). */
+function baseUrlOf(hostname: string): string {
+  const local = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i.test(hostname);
+  return `${local ? 'http' : 'https'}://${hostname}`;
+}
+
+/**
+ * This app's public URL (`https://<WEBSITE_HOSTNAME>`), for links in drop results. Read when used,
+ * not at load: a local host (devhost) sets WEBSITE_HOSTNAME once it listens, after loading the app.
+ */
+export const publicBaseUrl = (): string => baseUrlOf(process.env.WEBSITE_HOSTNAME?.trim() || DEFINITIONS.WEBSITE_HOSTNAME.fallback);
 
 let current: Settings | undefined;
 

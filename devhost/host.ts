@@ -9,13 +9,15 @@ import { randomBytes } from 'node:crypto';
 import { DurableStore } from './durable/store';
 import { durableWebhooks } from './durable/webhooks';
 import type { Registration } from './functionsCore';
-import { hostKeysFrom } from './http/keys';
+import { hostKeysFrom, keyAllows } from './http/keys';
 import { HttpHost, send } from './http/server';
 import { Invoker } from './invoker';
 import { createLogger, parseLogLevel, type Logger } from './log';
 import { applyLocalSettings, readHostSettings } from './settings';
 import { hostStorage } from './storage';
 import { startTriggers, type TriggerListener } from './triggers';
+import { blobWebhook } from './triggers/blobWebhook';
+import type { BlobEventTarget } from './triggers/types';
 import { resolveAppSettings } from './triggers/appSettings';
 
 export interface HostOptions {
@@ -60,6 +62,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const invoker = new Invoker(app.core, app.library, log);
 
   let endpoints: DurableEndpoints | undefined;
+  // Filled once the listeners start (after the server listens): the blob webhook finds them here.
+  let triggers: TriggerListener[] = [];
   const clientFor = new Map<Registration, Record<string, unknown>>();
   const extraInputsFor = (reg: Registration): Record<string, unknown> => {
     const cached = clientFor.get(reg);
@@ -113,9 +117,16 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     extraInputsFor,
     extraHandlers: [
       durableWebhooks(engine, () => endpoints!, keys),
+      blobWebhook(() => triggers.filter((t): t is BlobEventTarget => 'notify' in t), keys, log),
       async (req, res, url) => {
         if (url.pathname === '/admin/host/status' && req.method === 'GET') {
           send(res, 200, { state: 'Running', version: 'devhost', functions: registrations.map((r) => r.name) });
+          return true;
+        }
+        // The real host's function list (master key): each function's name and bindings.
+        if (url.pathname === '/admin/functions' && req.method === 'GET') {
+          if (!keyAllows('admin', url.searchParams.get('code') ?? (req.headers['x-functions-key'] as string | undefined), keys)) send(res, 401, undefined);
+          else send(res, 200, registrations.map((r) => ({ name: r.name, config: { bindings: [{ ...r.trigger, direction: 'in' }, ...Object.values(r.bindings).filter((b) => b !== r.trigger)] } })));
           return true;
         }
         return false;
@@ -137,7 +148,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const recovered = usesDurable ? await engine.recover() : 0;
     if (recovered) log.info(`Resumed ${recovered} unfinished orchestration instance(s) from task hub '${hubName}'.`);
   }
-  const triggers: TriggerListener[] = await startTriggers({ registrations, invoker, storage, settings, log, env, extraInputsFor, appDir });
+  triggers = await startTriggers({ registrations, invoker, storage, settings, log, env, extraInputsFor, appDir });
 
   const functionLines = [
     ...http.describe(origin),

@@ -58,10 +58,12 @@ var dataNames = {
   miniBatchesTable: 'minibatches'
   workspaceContainer: 'workspaceblobstore'
   jobPlansContainer: 'batch-job-plans'
+  // Blob drops (design.md): files land in the inbox, results go to the outbox.
+  inboxContainer: 'batch-inbox'
+  outboxContainer: 'batch-outbox'
 }
-// Blob drops (design.md): files land in the inbox, results go to the outbox.
-var inboxContainer = 'batch-inbox'
-var outboxContainer = 'batch-outbox'
+var inboxContainer = dataNames.inboxContainer
+var outboxContainer = dataNames.outboxContainer
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'

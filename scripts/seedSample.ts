@@ -14,6 +14,8 @@ export const SAMPLE = {
 export async function uploadSampleFiles(client: AppClient, sampleDir: string): Promise<number> {
   let count = 0;
   for (const folder of ['model', 'score', 'data']) count += (await client.upload(`${SAMPLE.blobPrefix}/${folder}`, join(sampleDir, folder))).length;
+  // The blob-drop containers, so a first drop has somewhere to go (Azure's are made by infra/).
+  for (const name of ['batch-inbox', 'batch-outbox']) await client.blob.getContainerClient(name).createIfNotExists();
   return count;
 }
 

@@ -6,13 +6,22 @@ export type AuthLevel = 'anonymous' | 'function' | 'admin';
 export interface HostKeys {
   functionKey: string;
   masterKey: string;
+  /** The `blobs_extension` system key: Event Grid delivers blob events to the blob webhook with it. */
+  blobsExtensionKey: string;
 }
 
 export function hostKeysFrom(env: NodeJS.ProcessEnv): HostKeys {
   return {
     functionKey: env.DEVHOST_FUNCTION_KEY || randomBytes(24).toString('base64url'),
     masterKey: env.DEVHOST_MASTER_KEY || randomBytes(24).toString('base64url'),
+    blobsExtensionKey: env.DEVHOST_BLOBS_EXTENSION_KEY || randomBytes(24).toString('base64url'),
   };
+}
+
+/** A system key's endpoint (`/runtime/webhooks/<extension>`) takes that system key or the master key. */
+export function systemKeyAllows(systemKey: string, presented: string | undefined | null, keys: HostKeys): boolean {
+  if (!presented) return false;
+  return same(presented, systemKey) || same(presented, keys.masterKey);
 }
 
 function same(a: string, b: string): boolean {

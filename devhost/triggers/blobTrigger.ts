@@ -4,7 +4,7 @@ import type { Registration } from '../functionsCore';
 import { resolveAppSettings } from './appSettings';
 import { Backoff } from './backoff';
 import { HostsContainer } from './hostsContainer';
-import type { TriggerListener } from './types';
+import type { BlobEventTarget } from './types';
 import { Lifetime } from './lifetime';
 import { envNumber, type ListenerContext } from './listenerContext';
 import { parseBlobPath, type BlobPathPattern } from './pathPattern';
@@ -31,7 +31,7 @@ export const BLOB_POISON_QUEUE = 'webjobs-blobtrigger-poison';
  * storage make that hold across restarts; a blob that fails `maxDequeueCount` times goes to
  * `webjobs-blobtrigger-poison`. Both `source` values behave the same: there is no Event Grid here.
  */
-export class BlobTriggerListener implements TriggerListener {
+export class BlobTriggerListener implements BlobEventTarget {
   private readonly lifetime = new Lifetime();
   private readonly pattern: BlobPathPattern;
   private readonly container: ContainerClient;
@@ -65,7 +65,60 @@ export class BlobTriggerListener implements TriggerListener {
     // The real host counts blob attempts with the queues' maxDequeueCount (default 5).
     this.maxAttempts = Math.max(1, envNumber(env, 'DEVHOST_BLOB_MAX_DEQUEUE_COUNT') ?? settings.queues.maxDequeueCount);
     this.concurrency = Math.max(1, settings.queues.batchSize);
-    this.lifetime.spawn(() => this.run());
+    // With the Event Grid source, the blob webhook delivers; polling as well is the local default
+    // (no Event Grid here), DEVHOST_BLOB_EVENTGRID_POLL=false leaves it to the webhook alone.
+    const polls = this.source !== 'EventGrid' || !/^(false|0)$/i.test(env.DEVHOST_BLOB_EVENTGRID_POLL ?? '');
+    if (polls) this.lifetime.spawn(() => this.run());
+  }
+
+  get functionName(): string {
+    return this.reg.name;
+  }
+
+  get containerName(): string {
+    return this.pattern.container;
+  }
+
+  /** A BlobCreated event for `blobName`: processed like a blob a scan found (receipts, retries, poison). */
+  async notify(blobName: string): Promise<'started' | 'done' | 'missing' | 'unmatched'> {
+    const values = this.pattern.match(blobName);
+    if (!values) return 'unmatched';
+    let props;
+    try {
+      props = await this.container.getBlobClient(blobName).getProperties();
+    } catch (err) {
+      if (isNotFound(err)) return 'missing';
+      throw err;
+    }
+    const etag = quoted(props.etag);
+    this.completed ??= await this.receipts.list(this.pattern.container);
+    if (!etag || this.completed.has(receiptKey(etag, blobName))) return 'done';
+    if (this.inFlight.has(blobName)) return 'started';
+    const item = {
+      name: blobName,
+      deleted: false,
+      snapshot: '',
+      metadata: props.metadata,
+      properties: {
+        etag,
+        lastModified: props.lastModified ?? new Date(),
+        createdOn: props.createdOn,
+        contentLength: props.contentLength,
+        contentType: props.contentType,
+        contentEncoding: props.contentEncoding,
+        contentLanguage: props.contentLanguage,
+        contentDisposition: props.contentDisposition,
+        cacheControl: props.cacheControl,
+        contentMD5: props.contentMD5,
+        blobType: props.blobType,
+        accessTier: props.accessTier as BlobItem['properties']['accessTier'],
+        leaseState: props.leaseState,
+        leaseStatus: props.leaseStatus,
+      },
+    } satisfies BlobItem;
+    const work = this.lifetime.spawn(() => this.process(item, etag, values)).finally(() => this.inFlight.delete(blobName));
+    this.inFlight.set(blobName, work);
+    return 'started';
   }
 
   async stop(): Promise<void> {

@@ -22,3 +22,11 @@ export interface TriggerDeps {
 export interface TriggerListener {
   stop(): Promise<void>;
 }
+
+/** A blob trigger that can be told about a blob (an Event Grid BlobCreated event) instead of finding it. */
+export interface BlobEventTarget extends TriggerListener {
+  readonly functionName: string;
+  readonly containerName: string;
+  /** Runs the function for the blob as it is now (once per ETag, like a scan that found it). */
+  notify(blobName: string): Promise<'started' | 'done' | 'missing' | 'unmatched'>;
+}

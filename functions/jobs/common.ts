@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type * as df from 'durable-functions';
-import { jobs, registry } from '../../app/services';
+import { dataDeps, idempotency, jobs, outputClaims, registry } from '../../app/services';
+import type { CreateJobDeps } from '../../lib/jobs/createJob';
 import type { OrchestrationState } from '../../lib/jobs/endedOrchestration';
 import { jobResource } from '../../lib/jobs/jobResource';
 import { startJobOrchestration } from '../../lib/jobs/startJob';
@@ -50,6 +51,21 @@ export async function jobOf(request: HttpRequest): Promise<JobRecord> {
 
 /** Starts a job's orchestration, with the job id as its instance id, once (lib/jobs/startJob). */
 export const startJob = (client: df.DurableClient, job: JobRecord): Promise<void> => startJobOrchestration(client, job);
+
+/** What createJob needs from this app: the stores, and starting the orchestration once (a retried invoke or drop finds it started). */
+export function jobCreation(client: df.DurableClient): CreateJobDeps {
+  return {
+    registry,
+    jobs,
+    idempotency,
+    outputClaims,
+    data: dataDeps,
+    now: () => new Date(),
+    startOrchestration: async (record) => {
+      await startJob(client, record);
+    },
+  };
+}
 
 /** A job's orchestration as the durable client reports it, or 'missing'. */
 export async function orchestrationOf(client: df.DurableClient, jobId: string): Promise<OrchestrationState | 'missing'> {

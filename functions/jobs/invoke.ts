@@ -1,13 +1,12 @@
 import { type HttpHandler } from '@azure/functions';
 import { route } from '../shared/routes';
 import * as df from 'durable-functions';
-import { dataDeps, idempotency, jobs, outputClaims, registry } from '../../app/services';
 import { readJsonBody } from '../../lib/http/jsonBody';
 import { createJob } from '../../lib/jobs/createJob';
 import { readRequestId, REQUEST_ID_HEADER } from '../../lib/jobs/idempotency';
 import { jobResource } from '../../lib/jobs/jobResource';
 import { takeAzureOnly } from '../../lib/registry/azureOnly';
-import { handle, jobUrl, param, RETRY_AFTER, startJob, wantsAsync } from './common';
+import { handle, jobUrl, param, RETRY_AFTER, jobCreation, wantsAsync } from './common';
 
 const INVOKE_MAX_BODY = 256 * 1024;
 
@@ -17,15 +16,7 @@ export const invokeJob: HttpHandler = (request, context) =>
     const client = df.getClient(context);
     const { body, warnings } = takeAzureOnly(await readJsonBody(request, { maxBytes: INVOKE_MAX_BODY }), 'job');
     const { job, created } = await createJob(
-      {
-        registry,
-        jobs,
-        idempotency,
-        outputClaims,
-        data: dataDeps,
-        now: () => new Date(),
-        startOrchestration: (record) => startJob(client, record),
-      },
+      jobCreation(client),
       {
         endpointName: param(request, 'endpoint'),
         body,

@@ -96,6 +96,8 @@ var dataSettings = {
   MINIBATCHES_TABLE: dataNames.miniBatchesTable
   WORKSPACE_BLOB_CONTAINER: dataNames.workspaceContainer
   JOB_PLANS_CONTAINER: dataNames.jobPlansContainer
+  BLOB_DROP_INBOX_CONTAINER: dataNames.inboxContainer
+  BLOB_DROP_OUTBOX_CONTAINER: dataNames.outboxContainer
 }
 
 // The app's tuning settings at the app's own defaults, so operators find and change them here.

@@ -10,7 +10,7 @@ import { newJobId } from './jobId';
 import type { JobStore } from './jobStore';
 import { STALE_OUTPUT_CLAIM_MS, type OutputClaims, type OutputHolder } from './outputClaims';
 import { isTerminal } from './status';
-import { EMPTY_PROGRESS, type JobRecord } from './types';
+import { EMPTY_PROGRESS, type DropSource, type JobRecord } from './types';
 
 export interface CreateJobDeps {
   registry: Registry;
@@ -31,6 +31,8 @@ export interface CreateJobRequest {
   /** `x-ms-client-request-id` header: makes the invoke idempotent. */
   requestId?: string;
   caller: Caller;
+  /** The blob drop that started the job (its end then writes `_result.json`). */
+  drop?: DropSource;
 }
 
 /**
@@ -108,6 +110,7 @@ export async function createJob(deps: CreateJobDeps, request: CreateJobRequest):
         code: code ? { name: code.name, version: code.version, codeUri: code.properties.codeUri } : undefined,
         scoringScript: resolved.scoringScript,
         ...(Object.keys(parsed.metadata).length ? { metadata: parsed.metadata } : {}),
+        ...(request.drop ? { drop: request.drop } : {}),
       },
     };
     await deps.jobs.create(job);

@@ -146,7 +146,9 @@ const propertiesSchema = z
     }
   });
 
-const bodySchema = z.strictObject({ properties: propertiesSchema });
+/** The invoke body as the route validates it (also the OpenAPI contract: lib/openapi). */
+export const invokeBodySchema = z.strictObject({ properties: propertiesSchema });
+const bodySchema = invokeBodySchema;
 
 // ---- PascalCase/camelCase schema keys ----
 

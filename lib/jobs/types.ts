@@ -65,6 +65,18 @@ export interface JobSpec {
   scoringScript?: string;
   /** displayName, experimentName, description, tags, properties as the invoke sent them. */
   metadata?: JobMetadata;
+  /** Set for jobs started by a blob drop: their end writes `_result.json` (lib/drops). */
+  drop?: DropSource;
+}
+
+/** The blob drop a job came from. */
+export interface DropSource {
+  /** The inbox container and the drop's path in it (`<endpoint>/<drop>`). */
+  container: string;
+  path: string;
+  kind: 'folder' | 'file';
+  /** When the blob that completed the drop (the marker or the file) was written. */
+  droppedAt?: string;
 }
 
 export interface JobRecord {

@@ -10,13 +10,16 @@ export const codePropertiesSchema = z.strictObject({
   ...assetMetadataShape,
 });
 
+/** The PUT body, as the route validates it (and the OpenAPI contract shows it). */
+export const codeBodySchema = z.strictObject({ properties: codePropertiesSchema });
+
 export type CodeProperties = z.output<typeof codePropertiesSchema>;
 
 export function createCodes(store: RegistryStore, datastores: Datastores): AssetVersions<CodeProperties> {
   return new AssetVersions<CodeProperties>(store, {
     collection: 'codes',
     label: 'Code',
-    bodySchema: z.strictObject({ properties: codePropertiesSchema }),
+    bodySchema: codeBodySchema,
     checkReferences: (p) => checkDatastoreOf(datastores, p.codeUri, 'properties.codeUri'),
   });
 }

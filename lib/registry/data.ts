@@ -11,13 +11,16 @@ export const dataPropertiesSchema = z.strictObject({
   ...assetMetadataShape,
 });
 
+/** The PUT body, as the route validates it (and the OpenAPI contract shows it). */
+export const dataBodySchema = z.strictObject({ properties: dataPropertiesSchema });
+
 export type DataProperties = z.output<typeof dataPropertiesSchema>;
 
 export function createDataAssets(store: RegistryStore, datastores: Datastores): AssetVersions<DataProperties> {
   return new AssetVersions<DataProperties>(store, {
     collection: 'data',
     label: 'Data asset',
-    bodySchema: z.strictObject({ properties: dataPropertiesSchema }),
+    bodySchema: dataBodySchema,
     checkReferences: (p) => checkDatastoreOf(datastores, p.dataUri, 'properties.dataUri'),
   });
 }

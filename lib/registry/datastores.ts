@@ -58,6 +58,11 @@ export interface WorkspaceBlob {
   /** Blob service URL, e.g. `https://acct.blob.core.windows.net` or Azurite's `http://127.0.0.1:10000/devstoreaccount1`. */
   serviceUri: string;
   containerName: string;
+  /**
+   * Other built-in datastores on the same account (the blob-drop inbox and outbox): listed,
+   * readable and writable like workspaceblobstore, never replaced or deleted.
+   */
+  others?: { name: string; containerName: string; description: string }[];
 }
 
 /** A datastore as other code uses it: where its container is. */
@@ -88,8 +93,21 @@ export class Datastores {
     private readonly workspace: WorkspaceBlob,
   ) {}
 
-  private builtIn(): Datastore {
-    const { accountName, serviceUri, containerName } = this.workspace;
+  /** workspaceblobstore first, then the other built-ins. */
+  private builtIns(): Datastore[] {
+    const { others = [] } = this.workspace;
+    return [this.builtIn(), ...others.map((o) => this.builtIn(o))];
+  }
+
+  private builtIn(
+    which: { name: string; containerName: string; description: string } = {
+      name: WORKSPACE_DATASTORE,
+      containerName: this.workspace.containerName,
+      description: "Built in: the service's own storage account.",
+    },
+  ): Datastore {
+    const { accountName, serviceUri } = this.workspace;
+    const { containerName, description, name } = which;
     const host = URL.canParse(serviceUri) ? new URL(serviceUri).hostname : '';
     const suffix = /\.blob\.(.+)$/.exec(host)?.[1] ?? 'core.windows.net';
     const properties: DatastoreProperties = {
@@ -100,10 +118,10 @@ export class Datastores {
       protocol: 'https',
       serviceUri,
       credentials: { credentialsType: 'None' },
-      description: "Built in: the service's own storage account.",
+      description,
     };
     return {
-      name: WORKSPACE_DATASTORE,
+      name,
       properties,
       blobServiceUri: serviceUri,
       containerName,
@@ -127,7 +145,8 @@ export class Datastores {
 
   /** The datastore, or undefined. Names are case-insensitive. */
   async tryGet(name: string): Promise<Datastore | undefined> {
-    if (keyOf(name) === WORKSPACE_DATASTORE) return this.builtIn();
+    const builtIn = this.builtIns().find((b) => keyOf(b.name) === keyOf(name));
+    if (builtIn) return builtIn;
     const r = await this.store.get<DatastoreProperties>(PARTITION, keyOf(name));
     return r && this.fromRecord(r);
   }
@@ -143,7 +162,7 @@ export class Datastores {
   async list(): Promise<Datastore[]> {
     const rows = await this.store.list<DatastoreProperties>(PARTITION);
     const own = rows.map((r) => this.fromRecord(r)).sort((a, b) => a.name.localeCompare(b.name));
-    return [this.builtIn(), ...own];
+    return [...this.builtIns(), ...own];
   }
 
   /** Creates or replaces a datastore from a request body. */
@@ -195,11 +214,12 @@ export class Datastores {
   }
 
   private refuseBuiltIn(name: string, action: string): void {
-    if (keyOf(name) === WORKSPACE_DATASTORE) {
+    const builtIn = this.builtIns().find((b) => keyOf(b.name) === keyOf(name));
+    if (builtIn) {
       throw new ApiError(
         409,
         'BuiltInDatastore',
-        `'${WORKSPACE_DATASTORE}' is built in (the service's own storage account) and cannot be ${action}.`,
+        `'${builtIn.name}' is built in (the service's own storage account) and cannot be ${action}.`,
         'name',
       );
     }
@@ -210,7 +230,7 @@ export class Datastores {
       id: `/api/datastores/${ds.name}`,
       name: ds.name,
       type: TYPE,
-      properties: { ...ds.properties, isDefault: ds.isWorkspaceStore },
+      properties: { ...ds.properties, isDefault: ds.name === WORKSPACE_DATASTORE },
       systemData: ds.systemData,
     });
   }

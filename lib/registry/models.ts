@@ -13,13 +13,16 @@ export const modelPropertiesSchema = z.strictObject({
   ...assetMetadataShape,
 });
 
+/** The PUT body, as the route validates it (and the OpenAPI contract shows it). */
+export const modelBodySchema = z.strictObject({ properties: modelPropertiesSchema });
+
 export type ModelProperties = z.output<typeof modelPropertiesSchema>;
 
 export function createModels(store: RegistryStore, datastores: Datastores): AssetVersions<ModelProperties> {
   return new AssetVersions<ModelProperties>(store, {
     collection: 'models',
     label: 'Model',
-    bodySchema: z.strictObject({ properties: modelPropertiesSchema }),
+    bodySchema: modelBodySchema,
     checkReferences: (p) => checkDatastoreOf(datastores, p.modelUri, 'properties.modelUri'),
   });
 }

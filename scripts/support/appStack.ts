@@ -11,7 +11,7 @@ import { AppClient } from './appClient';
 export const repoRoot = existsSync(resolve(__dirname, '..', '..', 'package.json')) ? resolve(__dirname, '..', '..') : resolve(__dirname, '..', '..', '..');
 
 /** The host keys every AppStack runs with, so a caller can use the Durable webhooks. */
-export const HOST_KEYS = { functionKey: 'test-function-key', masterKey: 'test-master-key' };
+export const HOST_KEYS = { functionKey: 'test-function-key', masterKey: 'test-master-key', blobsExtensionKey: 'test-blobs-extension-key' };
 
 export interface AppStackOptions {
   /** App settings on top of the environment's and local.settings(.sample).json's. */
@@ -49,6 +49,7 @@ export class AppStack extends AppClient {
       env: {
         DEVHOST_FUNCTION_KEY: HOST_KEYS.functionKey,
         DEVHOST_MASTER_KEY: HOST_KEYS.masterKey,
+        DEVHOST_BLOBS_EXTENSION_KEY: HOST_KEYS.blobsExtensionKey,
         DEVHOST_LOG_LEVEL: process.env.DEVHOST_LOG_LEVEL ?? 'warn',
         SCORING_WORK_DIR: workDir,
         ...options.settings,

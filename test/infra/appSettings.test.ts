@@ -14,6 +14,7 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
   AzureWebJobsStorage__accountName: 'the three service URIs are set instead',
   AUTH_DISABLED: 'local development only; the app refuses it in Azure',
   AUTH_OPENID_CONFIG_URL: "the default (each issuer's own metadata) is Entra's",
+  WEBSITE_HOSTNAME: 'set by the platform to the app\'s host name',
   SCORING_WORK_DIR: "the default (the instance's temp folder) is what Flex Consumption offers",
 };
 

@@ -5,7 +5,7 @@ import type { MiniBatchStore } from '../miniBatchStore';
 import type { OutputClaims } from '../outputClaims';
 import type { OutputParts } from '../../output/parts';
 import type { PlanManifest } from '../planManifest';
-import type { InputFile, JobDataInput, JobOutputLocation, JobSpec } from '../types';
+import type { InputFile, JobDataInput, JobOutputLocation, JobRecord, JobSpec } from '../types';
 
 /** What the job activities need from the outside world; the composition root supplies it. */
 export interface JobActivityDeps {
@@ -29,6 +29,8 @@ export interface JobActivityDeps {
     run(spec: ScorerSpec, task: MiniBatchTask, options: { onBlock(seq: number, bytes: Uint8Array): Promise<void> }): Promise<MiniBatchResult>;
     warm(spec: ScorerSpec, workers: number, params: Record<string, string>): Promise<void>;
   };
+  /** Called once a job has its final status (again on a re-run): blob drops write `_result.json`. */
+  jobEnded?(record: JobRecord): Promise<void>;
   workDir: string;
   tuning: {
     chunkSize: number;

@@ -34,6 +34,7 @@ export const finishActivity = (deps: JobActivityDeps) =>
     // the job has ended; only the clean-up may still be owed.
     if (isTerminal(record.status)) {
       await releaseUnwrittenOutput(deps, record, record.status);
+      await deps.jobEnded?.(record);
       await deps.plans.deleteJob(request.jobId).catch(() => undefined);
       return record.status;
     }
@@ -83,6 +84,9 @@ export const finishActivity = (deps: JobActivityDeps) =>
     });
     const ended = await jobs.update(request.endpointName, request.jobId, { status: outcome, error, progress, endTime: endTime.toISOString(), logsUri });
     await releaseUnwrittenOutput(deps, ended.record, ended.record.status);
+    // After the final status, so what it reports is what GET answers; a failure here re-runs finish,
+    // which finds the job ended and calls it again.
+    if (deps.jobEnded) await deps.jobEnded(ended.record);
     // The plan and parts are needed by nothing once the job has ended. Best effort: a leftover
     // is only storage, and a failure here must not turn a finished job into a failed one.
     await deps.plans.deleteJob(request.jobId).catch(() => undefined);

@@ -30,6 +30,9 @@ describe('datastores routes', () => {
     expect([del.status, del.body.error.code]).toEqual([409, 'BuiltInDatastore']);
     const rep = await put('WorkspaceBlobStore', { properties: blob });
     expect([rep.status, rep.body.error.code]).toEqual([409, 'BuiltInDatastore']);
+    // Nor can the blob-drop inbox.
+    const inbox = await call(m.deleteDatastore, { method: 'DELETE', path: 'datastores/batch_inbox', params: { name: 'batch_inbox' } });
+    expect([inbox.status, inbox.body.error.code]).toEqual([409, 'BuiltInDatastore']);
   });
 
   it('PUT creates (201) with defaults, PUT again replaces (200), GET and list show it', async () => {
@@ -51,7 +54,9 @@ describe('datastores routes', () => {
     const got = await call(m.getDatastore, { method: 'GET', path: 'datastores/inputs', params: { name: 'inputs' } });
     expect(got.body.properties.serviceUri).toBe(emulator);
     const list = await call(m.listDatastores, { method: 'GET', path: 'datastores' });
-    expect(list.body.value.map((d: { name: string }) => d.name)).toEqual(['workspaceblobstore', 'inputs']);
+    // The built-ins first (workspaceblobstore, then the blob-drop inbox and outbox), then by name.
+    expect(list.body.value.map((d: { name: string }) => d.name)).toEqual(['workspaceblobstore', 'batch_inbox', 'batch_outbox', 'inputs']);
+    expect(list.body.value.filter((d: { properties: { isDefault: boolean } }) => d.properties.isDefault).map((d: { name: string }) => d.name)).toEqual(['workspaceblobstore']);
   });
 
   it('DELETE: 200 when deleted, then 204 and GET 404', async () => {
