@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ARM_WORKSPACE_PREFIX } from '../lib/http/armPath';
 import { invokeBodySchema } from '../lib/jobs/invokeRequest';
 import type { RouteDoc } from '../lib/openapi/routeDoc';
 import { healthSchema, jobSchema, listOf, miniBatchErrorSchema, resourceSchema } from '../lib/openapi/shapes';
@@ -42,7 +43,7 @@ const assetRoutes = (collection: 'models' | 'codes' | 'data', label: string, bod
     get({ function: `${collection}-versions-list`, route: `${collection}/{name}/versions`, operationId: `${collection}_ListVersions`, summary: `List a ${label}'s versions`, tag: 'Assets', role: 'BatchEndpoints.Read', responses: { '200': { description: 'The versions', schema: resourceList } } }),
   );
 
-export const ROUTE_DOCS: RouteDoc[] = [
+const BASE_DOCS: RouteDoc[] = [
   {
     function: 'jobs-invoke',
     method: 'POST',
@@ -80,3 +81,42 @@ export const ROUTE_DOCS: RouteDoc[] = [
   get({ function: 'openapi-json', route: 'openapi.json', operationId: 'Contract_OpenApi', summary: 'This contract as OpenAPI 3.1', tag: 'Service', visibility: 'internal', responses: { '200': { description: 'OpenAPI 3.1', schema: z.looseObject({}) } } }),
   get({ function: 'swagger-json', route: 'swagger.json', operationId: 'Contract_Swagger', summary: 'This contract as OpenAPI 2.0 (custom connectors)', tag: 'Service', visibility: 'internal', responses: { '200': { description: 'OpenAPI 2.0', schema: z.looseObject({}) } } }),
 ];
+
+const anyJson = z.looseObject({});
+const notNeeded = (collection: string, fn: string, route: string, label: string): RouteDoc[] =>
+  (['GET', 'PUT', 'DELETE'] as const).map((method) => ({
+    function: fn,
+    method,
+    route,
+    operationId: `${collection}_${method === 'GET' ? 'Get' : method === 'PUT' ? 'CreateOrUpdate' : 'Delete'}`,
+    summary: `Azure-only ${label}: accepted, not stored (a NotNeeded warning)`,
+    tag: 'Azure ML compatibility',
+    role: method === 'GET' ? ('BatchEndpoints.Read' as const) : ('BatchEndpoints.Manage' as const),
+    visibility: 'internal' as const,
+    responses: { '200': { description: 'Not needed here: the answer carries a NotNeeded warning', schema: anyJson } },
+  }));
+const assetExtras = (collection: 'models' | 'codes' | 'data', label: string): RouteDoc[] => [
+  get({ function: `${collection}-list`, route: collection, operationId: `${collection}_ListAll`, summary: `List every ${label} with its latest version`, tag: 'Assets', role: 'BatchEndpoints.Read', responses: { '200': { description: `The ${label}s`, schema: resourceList } } }),
+  { function: `${collection}-versions-upload`, method: 'POST', route: `${collection}/{name}/versions/{version}/startPendingUpload`, operationId: `${collection}_StartPendingUpload`, summary: `Start a local upload for a ${label} version (a SAS to the workspace folder)`, tag: 'Assets', role: 'BatchEndpoints.Manage', body: anyJson, responses: { '200': { description: 'The folder to upload to, its SAS and the asset URI to register', schema: anyJson } } },
+  get({ function: `${collection}-container`, route: `${collection}/{name}`, operationId: `${collection}_GetContainer`, summary: `Get a ${label} container (Azure ML's versionless resource)`, tag: 'Azure ML compatibility', role: 'BatchEndpoints.Read', visibility: 'internal', responses: { '200': { description: 'The container', schema: anyJson } } }),
+  { function: `${collection}-container`, method: 'PUT', route: `${collection}/{name}`, operationId: `${collection}_CreateOrUpdateContainer`, summary: `Create a ${label} container (accepted, not needed here)`, tag: 'Azure ML compatibility', role: 'BatchEndpoints.Manage', visibility: 'internal', body: anyJson, responses: { '200': { description: 'Accepted with a NotNeeded warning', schema: anyJson } } },
+];
+const COMPAT_DOCS: RouteDoc[] = [
+  get({ function: 'jobs-logs', route: 'batchEndpoints/{endpoint}/jobs/{jobId}/logs/{*name}', operationId: 'BatchJobs_GetLogs', summary: "List a job's log files, or read one (text)", tag: 'Jobs', role: 'BatchEndpoints.Read', responses: { '200': { description: 'The log list (no name), or one log as text', schema: anyJson } } }),
+  get({ function: 'jobs-get-by-id', route: 'jobs/{jobId}', operationId: 'Jobs_Get', summary: 'Get any job by id, also after its endpoint was deleted', tag: 'Jobs', role: 'BatchEndpoints.Read', responses: { '200': { description: 'The job', schema: jobSchema } } }),
+  ...assetExtras('models', 'model'),
+  ...assetExtras('codes', 'code asset'),
+  ...assetExtras('data', 'data asset'),
+  ...notNeeded('Computes', 'computes-not-needed', 'computes/{name}', 'compute'),
+  ...notNeeded('Environments', 'environments-not-needed', 'environments/{name}', 'environment'),
+  ...notNeeded('EnvironmentVersions', 'environment-versions-not-needed', 'environments/{name}/versions/{version}', 'environment version'),
+];
+
+/** Routes served only at their own path (functions registered without the ARM workspace alias). */
+const NO_ARM_ALIAS = new Set(['health', 'openapi-json', 'swagger-json']);
+
+/** The same operation under Azure ML's ARM workspace path (functions/shared/routes.ts registers both). */
+const armAlias = (d: RouteDoc): RouteDoc => ({ ...d, function: `${d.function}-arm`, route: ARM_WORKSPACE_PREFIX + d.route, operationId: `${d.operationId}_Workspace`, visibility: 'internal' });
+
+const OWN_DOCS = [...BASE_DOCS, ...COMPAT_DOCS];
+export const ROUTE_DOCS: RouteDoc[] = [...OWN_DOCS, ...OWN_DOCS.filter((d) => !NO_ARM_ALIAS.has(d.function)).map(armAlias)];

@@ -26,6 +26,7 @@ export const progressSchema = z
     miniBatchesTotal: z.number(),
     miniBatchesSucceeded: z.number(),
     miniBatchesFailed: z.number(),
+    miniBatchesRunning: z.number().optional(),
     miniBatchesPending: z.number(),
     itemsTotal: z.number(),
     itemsSucceeded: z.number(),
