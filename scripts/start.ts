@@ -24,8 +24,10 @@ async function main(): Promise<void> {
   stopOnSignals(stack);
   const url = stack.host.url;
   if (!values['no-sample']) {
-    // After the stack started: it sets AzureWebJobsStorage and the auth settings for this process.
-    const config = loadSettings(process.env);
+    // After the stack started: it sets AzureWebJobsStorage for this process. The auth settings went
+    // to the host only; this process needs none (it signs its own tokens), so the issuer it started stands in.
+    const auth = stack.issuer ? { AUTH_ISSUERS: stack.issuer.issuer, AUTH_AUDIENCES: stack.issuer.audience } : {};
+    const config = loadSettings({ ...process.env, ...auth });
     const clients = storageClients(config.storage);
     const issuer = stack.issuer;
     const client = new AppClient({
