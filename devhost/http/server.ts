@@ -66,7 +66,13 @@ export class HttpHost {
     });
     this.server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
+      this.server!.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new Error(`Port ${port} on ${host} is taken (another host or npm start?): stop it, or pick another port with --port <n> (npm start, devhost) or DEVHOST_PORT.`)
+            : err,
+        ),
+      );
       this.server!.listen(port, host, () => resolve());
     });
     return (this.server.address() as AddressInfo).port;

@@ -73,7 +73,13 @@ export async function startLocalIssuer(options: LocalIssuerOptions = {}): Promis
     return sendJson(res, 404, { error: 'not_found' });
   });
   await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      fail(
+        err.code === 'EADDRINUSE'
+          ? new Error(`The local token issuer's port ${options.port} on ${host} is taken (another npm start?): stop it, or pick another port with LOCAL_ISSUER_PORT.`)
+          : err,
+      ),
+    );
     server.listen(options.port ?? 0, host, () => ok());
   });
   const address = server.address();

@@ -27,7 +27,8 @@ export function requireRole(caller: TokenCaller, needed: Permission, realm = DEF
   const also = alternatives.length ? ` (or ${alternatives.map((r) => `'${r}'`).join(' or ')})` : '';
   return forbidden(
     `The caller '${caller.name}' lacks the app role '${role}'${also} needed for this operation; ` +
-      `assign the role to the user or application in Entra ID.`,
+      `assign the role to the user or application in Entra ID (with the local issuer of npm start: ` +
+      `a new token, \`npm run token -- --roles ${role}\`).`,
     realm,
   );
 }

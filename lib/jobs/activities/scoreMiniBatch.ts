@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isFatal } from '../../util/fatal';
 import { mapLimited } from '../../util/mapLimited';
@@ -64,7 +64,9 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
     attemptsSeen.set(key, attempt);
     if (attemptsSeen.size > 10_000) attemptsSeen.delete(attemptsSeen.keys().next().value!);
     try {
-      await mkdir(dir, { recursive: true });
+      // A mini-batch of the same job that just ended may remove the job folder between the two
+      // levels mkdir creates: once more then.
+      await mkdir(dir, { recursive: true }).catch(() => mkdir(dir, { recursive: true }));
       const paths = await mapLimited(files, deps.tuning.downloadConcurrency, (file) => deps.downloadInputFile(file, dir));
       const downloaded = Date.now();
       const scorerSpec = await scorerSpecOf(deps, spec);
@@ -119,6 +121,8 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
       throw new Error(`mini-batch ${input.index} attempt ${attempt}: ${error.code}: ${error.message}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
+      // The job's folder too, once no other mini-batch of it uses it (rmdir refuses a folder in use).
+      await rmdir(join(deps.workDir, input.jobId)).catch(() => undefined);
     }
   };
 }
