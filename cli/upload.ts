@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { ContainerClient } from '@azure/storage-blob';
 import { enc, MANAGE, type ApiClient } from './client';
 import { CliError } from './errors';
 
@@ -87,6 +86,8 @@ export async function uploadLocal(
   const pending = answer.body;
   const folderUri = pending.assetUri.endsWith('/') ? pending.assetUri : `${pending.assetUri}/`;
   const uri = isFolder ? folderUri : `${folderUri}${files[0]!.name}`;
+  // Loaded here, not at start: it is the CLI's heaviest import and only uploads need it.
+  const { ContainerClient } = await import('@azure/storage-blob');
   const container = new ContainerClient(pending.blobReferenceForConsumption.credential.sasUri);
   // blobUri is `<container URL>/LocalUpload/<id>`: the blob names start after the container URL.
   const containerUrl = container.url.split('?')[0]!.replace(/\/+$/, '');
