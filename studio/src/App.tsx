@@ -3,6 +3,7 @@ import { Body1, Button, Caption1, Field, Select, Spinner, Text, makeStyles, toke
 import { Api } from './api';
 import { ROLES, signIn, type Session } from './auth';
 import { ErrorBar, SessionContext } from './common';
+import { ConfirmProvider } from './confirm';
 import { Link, match, usePath } from './router';
 import { EndpointsPage } from './pages/Endpoints';
 import { EndpointPage } from './pages/Endpoint';
@@ -63,6 +64,7 @@ export function App() {
   };
   return (
     <SessionContext.Provider value={{ session, api }}>
+      <ConfirmProvider>
       <div className={styles.shell}>
         <header className={styles.top}>
           <Text as="span" size={400} className={styles.brand}>
@@ -98,6 +100,7 @@ export function App() {
           <Routes key={session.roles.join(',')} />
         </main>
       </div>
+      </ConfirmProvider>
     </SessionContext.Provider>
   );
 }

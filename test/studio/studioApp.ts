@@ -30,6 +30,9 @@ export async function startStudioApp(extraEnv: Record<string, string> = {}): Pro
   return app;
 }
 
-/** Where the tests put the screenshots that docs/studio.md shows. */
-export const screenshotDir = join(repoRoot, 'docs', 'studio');
+/**
+ * Where the browser tests put their screenshots: docs/studio/ (what docs/studio.md shows) with
+ * `STUDIO_SCREENSHOTS=docs`, else a temporary folder, so a test run leaves the work tree clean.
+ */
+export const screenshotDir = process.env.STUDIO_SCREENSHOTS === 'docs' ? join(repoRoot, 'docs', 'studio') : join(tmpdir(), 'studio-screenshots');
 mkdirSync(screenshotDir, { recursive: true });

@@ -1,11 +1,11 @@
 import { useState } from 'react';
 import {
-  Badge, Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, DialogTrigger,
-  Input, Tab, TabList, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Field, makeStyles, tokens,
+  Badge, Button, Input, Tab, TabList, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Field, makeStyles, tokens,
 } from '@fluentui/react-components';
 import { enc, type ArmResource } from '../api';
 import { can } from '../auth';
 import { ErrorBar, Loading, PageHeader, Section, StatusBadge, duration, formatTime, useLoad, useSession } from '../common';
+import { useConfirm } from '../confirm';
 import { Link, navigate } from '../router';
 import { DeleteEndpoint } from './Endpoints';
 
@@ -137,43 +137,30 @@ export function EndpointPage({ endpoint, tab }: { endpoint: string; tab: 'detail
 
 function DeleteDeployment({ endpoint, name, isDefault, onDeleted }: { endpoint: string; name: string; isDefault: boolean; onDeleted: () => void }) {
   const { api } = useSession();
-  const [open, setOpen] = useState(false);
+  const confirm = useConfirm();
   const [error, setError] = useState<unknown>();
   const remove = async () => {
+    const ok = await confirm({
+      title: `Delete deployment ${name}?`,
+      body: `${isDefault ? 'It is the default deployment: make another one the default first, or the API refuses. ' : ''}Jobs it already ran keep their outputs.`,
+      action: 'Delete deployment',
+    });
+    if (!ok) return;
     try {
+      setError(undefined);
       await api.json('DELETE', `batchEndpoints/${enc(endpoint)}/deployments/${enc(name)}`);
-      setOpen(false);
       onDeleted();
     } catch (err) {
       setError(err);
     }
   };
   return (
-    <Dialog open={open} onOpenChange={(_, d) => setOpen(d.open)}>
-      <DialogTrigger disableButtonEnhancement>
-        <Button size="small" aria-label={`Delete deployment ${name}`}>
-          Delete
-        </Button>
-      </DialogTrigger>
-      <DialogSurface>
-        <DialogBody>
-          <DialogTitle>Delete deployment {name}?</DialogTitle>
-          <DialogContent>
-            {isDefault ? 'It is the default deployment: make another one the default first, or the API refuses. ' : ''}
-            Jobs it already ran keep their outputs.
-            <ErrorBar error={error} />
-          </DialogContent>
-          <DialogActions>
-            <DialogTrigger disableButtonEnhancement>
-              <Button>Cancel</Button>
-            </DialogTrigger>
-            <Button appearance="primary" onClick={() => void remove()}>
-              Delete deployment
-            </Button>
-          </DialogActions>
-        </DialogBody>
-      </DialogSurface>
-    </Dialog>
+    <>
+      <Button size="small" aria-label={`Delete deployment ${name}`} onClick={() => void remove()}>
+        Delete
+      </Button>
+      <ErrorBar error={error} />
+    </>
   );
 }
 

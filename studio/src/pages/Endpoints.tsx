@@ -1,11 +1,11 @@
 import { useState } from 'react';
 import {
-  Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, DialogTrigger,
-  Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow,
+  Button, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow,
 } from '@fluentui/react-components';
 import { enc, type Api, type ArmResource } from '../api';
 import { can } from '../auth';
 import { ErrorBar, Loading, PageHeader, Section, StatusBadge, formatTime, useLoad, useSession } from '../common';
+import { useConfirm } from '../confirm';
 import { Link, navigate } from '../router';
 
 interface EndpointRow {
@@ -88,46 +88,32 @@ export function EndpointsPage() {
 /** Deleting an endpoint deletes its deployments too: the confirmation says so, by name. */
 export function DeleteEndpoint({ name, deployments, onDeleted }: { name: string; deployments: string[]; onDeleted: () => void }) {
   const { api } = useSession();
+  const confirm = useConfirm();
   const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const [open, setOpen] = useState(false);
   const remove = async () => {
-    setBusy(true);
+    const what = deployments.length
+      ? `Its ${deployments.length} deployment${deployments.length > 1 ? 's' : ''} (${deployments.join(', ')}) will be deleted with it. `
+      : 'It has no deployments. ';
+    const ok = await confirm({
+      title: `Delete endpoint ${name}?`,
+      body: `${what}Outputs of jobs already run stay in their datastores. This cannot be undone.`,
+      action: 'Delete endpoint',
+    });
+    if (!ok) return;
     try {
+      setError(undefined);
       await api.json('DELETE', `batchEndpoints/${enc(name)}`);
-      setOpen(false);
       onDeleted();
     } catch (err) {
       setError(err);
-    } finally {
-      setBusy(false);
     }
   };
   return (
-    <Dialog open={open} onOpenChange={(_, d) => setOpen(d.open)}>
-      <DialogTrigger disableButtonEnhancement>
-        <Button aria-label={`Delete endpoint ${name}`}>Delete</Button>
-      </DialogTrigger>
-      <DialogSurface>
-        <DialogBody>
-          <DialogTitle>Delete endpoint {name}?</DialogTitle>
-          <DialogContent>
-            {deployments.length
-              ? `Its ${deployments.length} deployment${deployments.length > 1 ? 's' : ''} (${deployments.join(', ')}) will be deleted with it. `
-              : 'It has no deployments. '}
-            Outputs of jobs already run stay in their datastores. This cannot be undone.
-            <ErrorBar error={error} />
-          </DialogContent>
-          <DialogActions>
-            <DialogTrigger disableButtonEnhancement>
-              <Button>Cancel</Button>
-            </DialogTrigger>
-            <Button appearance="primary" onClick={() => void remove()} disabled={busy}>
-              Delete endpoint
-            </Button>
-          </DialogActions>
-        </DialogBody>
-      </DialogSurface>
-    </Dialog>
+    <>
+      <Button aria-label={`Delete endpoint ${name}`} onClick={() => void remove()}>
+        Delete
+      </Button>
+      <ErrorBar error={error} />
+    </>
   );
 }

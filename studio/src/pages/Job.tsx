@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import {
-  Button, Field, ProgressBar, Subtitle2, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens,
+  Button, ProgressBar, Subtitle2, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens,
 } from '@fluentui/react-components';
 import { enc, type ArmResource } from '../api';
 import { can } from '../auth';
@@ -64,18 +64,19 @@ export function JobPage({ endpoint, job }: { endpoint: string; job: string }) {
       <ErrorBar error={actionError} />
       {p.error ? <ErrorBar error={{ message: p.error.message }} title={`Job failed: ${p.error.code}`} /> : null}
       <div className={styles.progress}>
-        <Field
-          label={`Mini-batches: ${progress.miniBatchesSucceeded ?? 0} succeeded, ${progress.miniBatchesFailed ?? 0} failed, ${running} running, ${progress.miniBatchesPending ?? 0} pending, of ${total}`}
-          hint={`Items: ${progress.itemsSucceeded ?? 0} succeeded, ${progress.itemsFailed ?? 0} failed, of ${progress.itemsTotal ?? 0}`}
-          validationState={progress.miniBatchesFailed ? 'warning' : 'none'}
-        >
-          <ProgressBar
-            aria-label="Job progress"
-            value={total ? done / total : final ? 1 : 0}
-            thickness="large"
-            color={p.status === 'Failed' ? 'error' : progress.miniBatchesFailed ? 'warning' : p.status === 'Completed' ? 'success' : 'brand'}
-          />
-        </Field>
+        <p id="job-progress-text">
+          Mini-batches: {progress.miniBatchesSucceeded ?? 0} succeeded, {progress.miniBatchesFailed ?? 0} failed, {running} running,{' '}
+          {progress.miniBatchesPending ?? 0} pending, of {total}
+          <br />
+          Items: {progress.itemsSucceeded ?? 0} succeeded, {progress.itemsFailed ?? 0} failed, of {progress.itemsTotal ?? 0}
+        </p>
+        <ProgressBar
+          aria-label="Job progress"
+          aria-describedby="job-progress-text"
+          value={total ? done / total : final ? 1 : 0}
+          thickness="large"
+          color={p.status === 'Failed' ? 'error' : progress.miniBatchesFailed ? 'warning' : p.status === 'Completed' ? 'success' : 'brand'}
+        />
       </div>
       <dl className={styles.facts}>
         <dt>Deployment</dt>
