@@ -127,7 +127,12 @@ describe('studio in Chromium', () => {
     expect(await page.getByLabel('Mini-batch size').inputValue()).toBe('2');
     await page.getByLabel('Mini-batch size').fill('1');
     await page.getByLabel('Output file name').fill('iris-scores.csv');
-    await page.getByLabel('Path in the datastore').fill('samples/iris/data/');
+    // The input folder is picked in the datastore browser, one folder level at a time.
+    await page.getByRole('button', { name: 'Browse the datastore' }).click();
+    for (const folder of ['samples/', 'iris/', 'data/']) await page.getByRole('button', { name: `Open folder ${folder}` }).click();
+    await page.getByRole('button', { name: 'Pick file iris.parquet' }).waitFor();
+    await page.getByRole('button', { name: 'Use this folder' }).click();
+    expect(await page.getByLabel('Path in the datastore').inputValue()).toBe('samples/iris/data/');
     await expectAccessible('create-job');
     await page.getByRole('button', { name: 'Create job' }).click();
     await page.getByRole('heading', { name: /^Job batchjob-/ }).waitFor();
@@ -166,10 +171,15 @@ describe('studio in Chromium', () => {
     await page.getByLabel('Path in the datastore').fill('samples/iris/data/');
     await page.getByRole('switch', { name: 'Configure output location' }).check();
     await page.getByLabel('Output path').fill('outputs/taken.csv');
+    await page.getByLabel('Output path').blur();
+    // Checked as soon as the path is entered, and again on submit; nothing is sent.
+    await page.getByText('outputs/taken.csv already exists: choose a new path.').waitFor();
+    const jobsBefore = (await app.api('GET', 'batchEndpoints/flowers/jobs')).body.value.length;
     await page.getByRole('button', { name: 'Create job' }).click();
-    const alert = page.getByRole('alert');
+    const alert = page.getByRole('alert').filter({ hasText: 'OutputAlreadyExists' });
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/already exists.*409 OutputAlreadyExists/);
+    expect((await app.api('GET', 'batchEndpoints/flowers/jobs')).body.value.length).toBe(jobsBefore);
     await screenshot(page, 'create-job-409');
   });
 
@@ -177,8 +187,11 @@ describe('studio in Chromium', () => {
     await page.goto(studio('endpoints/flowers/jobs/new'));
     await page.getByLabel('Deployment', { exact: true }).selectOption('script');
     await page.getByRole('checkbox', { name: "Make this the endpoint's default deployment" }).check();
-    await page.getByLabel('Path in the datastore').fill('samples/iris/data/iris-part-1.csv');
-    await page.getByRole('radio', { name: 'File (uri_file)' }).check();
+    await page.getByRole('button', { name: 'Browse the datastore' }).click();
+    for (const folder of ['samples/', 'iris/', 'data/']) await page.getByRole('button', { name: `Open folder ${folder}` }).click();
+    await page.getByRole('button', { name: 'Pick file iris-part-1.csv' }).click();
+    expect(await page.getByLabel('Path in the datastore').inputValue()).toBe('samples/iris/data/iris-part-1.csv');
+    expect(await page.getByRole('radio', { name: 'File (uri_file)' }).isChecked()).toBe(true);
     await page.getByRole('button', { name: 'Add literal input' }).click();
     await page.getByLabel('Literal 1 name').fill('threshold');
     await page.getByLabel('Literal 1 value').fill('0.5');

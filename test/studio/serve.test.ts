@@ -99,3 +99,57 @@ describe('the studio with an Entra ID issuer (as in Azure)', () => {
     expect(token.status).toBe(404);
   });
 });
+
+describe('routes the studio reads', () => {
+  it('lists models and data assets with their latest version, and codes', async () => {
+    const ds = 'azureml://datastores/workspaceblobstore/paths';
+    for (const [path, body] of [
+      ['models/zeta/versions/1', { properties: { modelType: 'custom_model', modelUri: `${ds}/m/zeta` } }],
+      ['models/alpha/versions/1', { properties: { modelType: 'mlflow_model', modelUri: `${ds}/m/a1` } }],
+      ['models/alpha/versions/2', { properties: { modelType: 'mlflow_model', modelUri: `${ds}/m/a2`, description: 'second' } }],
+      ['models/alpha-beta/versions/7', { properties: { modelType: 'custom_model', modelUri: `${ds}/m/ab` } }],
+      ['data/rows/versions/3', { properties: { dataType: 'uri_folder', dataUri: `${ds}/d/` } }],
+      ['codes/score/versions/1', { properties: { codeUri: `${ds}/c/` } }],
+    ] as const) {
+      const res = await app.api('PUT', path, body);
+      expect(res.status, path).toBe(201);
+    }
+    const models = await app.api('GET', 'models', undefined, { roles: ['BatchEndpoints.Read'] });
+    expect(models.status).toBe(200);
+    expect(models.body.value.map((m: any) => [m.name, m.properties.latestVersion, m.properties.description])).toEqual([
+      ['alpha', '2', 'second'],
+      ['alpha-beta', '7', undefined],
+      ['zeta', '1', undefined],
+    ]);
+    expect(models.body.value[0]).toMatchObject({ id: '/api/models/alpha', type: 'Microsoft.MachineLearningServices/workspaces/models' });
+    // Other kinds of asset are not mixed in.
+    expect((await app.api('GET', 'data')).body.value.map((d: any) => [d.name, d.properties.latestVersion])).toEqual([['rows', '3']]);
+    expect((await app.api('GET', 'codes')).body.value.map((d: any) => d.name)).toEqual(['score']);
+    expect((await app.api('GET', 'models', undefined, { token: null })).status).toBe(401);
+  });
+
+  it("lists one folder level of a datastore, folders first, and pages past 200 entries", async () => {
+    await app.uploadText('browse/a.csv', '1\n');
+    await app.uploadText('browse/sub/b.csv', '22\n');
+    await app.uploadText('browse/sub/deeper/c.csv', '333\n');
+    const top = await app.api('GET', 'datastores/workspaceblobstore/paths?prefix=browse/', undefined, { roles: ['BatchEndpoints.Read'] });
+    expect(top.status).toBe(200);
+    expect(top.body.value.map((e: any) => [e.name, e.kind, e.size])).toEqual([
+      ['browse/sub/', 'folder', undefined],
+      ['browse/a.csv', 'file', 2],
+    ]);
+    const sub = await app.api('GET', 'datastores/workspaceblobstore/paths?prefix=browse/sub/');
+    expect(sub.body.value.map((e: any) => e.name)).toEqual(['browse/sub/deeper/', 'browse/sub/b.csv']);
+
+    await Promise.all(Array.from({ length: 205 }, (_, i) => app.uploadText(`many/f${String(i).padStart(3, '0')}.txt`, 'x')));
+    const first = await app.api('GET', 'datastores/workspaceblobstore/paths?prefix=many/');
+    expect(first.body.value).toHaveLength(200);
+    const next = new URL(first.body.nextLink);
+    const second = await app.api('GET', `datastores/workspaceblobstore/paths${next.search}`);
+    expect(second.body.value.map((e: any) => e.name)).toEqual(['many/f200.txt', 'many/f201.txt', 'many/f202.txt', 'many/f203.txt', 'many/f204.txt']);
+    expect(second.body.nextLink).toBeUndefined();
+
+    const missing = await app.api('GET', 'datastores/nope/paths');
+    expect(missing.status).toBe(404);
+  });
+});

@@ -6,6 +6,7 @@ import { ApiFailure, enc, type ArmResource } from '../api';
 import { can } from '../auth';
 import { ErrorBar, Loading, PageHeader, Section, useLoad, useSession } from '../common';
 import { navigate } from '../router';
+import { DatastoreBrowser, listPaths } from './DatastoreBrowser';
 
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, maxWidth: '720px' },
@@ -81,6 +82,8 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
   const [outputType, setOutputType] = useState<'UriFile' | 'UriFolder'>('UriFile');
   const [outputDatastore, setOutputDatastore] = useState('workspaceblobstore');
   const [outputPath, setOutputPath] = useState('');
+  const [browsing, setBrowsing] = useState(false);
+  const [outputTakenNow, setOutputTakenNow] = useState<string>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
 
@@ -128,9 +131,24 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
     return undefined;
   };
 
+  /** The blob the output would be written to, if it exists already (the API would answer 409). */
+  const outputTarget = () => {
+    const base = outputPath.trim().replace(/^\/+/, '');
+    return outputType === 'UriFolder' ? `${base.replace(/\/+$/, '')}/${settings.outputFileName}` : base;
+  };
+  const checkOutput = async (): Promise<boolean> => {
+    if (!customOutput || !outputPath.trim()) return false;
+    const target = outputTarget();
+    const entries = await listPaths(api, outputDatastore, target).catch(() => []);
+    const taken = entries.some((e) => e.kind === 'file' && e.name === target);
+    setOutputTakenNow(taken ? target : undefined);
+    return taken;
+  };
+
   const submit = async () => {
     const p = problem();
     if (p) return setError(new Error(p));
+    if (await checkOutput()) return setError(new ApiFailure(409, 'OutputAlreadyExists', `The output ${outputTarget()} already exists in datastore ${outputDatastore}; outputs are never overwritten.`));
     setBusy(true);
     setError(undefined);
     try {
@@ -233,7 +251,22 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
             <Field label="Path in the datastore" hint="A folder (read recursively) or one file">
               <Input value={path} onChange={(_, d) => setPath(d.value)} placeholder="samples/iris/data/" />
             </Field>
+            <div>
+              <Button onClick={() => setBrowsing(!browsing)} aria-expanded={browsing}>
+                {browsing ? 'Close the datastore browser' : 'Browse the datastore'}
+              </Button>
+            </div>
           </div>
+        ) : null}
+        {source === 'datastore' && browsing ? (
+          <DatastoreBrowser
+            datastore={datastore}
+            onPick={(picked, kind) => {
+              setPath(picked);
+              setInputType(kind === 'file' ? 'UriFile' : 'UriFolder');
+              setBrowsing(false);
+            }}
+          />
         ) : null}
         {source === 'url' ? (
           <Field label="Public URL">
@@ -278,8 +311,13 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
                 ))}
               </Select>
             </Field>
-            <Field label="Output path" hint="Must not exist yet: outputs are never overwritten">
-              <Input value={outputPath} onChange={(_, d) => setOutputPath(d.value)} />
+            <Field
+              label="Output path"
+              hint="Must not exist yet: outputs are never overwritten"
+              validationState={outputTakenNow ? 'error' : 'none'}
+              validationMessage={outputTakenNow ? `${outputTakenNow} already exists: choose a new path.` : undefined}
+            >
+              <Input value={outputPath} onChange={(_, d) => setOutputPath(d.value)} onBlur={() => void checkOutput()} />
             </Field>
             <Field label="Output type">
               <Select value={outputType} onChange={(_, d) => setOutputType(d.value as 'UriFile' | 'UriFolder')}>
