@@ -223,6 +223,31 @@ describe('studio in Chromium', () => {
     await expectAccessible('job-failed');
   });
 
+  it('shows a running job move and cancels it', async () => {
+    // A scoring script that takes its time: six one-file mini-batches, one at a time.
+    await app.uploadText('slow/code/score.js', 'module.exports = { init() {}, async run(files) { await new Promise((r) => setTimeout(r, 1200)); return files.map((f) => f.length); } };\n');
+    await Promise.all(Array.from({ length: 6 }, (_, i) => app.uploadText(`inputs/slow/f${i}.txt`, 'x')));
+    expect((await app.api('PUT', 'codes/slow/versions/1', { properties: { codeUri: `${ds}/slow/code` } })).status).toBe(201);
+    expect((await app.api('PUT', 'batchEndpoints/slowpoke', { properties: {} })).status).toBe(201);
+    const deployment = { properties: { model: 'azureml:iris:1', codeConfiguration: { codeId: 'azureml:slow:1', scoringScript: 'score.js' }, miniBatchSize: 1 } };
+    expect((await app.api('PUT', 'batchEndpoints/slowpoke/deployments/slow', deployment)).status).toBe(201);
+    expect((await app.api('PATCH', 'batchEndpoints/slowpoke', { properties: { defaults: { deploymentName: 'slow' } } })).status).toBe(200);
+
+    await page.goto(studio('endpoints/slowpoke/jobs/new'));
+    await page.getByLabel('Path in the datastore').fill('inputs/slow/');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('heading', { name: /^Job batchjob-/ }).waitFor();
+    // The bar moves while the job runs: a value strictly between 0 and 1 shows up without a reload.
+    const bar = page.getByRole('progressbar', { name: 'Job progress' });
+    await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow')), { timeout: 30_000, interval: 100 }).toBeGreaterThan(0);
+    expect(Number(await bar.getAttribute('aria-valuenow'))).toBeLessThan(1);
+    expect(await status()).toBe('Running');
+    await screenshot(page, 'job-running');
+    await page.getByRole('button', { name: 'Cancel job' }).click();
+    await expect.poll(status, { timeout: 30_000 }).toBe('Canceled');
+    expect(await page.getByRole('button', { name: 'Cancel job' }).count()).toBe(0);
+  });
+
   it('makes the no-code deployment the default again and deletes the scripted one', async () => {
     await page.goto(studio('endpoints/flowers'));
     await page.getByRole('button', { name: 'Make nocode the default' }).click();
