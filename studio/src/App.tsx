@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Body1, Button, Caption1, Field, Select, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { Api } from './api';
 import { ROLES, signIn, type Session } from './auth';
@@ -30,6 +30,12 @@ const useStyles = makeStyles({
   navList: { listStyleType: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
   main: { padding: tokens.spacingHorizontalXL, minWidth: 0 },
   picker: { minWidth: '160px' },
+  // Visible only when focused: the first Tab stop, so keyboard users can pass the header and menu.
+  skip: {
+    position: 'absolute',
+    left: '-10000px',
+    ':focus': { left: tokens.spacingHorizontalM, top: tokens.spacingVerticalM, zIndex: 10, padding: tokens.spacingHorizontalS, backgroundColor: tokens.colorNeutralBackground1 },
+  },
   pickerLabel: { color: tokens.colorNeutralForegroundOnBrand },
 });
 
@@ -66,6 +72,9 @@ export function App() {
     <SessionContext.Provider value={{ session, api }}>
       <ConfirmProvider>
       <div className={styles.shell}>
+        <a href="#main" className={styles.skip} onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
+          Skip to main content
+        </a>
         <header className={styles.top}>
           <Text as="span" size={400} className={styles.brand}>
             Batch endpoints studio
@@ -96,7 +105,7 @@ export function App() {
             <li><Link to="/datastores">Datastores</Link></li>
           </ul>
         </nav>
-        <main className={styles.main}>
+        <main className={styles.main} id="main" tabIndex={-1}>
           <Routes key={session.roles.join(',')} />
         </main>
       </div>
@@ -107,6 +116,26 @@ export function App() {
 
 function Routes() {
   const path = usePath();
+  // After a page change, focus goes to the new page's heading (screen readers announce it; Tab continues from there).
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const timer = setInterval(() => {
+      const heading = document.querySelector<HTMLElement>('main h1');
+      if (heading) {
+        heading.focus();
+        clearInterval(timer);
+      }
+    }, 50);
+    const stop = setTimeout(() => clearInterval(timer), 3000);
+    return () => {
+      clearInterval(timer);
+      clearTimeout(stop);
+    };
+  }, [path]);
   let p: Record<string, string> | undefined;
   if (path === '/' || path === '/endpoints') return <EndpointsPage />;
   if (path === '/endpoints/new') return <DeployWizard />;

@@ -73,7 +73,7 @@ export function PageHeader({ title, children }: { title: ReactNode; children?: R
   const styles = useStyles();
   return (
     <div className={styles.header}>
-      <Title2 as="h1" className={styles.grow}>
+      <Title2 as="h1" className={styles.grow} tabIndex={-1}>
         {title}
       </Title2>
       {children}

@@ -93,8 +93,22 @@ describe('studio in Chromium', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Create' }).isVisible()).toBe(true);
   });
 
+  it('works from the keyboard: skip link, then Create opens the wizard with focus on its heading', async () => {
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to main content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Create');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Create batch endpoint' }).waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Create batch endpoint');
+    // The first field is the next Tab stop after the step list.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.labels?.[0]?.textContent)).toMatch(/^Endpoint name/);
+  });
+
   it('creates an endpoint and its no-code deployment with the wizard from the Endpoints page', async () => {
-    await page.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('heading', { name: 'Create batch endpoint' }).waitFor();
     await wizard({ endpoint: 'flowers', model: 'iris', deployment: 'nocode', miniBatchSize: '2', screenshots: true });
     await page.getByRole('heading', { name: 'Endpoint flowers' }).waitFor();
