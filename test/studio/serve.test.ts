@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppUnderTest } from '../support/appHost';
 import { repoRoot } from '../support/devhost';
+import { openBrowser } from './browser';
 import { startStudioApp } from './studioApp';
 
 let app: AppUnderTest;
@@ -97,6 +98,51 @@ describe('the studio with an Entra ID issuer (as in Azure)', () => {
     });
     const token = await fetch(`${entra.host.url}/api/studio/local-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"roles":[]}' });
     expect(token.status).toBe(404);
+  });
+
+  it('sends the browser to Entra ID with the authorization code flow and PKCE, with no token anywhere', async () => {
+    const b = await openBrowser();
+    try {
+      // No network here: Entra's endpoints are answered by the test (discovery) or recorded (authorize).
+      const tenant = 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001';
+      let authorize: URL | undefined;
+      await b.context.route('https://login.microsoftonline.com/**', async (route) => {
+        const url = new URL(route.request().url());
+        if (url.pathname.endsWith('/openid-configuration')) {
+          return route.fulfill({
+            json: {
+              issuer: `${tenant}/v2.0`,
+              authorization_endpoint: `${tenant}/oauth2/v2.0/authorize`,
+              token_endpoint: `${tenant}/oauth2/v2.0/token`,
+              end_session_endpoint: `${tenant}/oauth2/v2.0/logout`,
+              jwks_uri: `${tenant}/discovery/v2.0/keys`,
+            },
+          });
+        }
+        if (url.pathname.includes('/discovery/instance')) {
+          return route.fulfill({ json: { tenant_discovery_endpoint: `${tenant}/v2.0/.well-known/openid-configuration`, metadata: [] } });
+        }
+        if (url.pathname.endsWith('/oauth2/v2.0/authorize')) {
+          authorize = url;
+          return route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>Entra sign-in</title><h1>Sign in</h1>' });
+        }
+        return route.fulfill({ status: 404, body: '' });
+      });
+      await b.page.goto(`${entra.host.url}/api/studio/`);
+      await b.page.waitForURL(/oauth2\/v2\.0\/authorize/);
+      const params = Object.fromEntries(authorize!.searchParams);
+      expect(params).toMatchObject({
+        client_id: '22222222-2222-4222-8222-222222222222',
+        response_type: 'code',
+        code_challenge_method: 'S256',
+        redirect_uri: `${entra.host.url}/api/studio/`,
+      });
+      expect(params.code_challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(params.scope!.split(' ')).toEqual(expect.arrayContaining(['api://batch-endpoints/.default', 'openid']));
+      expect(authorize!.href).not.toMatch(/access_token|id_token=/);
+    } finally {
+      await b.close();
+    }
   });
 });
 
