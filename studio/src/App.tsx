@@ -11,7 +11,7 @@ import { DeployWizard } from './pages/DeployWizard';
 import { CreateJobPage } from './pages/CreateJob';
 import { JobPage } from './pages/Job';
 import { ModelsPage, ModelPage } from './pages/Models';
-import { DataPage, DatastoresPage } from './pages/Data';
+import { DataAssetPage, DataPage, DatastorePage, DatastoresPage } from './pages/Data';
 
 const useStyles = makeStyles({
   shell: { display: 'grid', gridTemplateColumns: '200px 1fr', gridTemplateRows: 'auto 1fr', minHeight: '100vh' },
@@ -149,5 +149,7 @@ function Routes() {
   if ((p = match('/models/:model', path))) return <ModelPage model={p.model!} />;
   if (path === '/data') return <DataPage />;
   if (path === '/datastores') return <DatastoresPage />;
+  if ((p = match('/data/:name', path))) return <DataAssetPage name={p.name!} />;
+  if ((p = match('/datastores/:name', path))) return <DatastorePage name={p.name!} />;
   return <ErrorBar error={new Error(`No page at ${path}.`)} title="Not found" />;
 }

@@ -286,11 +286,18 @@ describe('studio in Chromium', () => {
     await expect.poll(() => page.getByTestId('default-deployment').textContent()).toBe('first');
 
     await page.getByRole('link', { name: 'Data assets' }).click();
-    await page.getByRole('cell', { name: 'iris-data' }).waitFor();
+    await page.getByRole('link', { name: 'iris-data' }).waitFor();
     await expectAccessible('data-assets');
+    await page.getByRole('link', { name: 'iris-data' }).click();
+    await page.getByRole('cell', { name: `${ds}/samples/iris/data/` }).waitFor();
+    await expectAccessible('data-asset');
     await page.getByRole('link', { name: 'Datastores' }).click();
-    await page.getByRole('cell', { name: 'workspaceblobstore' }).first().waitFor();
+    await page.getByRole('link', { name: 'workspaceblobstore' }).waitFor();
     await expectAccessible('datastores');
+    await page.getByRole('link', { name: 'workspaceblobstore' }).click();
+    await page.getByRole('button', { name: 'Open folder samples/' }).click();
+    await page.getByRole('button', { name: 'Open folder iris/' }).waitFor();
+    await expectAccessible('datastore');
   });
 
   it('shows the Endpoints list with default deployments and last jobs, and deletes an endpoint after saying what goes with it', async () => {

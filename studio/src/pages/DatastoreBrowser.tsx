@@ -20,7 +20,7 @@ export function listPaths(api: ReturnType<typeof useSession>['api'], datastore: 
 }
 
 /** One folder level of a datastore at a time: open a folder, go up, or pick a folder or a file. */
-export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onPick: (path: string, kind: 'folder' | 'file') => void }) {
+export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onPick?: (path: string, kind: 'folder' | 'file') => void }) {
   const { api } = useSession();
   const styles = useStyles();
   const [prefix, setPrefix] = useState('');
@@ -36,9 +36,11 @@ export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onP
             <Button size="small" onClick={() => setPrefix(up)}>
               Up one folder
             </Button>{' '}
-            <Button size="small" appearance="primary" onClick={() => onPick(prefix, 'folder')}>
-              Use this folder
-            </Button>
+            {onPick ? (
+              <Button size="small" appearance="primary" onClick={() => onPick(prefix, 'folder')}>
+                Use this folder
+              </Button>
+            ) : null}
           </>
         ) : null}
       </p>
@@ -52,10 +54,14 @@ export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onP
               <Button size="small" appearance="subtle" aria-label={`Open folder ${short(e.name)}`} onClick={() => setPrefix(e.name)}>
                 📁 {short(e.name)}
               </Button>
-            ) : (
+            ) : onPick ? (
               <Button size="small" appearance="subtle" aria-label={`Pick file ${short(e.name)}`} onClick={() => onPick(e.name, 'file')}>
                 📄 {short(e.name)} ({e.size} bytes)
               </Button>
+            ) : (
+              <span>
+                📄 {short(e.name)} ({e.size} bytes)
+              </span>
             )}
           </li>
         ))}
