@@ -177,6 +177,23 @@ describe('studio in Chromium', () => {
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Download iris-scores.csv' }).click();
     expect((await download).suggestedFilename()).toBe('iris-scores.csv');
+    // Where the time went: the per-mini-batch route, and the charts and slowest list drawn from it.
+    const timings = await app.api('GET', `batchEndpoints/flowers/jobs/${jobId}/miniBatches`, undefined, { roles: ['BatchEndpoints.Read'] });
+    expect(timings.status).toBe(200);
+    expect(timings.body.value.map((m: any) => [m.index, m.status, m.files.length])).toEqual([0, 1, 2, 3, 4].map((i) => [i, 'Succeeded', 1]));
+    for (const m of timings.body.value) {
+      expect(m.durationMs).toBeGreaterThan(0);
+      expect(Date.parse(m.finishedAt)).toBeGreaterThanOrEqual(Date.parse(job.properties.startTime));
+    }
+    const paged = await app.api('GET', `batchEndpoints/flowers/jobs/${jobId}/miniBatches?$top=2`);
+    expect(paged.body.value.map((m: any) => m.index)).toEqual([0, 1]);
+    expect(new URL(paged.body.nextLink).searchParams.get('from')).toBe('2');
+    await page.getByRole('img', { name: /^Items done over time: 5 items in/ }).waitFor();
+    await page.getByRole('img', { name: /^Duration of each of 5 mini-batches/ }).waitFor();
+    const slowest = page.getByRole('table', { name: 'Slowest mini-batches' });
+    expect(await slowest.getByRole('row').count()).toBe(6);
+    const slowestIndex = [...timings.body.value].sort((a: any, b: any) => b.durationMs - a.durationMs)[0].index;
+    expect(await slowest.getByRole('row').nth(1).getByRole('cell').first().textContent()).toBe(String(slowestIndex));
     await expectAccessible('job-completed');
   }, 120_000);
 

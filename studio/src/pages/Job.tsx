@@ -6,6 +6,7 @@ import { enc, type ArmResource } from '../api';
 import { can } from '../auth';
 import { ErrorBar, FINAL, Loading, PageHeader, Section, StatusBadge, duration, formatTime, useLoad, useSession } from '../common';
 import { Link } from '../router';
+import { JobCharts } from './JobCharts';
 
 const PREVIEW_BYTES = 8192;
 const PREVIEW_ROWS = 20;
@@ -116,6 +117,7 @@ export function JobPage({ endpoint, job }: { endpoint: string; job: string }) {
       </dl>
       {progress.miniBatchesFailed || progress.itemsFailed || p.status === 'Failed' ? <Errors path={path} /> : null}
       {p.status === 'Completed' && p.outputAction !== 'SummaryOnly' ? <OutputPreview path={path} fileName={p.outputFileName} /> : null}
+      {p.startTime ? <JobCharts path={path} startTime={p.startTime} live={!final} /> : null}
     </Section>
   );
 }
