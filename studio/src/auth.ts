@@ -37,24 +37,24 @@ function claimsOf(token: string): Record<string, unknown> {
 
 const rolesOf = (token: string): string[] => (claimsOf(token)['roles'] as string[] | undefined) ?? [];
 
-async function localSession(roles: string[]): Promise<Session> {
+/** A token of the local issuer for these roles (POST /api/studio/local-token). */
+async function localToken(roles: string[]): Promise<{ token: string; expires: number }> {
   const res = await fetch('/api/studio/local-token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ roles }) });
   const body = await res.json();
   if (!res.ok) throw new Error(`${body.error?.code}: ${body.error?.message}`);
-  let token = body.accessToken as string;
-  let expires = Date.parse(body.expiresOn);
-  const claims = claimsOf(token);
+  return { token: body.accessToken as string, expires: Date.parse(body.expiresOn) };
+}
+
+async function localSession(roles: string[]): Promise<Session> {
+  let current = await localToken(roles);
   return {
     mode: 'local',
-    user: String(claims['name'] ?? 'Local Developer'),
-    roles: rolesOf(token),
+    user: String(claimsOf(current.token)['name'] ?? 'Local Developer'),
+    roles: rolesOf(current.token),
     async token() {
-      if (Date.now() > expires - 60_000) {
-        const again = await localSession(roles);
-        token = await again.token();
-        expires = Date.now() + 3_000_000;
-      }
-      return token;
+      // A minute before it expires, a new one (a page left open for hours keeps working).
+      if (Date.now() > current.expires - 60_000) current = await localToken(roles);
+      return current.token;
     },
     switchRoles: (next) => localSession(next),
   };
