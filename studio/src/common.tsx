@@ -1,5 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
-import { MessageBar, MessageBarBody, MessageBarTitle, Spinner, Title2, Badge, makeStyles, tokens } from '@fluentui/react-components';
+import {
+  MessageBar, MessageBarBody, MessageBarTitle, Spinner, Title2, Badge, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens,
+} from '@fluentui/react-components';
 import { Api, ApiFailure } from './api';
 import type { Session } from './auth';
 
@@ -121,4 +123,43 @@ export function duration(from?: string, to?: string): string {
   if (ms < 1000) return `${ms} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export type Column<T> = [header: string, cell: (row: T) => ReactNode];
+
+/** A labelled table of rows, one column per [header, cell] pair. */
+export function DataTable<T>({ label, rows, rowKey, columns }: { label: string; rows: T[]; rowKey: (row: T) => string; columns: Column<T>[] }) {
+  return (
+    <Table aria-label={label}>
+      <TableHeader>
+        <TableRow>
+          {columns.map(([header]) => (
+            <TableHeaderCell key={header}>{header}</TableHeaderCell>
+          ))}
+        </TableRow>
+      </TableHeader>
+      <TableBody>
+        {rows.map((row) => (
+          <TableRow key={rowKey(row)}>
+            {columns.map(([header, cell]) => (
+              <TableCell key={header}>{cell(row)}</TableCell>
+            ))}
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+/** A page that lists resources: heading, error, loading, an empty message, the table. */
+export function ListPage<T>({ title, actions, load, empty, ...table }: { title: string; actions?: ReactNode; load: ReturnType<typeof useLoad<T[]>>; empty: string; label: string; rowKey: (row: T) => string; columns: Column<T>[] }) {
+  return (
+    <Section>
+      <PageHeader title={title}>{actions}</PageHeader>
+      <ErrorBar error={load.error} />
+      {!load.data && !load.error ? <Loading /> : null}
+      {load.data?.length === 0 ? <p>{empty}</p> : null}
+      {load.data?.length ? <DataTable rows={load.data} {...table} /> : null}
+    </Section>
+  );
 }

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useRef, useState, type ReactNode } from 'react';
 import { Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle } from '@fluentui/react-components';
+import { ErrorBar } from './common';
 
 export interface ConfirmRequest {
   title: string;
@@ -55,5 +56,29 @@ export function ConfirmProvider({ children }: { children: ReactNode }) {
         </DialogSurface>
       </Dialog>
     </ConfirmContext.Provider>
+  );
+}
+
+/** A Delete button that asks first, runs the deletion, and shows the API's error next to itself. */
+export function DeleteButton({ label, confirmation, remove, onDeleted, size }: { label: string; confirmation: ConfirmRequest; remove: () => Promise<unknown>; onDeleted: () => void; size?: 'small' | 'medium' }) {
+  const confirm = useConfirm();
+  const [error, setError] = useState<unknown>();
+  const click = async () => {
+    if (!(await confirm(confirmation))) return;
+    try {
+      setError(undefined);
+      await remove();
+      onDeleted();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <>
+      <Button size={size} aria-label={label} onClick={() => void click()}>
+        Delete
+      </Button>
+      <ErrorBar error={error} />
+    </>
   );
 }

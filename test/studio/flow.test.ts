@@ -82,6 +82,7 @@ async function wizard(options: { endpoint?: string; model?: string; script?: boo
   await page.getByRole('button', { name: 'Create' }).click();
 }
 
+const FINAL_STATUSES = new Set(['Completed', 'Failed', 'Canceled']);
 const status = () => page.locator('h1 + [data-status], [data-status]').first().getAttribute('data-status');
 
 describe('studio in Chromium', () => {
@@ -231,10 +232,29 @@ describe('studio in Chromium', () => {
     await expect.poll(status, { timeout: 40_000 }).toBe('Completed');
     const endpoint = await app.api('GET', 'batchEndpoints/flowers');
     expect(endpoint.body.properties.defaults.deploymentName).toBe('script');
+    const jobId = (await page.getByRole('heading', { name: /^Job / }).textContent())!.replace(/^Job /, '');
+    const job = await app.job('flowers', jobId);
+    expect(job.properties.deploymentName).toBe('script');
+    expect(job.properties.inputData).toMatchObject({ threshold: { jobInputType: 'Literal', value: '0.5' } });
     await page.getByRole('link', { name: 'Back to the runs of flowers' }).click();
     await page.getByRole('table', { name: 'Jobs' }).waitFor();
     expect(await page.getByRole('table', { name: 'Jobs' }).getByRole('row').count()).toBe(3);
     await expectAccessible('runs');
+  });
+
+  it('creates a job over the latest version of a registered data asset', async () => {
+    await page.goto(studio('endpoints/flowers/jobs/new'));
+    await page.getByLabel('Deployment', { exact: true }).selectOption('nocode');
+    await page.getByRole('radio', { name: 'Registered data asset' }).check();
+    await page.getByLabel('Data asset', { exact: true }).selectOption('iris-data');
+    expect(await page.getByLabel('Version', { exact: true }).inputValue()).toBe('latest');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('heading', { name: /^Job batchjob-/ }).waitFor();
+    await expect.poll(async () => (FINAL_STATUSES.has((await status()) ?? '') ? status() : undefined), { timeout: 40_000 }).toBe('Completed');
+    const jobId = (await page.getByRole('heading', { name: /^Job / }).textContent())!.replace(/^Job /, '');
+    const job = await app.job('flowers', jobId);
+    expect(Object.values(job.properties.inputData)[0]).toMatchObject({ uri: 'azureml:iris-data@latest' });
+    expect(job.properties.progress.itemsSucceeded).toBeGreaterThan(0);
   });
 
   it("shows a failing job's error and its files' errors", async () => {

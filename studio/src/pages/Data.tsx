@@ -1,6 +1,5 @@
-import { Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow } from '@fluentui/react-components';
-import { enc } from '../api';
-import { ErrorBar, Loading, PageHeader, Section, formatTime, useLoad, useSession } from '../common';
+import { enc, type ArmResource } from '../api';
+import { ErrorBar, ListPage, PageHeader, Section, formatTime, useLoad, useSession } from '../common';
 import { Link } from '../router';
 import { DatastoreBrowser } from './DatastoreBrowser';
 
@@ -8,74 +7,19 @@ export function DataPage() {
   const { api } = useSession();
   const data = useLoad(() => api.list('data'), [api]);
   return (
-    <Section>
-      <PageHeader title="Data assets" />
-      <ErrorBar error={data.error} />
-      {!data.data && !data.error ? <Loading /> : null}
-      {data.data?.length === 0 ? <p>No data assets registered.</p> : null}
-      {data.data?.length ? (
-        <Table aria-label="Data assets">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Name</TableHeaderCell>
-              <TableHeaderCell>Latest version</TableHeaderCell>
-              <TableHeaderCell>Description</TableHeaderCell>
-              <TableHeaderCell>Registered</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {data.data.map((d) => (
-              <TableRow key={d.name}>
-                <TableCell>
-                  <Link to={`/data/${enc(d.name)}`}>{d.name}</Link>
-                </TableCell>
-                <TableCell>{d.properties.latestVersion}</TableCell>
-                <TableCell>{d.properties.description}</TableCell>
-                <TableCell>{formatTime(d.systemData?.lastModifiedAt)}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      ) : null}
-    </Section>
-  );
-}
-
-export function DatastoresPage() {
-  const { api } = useSession();
-  const stores = useLoad(() => api.list('datastores'), [api]);
-  return (
-    <Section>
-      <PageHeader title="Datastores" />
-      <ErrorBar error={stores.error} />
-      {!stores.data && !stores.error ? <Loading /> : null}
-      {stores.data?.length ? (
-        <Table aria-label="Datastores">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Name</TableHeaderCell>
-              <TableHeaderCell>Type</TableHeaderCell>
-              <TableHeaderCell>Account</TableHeaderCell>
-              <TableHeaderCell>Container</TableHeaderCell>
-              <TableHeaderCell>Created</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {stores.data.map((d) => (
-              <TableRow key={d.name}>
-                <TableCell>
-                  <Link to={`/datastores/${enc(d.name)}`}>{d.name}</Link>
-                </TableCell>
-                <TableCell>{d.properties.datastoreType}</TableCell>
-                <TableCell>{d.properties.accountName}</TableCell>
-                <TableCell>{d.properties.containerName}</TableCell>
-                <TableCell>{formatTime(d.systemData?.createdAt)}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      ) : null}
-    </Section>
+    <ListPage<ArmResource>
+      title="Data assets"
+      load={data}
+      empty="No data assets registered."
+      label="Data assets"
+      rowKey={(d) => d.name}
+      columns={[
+        ['Name', (d) => <Link to={`/data/${enc(d.name)}`}>{d.name}</Link>],
+        ['Latest version', (d) => d.properties.latestVersion],
+        ['Description', (d) => d.properties.description],
+        ['Registered', (d) => formatTime(d.systemData?.lastModifiedAt)],
+      ]}
+    />
   );
 }
 
@@ -84,35 +28,41 @@ export function DataAssetPage({ name }: { name: string }) {
   const { api } = useSession();
   const versions = useLoad(() => api.list(`data/${enc(name)}/versions`), [api, name]);
   return (
-    <Section>
-      <PageHeader title={`Data asset ${name}`} />
-      <ErrorBar error={versions.error} />
-      {!versions.data && !versions.error ? <Loading /> : null}
-      {versions.data?.length ? (
-        <Table aria-label="Data asset versions">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Version</TableHeaderCell>
-              <TableHeaderCell>Type</TableHeaderCell>
-              <TableHeaderCell>URI</TableHeaderCell>
-              <TableHeaderCell>Description</TableHeaderCell>
-              <TableHeaderCell>Registered</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {versions.data.map((v) => (
-              <TableRow key={v.name}>
-                <TableCell>{v.name}</TableCell>
-                <TableCell>{v.properties.dataType}</TableCell>
-                <TableCell>{v.properties.dataUri}</TableCell>
-                <TableCell>{v.properties.description}</TableCell>
-                <TableCell>{formatTime(v.systemData?.createdAt)}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      ) : null}
-    </Section>
+    <ListPage<ArmResource>
+      title={`Data asset ${name}`}
+      load={versions}
+      empty="No versions."
+      label="Data asset versions"
+      rowKey={(v) => v.name}
+      columns={[
+        ['Version', (v) => v.name],
+        ['Type', (v) => v.properties.dataType],
+        ['URI', (v) => v.properties.dataUri],
+        ['Description', (v) => v.properties.description],
+        ['Registered', (v) => formatTime(v.systemData?.createdAt)],
+      ]}
+    />
+  );
+}
+
+export function DatastoresPage() {
+  const { api } = useSession();
+  const stores = useLoad(() => api.list('datastores'), [api]);
+  return (
+    <ListPage<ArmResource>
+      title="Datastores"
+      load={stores}
+      empty="No datastores."
+      label="Datastores"
+      rowKey={(d) => d.name}
+      columns={[
+        ['Name', (d) => <Link to={`/datastores/${enc(d.name)}`}>{d.name}</Link>],
+        ['Type', (d) => d.properties.datastoreType],
+        ['Account', (d) => d.properties.accountName],
+        ['Container', (d) => d.properties.containerName],
+        ['Created', (d) => formatTime(d.systemData?.createdAt)],
+      ]}
+    />
   );
 }
 

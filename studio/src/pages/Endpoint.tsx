@@ -5,7 +5,7 @@ import {
 import { enc, type ArmResource } from '../api';
 import { can } from '../auth';
 import { ErrorBar, Loading, PageHeader, Section, StatusBadge, duration, formatTime, useLoad, useSession } from '../common';
-import { useConfirm } from '../confirm';
+import { DeleteButton } from '../confirm';
 import { Link, navigate } from '../router';
 import { DeleteEndpoint } from './Endpoints';
 
@@ -137,30 +137,15 @@ export function EndpointPage({ endpoint, tab }: { endpoint: string; tab: 'detail
 
 function DeleteDeployment({ endpoint, name, isDefault, onDeleted }: { endpoint: string; name: string; isDefault: boolean; onDeleted: () => void }) {
   const { api } = useSession();
-  const confirm = useConfirm();
-  const [error, setError] = useState<unknown>();
-  const remove = async () => {
-    const ok = await confirm({
-      title: `Delete deployment ${name}?`,
-      body: `${isDefault ? 'It is the default deployment: make another one the default first, or the API refuses. ' : ''}Jobs it already ran keep their outputs.`,
-      action: 'Delete deployment',
-    });
-    if (!ok) return;
-    try {
-      setError(undefined);
-      await api.json('DELETE', `batchEndpoints/${enc(endpoint)}/deployments/${enc(name)}`);
-      onDeleted();
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const warning = isDefault ? 'It is the default deployment: make another one the default first, or the API refuses. ' : '';
   return (
-    <>
-      <Button size="small" aria-label={`Delete deployment ${name}`} onClick={() => void remove()}>
-        Delete
-      </Button>
-      <ErrorBar error={error} />
-    </>
+    <DeleteButton
+      size="small"
+      label={`Delete deployment ${name}`}
+      confirmation={{ title: `Delete deployment ${name}?`, body: `${warning}Jobs it already ran keep their outputs.`, action: 'Delete deployment' }}
+      remove={() => api.json('DELETE', `batchEndpoints/${enc(endpoint)}/deployments/${enc(name)}`)}
+      onDeleted={onDeleted}
+    />
   );
 }
 

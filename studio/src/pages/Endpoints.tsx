@@ -1,11 +1,10 @@
-import { useState } from 'react';
 import {
   Button, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow,
 } from '@fluentui/react-components';
 import { enc, type Api, type ArmResource } from '../api';
 import { can } from '../auth';
 import { ErrorBar, Loading, PageHeader, Section, StatusBadge, formatTime, useLoad, useSession } from '../common';
-import { useConfirm } from '../confirm';
+import { DeleteButton } from '../confirm';
 import { Link, navigate } from '../router';
 
 interface EndpointRow {
@@ -88,32 +87,15 @@ export function EndpointsPage() {
 /** Deleting an endpoint deletes its deployments too: the confirmation says so, by name. */
 export function DeleteEndpoint({ name, deployments, onDeleted }: { name: string; deployments: string[]; onDeleted: () => void }) {
   const { api } = useSession();
-  const confirm = useConfirm();
-  const [error, setError] = useState<unknown>();
-  const remove = async () => {
-    const what = deployments.length
-      ? `Its ${deployments.length} deployment${deployments.length > 1 ? 's' : ''} (${deployments.join(', ')}) will be deleted with it. `
-      : 'It has no deployments. ';
-    const ok = await confirm({
-      title: `Delete endpoint ${name}?`,
-      body: `${what}Outputs of jobs already run stay in their datastores. This cannot be undone.`,
-      action: 'Delete endpoint',
-    });
-    if (!ok) return;
-    try {
-      setError(undefined);
-      await api.json('DELETE', `batchEndpoints/${enc(name)}`);
-      onDeleted();
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const what = deployments.length
+    ? `Its ${deployments.length} deployment${deployments.length > 1 ? 's' : ''} (${deployments.join(', ')}) will be deleted with it. `
+    : 'It has no deployments. ';
   return (
-    <>
-      <Button aria-label={`Delete endpoint ${name}`} onClick={() => void remove()}>
-        Delete
-      </Button>
-      <ErrorBar error={error} />
-    </>
+    <DeleteButton
+      label={`Delete endpoint ${name}`}
+      confirmation={{ title: `Delete endpoint ${name}?`, body: `${what}Outputs of jobs already run stay in their datastores. This cannot be undone.`, action: 'Delete endpoint' }}
+      remove={() => api.json('DELETE', `batchEndpoints/${enc(name)}`)}
+      onDeleted={onDeleted}
+    />
   );
 }
