@@ -128,7 +128,7 @@ export function duration(from?: string, to?: string): string {
 export type Column<T> = [header: string, cell: (row: T) => ReactNode];
 
 /** A labelled table of rows, one column per [header, cell] pair. */
-export function DataTable<T>({ label, rows, rowKey, columns }: { label: string; rows: T[]; rowKey: (row: T) => string; columns: Column<T>[] }) {
+export function DataTable<T>({ label, rows, rowKey, columns, rowData }: { label: string; rows: T[]; rowKey: (row: T) => string; columns: Column<T>[]; rowData?: string }) {
   return (
     <Table aria-label={label}>
       <TableHeader>
@@ -140,7 +140,7 @@ export function DataTable<T>({ label, rows, rowKey, columns }: { label: string; 
       </TableHeader>
       <TableBody>
         {rows.map((row) => (
-          <TableRow key={rowKey(row)}>
+          <TableRow key={rowKey(row)} {...(rowData ? { [`data-${rowData}`]: rowKey(row) } : {})}>
             {columns.map(([header, cell]) => (
               <TableCell key={header}>{cell(row)}</TableCell>
             ))}

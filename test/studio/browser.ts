@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -17,6 +17,7 @@ export interface StudioBrowser {
 
 /** Headless Chromium with no network of its own beyond the page (the machine has none anyway), in a fresh profile. */
 export async function openBrowser(): Promise<StudioBrowser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: run 'apt-get install -y chromium' (as .ci/run does), or set CHROMIUM_PATH.`);
   const profile = mkdtempSync(join(tmpdir(), 'chromium-'));
   // A persistent context is Playwright's way to pass a fresh --user-data-dir.
   const context = await chromium.launchPersistentContext(profile, {

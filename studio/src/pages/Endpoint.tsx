@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import {
-  Badge, Button, Input, Tab, TabList, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Field, makeStyles, tokens,
+  Badge, Button, Input, Tab, TabList, Field, makeStyles, tokens,
 } from '@fluentui/react-components';
 import { enc, type ArmResource } from '../api';
 import { can } from '../auth';
-import { ErrorBar, Loading, PageHeader, Section, StatusBadge, duration, formatTime, useLoad, useSession } from '../common';
+import { DataTable, ErrorBar, Loading, PageHeader, Section, StatusBadge, duration, formatTime, useLoad, useSession, type Column } from '../common';
 import { DeleteButton } from '../confirm';
 import { Link, navigate } from '../router';
 import { DeleteEndpoint } from './Endpoints';
@@ -87,45 +87,35 @@ export function EndpointPage({ endpoint, tab }: { endpoint: string; tab: 'detail
           <h2>Deployments</h2>
           {data.data.deployments.length === 0 ? <p>No deployments yet.</p> : null}
           {data.data.deployments.length ? (
-            <Table aria-label="Deployments">
-              <TableHeader>
-                <TableRow>
-                  <TableHeaderCell>Name</TableHeaderCell>
-                  <TableHeaderCell>Model</TableHeaderCell>
-                  <TableHeaderCell>Scoring</TableHeaderCell>
-                  <TableHeaderCell>Settings</TableHeaderCell>
-                  {manage ? <TableHeaderCell>Actions</TableHeaderCell> : null}
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {data.data.deployments.map((d) => {
-                  const p = d.properties;
-                  return (
-                    <TableRow key={d.name} data-deployment={d.name}>
-                      <TableCell>
-                        {d.name} {d.name === defaultName ? <Badge appearance="outline">default</Badge> : null}
-                      </TableCell>
-                      <TableCell>{typeof p.model === 'string' ? p.model : p.model?.assetId}</TableCell>
-                      <TableCell>{p.codeConfiguration ? `${p.codeConfiguration.scoringScript} (${p.codeConfiguration.codeId})` : 'no code'}</TableCell>
-                      <TableCell>
-                        mini-batch {p.miniBatchSize}, instances {p.resources?.instanceCount}, concurrency {p.maxConcurrencyPerInstance}, error threshold{' '}
-                        {p.errorThreshold}, retries {p.retrySettings?.maxRetries} / {p.retrySettings?.timeout}, {p.outputAction} {p.outputFileName}, {p.loggingLevel}
-                      </TableCell>
-                      {manage ? (
-                        <TableCell>
-                          {d.name !== defaultName ? (
-                            <Button size="small" onClick={() => void makeDefault(d.name)} aria-label={`Make ${d.name} the default`}>
-                              Make default
-                            </Button>
-                          ) : null}{' '}
-                          <DeleteDeployment endpoint={endpoint} name={d.name} isDefault={d.name === defaultName} onDeleted={data.reload} />
-                        </TableCell>
-                      ) : null}
-                    </TableRow>
-                  );
-                })}
-              </TableBody>
-            </Table>
+            <DataTable<ArmResource>
+              label="Deployments"
+              rows={data.data.deployments}
+              rowKey={(d) => d.name}
+              rowData="deployment"
+              columns={[
+                ['Name', (d) => (<>{d.name} {d.name === defaultName ? <Badge appearance="outline">default</Badge> : null}</>)],
+                ['Model', (d) => (typeof d.properties.model === 'string' ? d.properties.model : d.properties.model?.assetId)],
+                ['Scoring', (d) => (d.properties.codeConfiguration ? `${d.properties.codeConfiguration.scoringScript} (${d.properties.codeConfiguration.codeId})` : 'no code')],
+                ['Settings', (d) => settingsText(d.properties)],
+                ...(manage
+                  ? [
+                      [
+                        'Actions',
+                        (d: ArmResource) => (
+                          <>
+                            {d.name !== defaultName ? (
+                              <Button size="small" onClick={() => void makeDefault(d.name)} aria-label={`Make ${d.name} the default`}>
+                                Make default
+                              </Button>
+                            ) : null}{' '}
+                            <DeleteDeployment endpoint={endpoint} name={d.name} isDefault={d.name === defaultName} onDeleted={data.reload} />
+                          </>
+                        ),
+                      ] as Column<ArmResource>,
+                    ]
+                  : []),
+              ]}
+            />
           ) : null}
         </>
       ) : (
@@ -149,6 +139,14 @@ function DeleteDeployment({ endpoint, name, isDefault, onDeleted }: { endpoint: 
   );
 }
 
+/** A deployment's settings in one line. */
+function settingsText(p: Record<string, any>): string {
+  return (
+    `mini-batch ${p.miniBatchSize}, instances ${p.resources?.instanceCount}, concurrency ${p.maxConcurrencyPerInstance}, ` +
+    `error threshold ${p.errorThreshold}, retries ${p.retrySettings?.maxRetries} / ${p.retrySettings?.timeout}, ${p.outputAction} ${p.outputFileName}, ${p.loggingLevel}`
+  );
+}
+
 /** The Runs tab: the endpoint's jobs, newest first, refreshed while any is running. */
 function Runs({ endpoint }: { endpoint: string }) {
   const { api } = useSession();
@@ -161,38 +159,18 @@ function Runs({ endpoint }: { endpoint: string }) {
   if (!jobs.data) return <Loading />;
   if (jobs.data.length === 0) return <p>No jobs yet.</p>;
   return (
-    <Table aria-label="Jobs">
-      <TableHeader>
-        <TableRow>
-          <TableHeaderCell>Job</TableHeaderCell>
-          <TableHeaderCell>Status</TableHeaderCell>
-          <TableHeaderCell>Deployment</TableHeaderCell>
-          <TableHeaderCell>Items succeeded / failed / total</TableHeaderCell>
-          <TableHeaderCell>Created</TableHeaderCell>
-          <TableHeaderCell>Duration</TableHeaderCell>
-        </TableRow>
-      </TableHeader>
-      <TableBody>
-        {jobs.data.map((j) => {
-          const p = j.properties;
-          return (
-            <TableRow key={j.name}>
-              <TableCell>
-                <Link to={`/endpoints/${enc(endpoint)}/jobs/${enc(j.name)}`}>{j.name}</Link>
-              </TableCell>
-              <TableCell>
-                <StatusBadge status={p.status} />
-              </TableCell>
-              <TableCell>{p.deploymentName}</TableCell>
-              <TableCell>
-                {p.progress?.itemsSucceeded} / {p.progress?.itemsFailed} / {p.progress?.itemsTotal}
-              </TableCell>
-              <TableCell>{formatTime(p.creationTime)}</TableCell>
-              <TableCell>{duration(p.startTime ?? p.creationTime, p.endTime)}</TableCell>
-            </TableRow>
-          );
-        })}
-      </TableBody>
-    </Table>
+    <DataTable<ArmResource>
+      label="Jobs"
+      rows={jobs.data}
+      rowKey={(j) => j.name}
+      columns={[
+        ['Job', (j) => <Link to={`/endpoints/${enc(endpoint)}/jobs/${enc(j.name)}`}>{j.name}</Link>],
+        ['Status', (j) => <StatusBadge status={j.properties.status} />],
+        ['Deployment', (j) => j.properties.deploymentName],
+        ['Items succeeded / failed / total', (j) => `${j.properties.progress?.itemsSucceeded} / ${j.properties.progress?.itemsFailed} / ${j.properties.progress?.itemsTotal}`],
+        ['Created', (j) => formatTime(j.properties.creationTime)],
+        ['Duration', (j) => duration(j.properties.startTime ?? j.properties.creationTime, j.properties.endTime)],
+      ]}
+    />
   );
 }

@@ -1,9 +1,7 @@
-import {
-  Button, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow,
-} from '@fluentui/react-components';
+import { Button } from '@fluentui/react-components';
 import { enc, type Api, type ArmResource } from '../api';
 import { can } from '../auth';
-import { ErrorBar, Loading, PageHeader, Section, StatusBadge, formatTime, useLoad, useSession } from '../common';
+import { DataTable, ErrorBar, Loading, PageHeader, Section, StatusBadge, formatTime, useLoad, useSession, type Column } from '../common';
 import { DeleteButton } from '../confirm';
 import { Link, navigate } from '../router';
 
@@ -45,40 +43,21 @@ export function EndpointsPage() {
       {rows.loading && !rows.data ? <Loading /> : null}
       {rows.data && rows.data.length === 0 ? <p>No batch endpoints yet.{manage ? ' Create one to deploy a model.' : ''}</p> : null}
       {rows.data && rows.data.length > 0 ? (
-        <Table aria-label="Batch endpoints">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Name</TableHeaderCell>
-              <TableHeaderCell>Default deployment</TableHeaderCell>
-              <TableHeaderCell>Deployments</TableHeaderCell>
-              <TableHeaderCell>Jobs</TableHeaderCell>
-              <TableHeaderCell>Last job</TableHeaderCell>
-              <TableHeaderCell>Created</TableHeaderCell>
-              {manage ? <TableHeaderCell>Actions</TableHeaderCell> : null}
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {rows.data.map((row) => (
-              <TableRow key={row.endpoint.name} data-endpoint={row.endpoint.name}>
-                <TableCell>
-                  <Link to={`/endpoints/${enc(row.endpoint.name)}`}>{row.endpoint.name}</Link>
-                </TableCell>
-                <TableCell>{row.endpoint.properties.defaults?.deploymentName ?? 'none'}</TableCell>
-                <TableCell>{row.deployments.length}</TableCell>
-                <TableCell>{row.jobs}{row.moreJobs ? '+' : ''}</TableCell>
-                <TableCell>
-                  <StatusBadge status={row.lastJob?.properties.status} /> {formatTime(row.lastJob?.properties.creationTime)}
-                </TableCell>
-                <TableCell>{formatTime(row.endpoint.systemData?.createdAt)}</TableCell>
-                {manage ? (
-                  <TableCell>
-                    <DeleteEndpoint name={row.endpoint.name} deployments={row.deployments} onDeleted={rows.reload} />
-                  </TableCell>
-                ) : null}
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+        <DataTable<EndpointRow>
+          label="Batch endpoints"
+          rows={rows.data}
+          rowKey={(row) => row.endpoint.name}
+          rowData="endpoint"
+          columns={[
+            ['Name', (row) => <Link to={`/endpoints/${enc(row.endpoint.name)}`}>{row.endpoint.name}</Link>],
+            ['Default deployment', (row) => row.endpoint.properties.defaults?.deploymentName ?? 'none'],
+            ['Deployments', (row) => row.deployments.length],
+            ['Jobs', (row) => `${row.jobs}${row.moreJobs ? '+' : ''}`],
+            ['Last job', (row) => (<><StatusBadge status={row.lastJob?.properties.status} /> {formatTime(row.lastJob?.properties.creationTime)}</>)],
+            ['Created', (row) => formatTime(row.endpoint.systemData?.createdAt)],
+            ...(manage ? [['Actions', (row: EndpointRow) => <DeleteEndpoint name={row.endpoint.name} deployments={row.deployments} onDeleted={rows.reload} />] as Column<EndpointRow>] : []),
+          ]}
+        />
       ) : null}
     </Section>
   );
