@@ -195,6 +195,15 @@ describe('studio in Chromium', () => {
     expect(await slowest.getByRole('row').count()).toBe(6);
     const slowestIndex = [...timings.body.value].sort((a: any, b: any) => b.durationMs - a.durationMs)[0].index;
     expect(await slowest.getByRole('row').nth(1).getByRole('cell').first().textContent()).toBe(String(slowestIndex));
+    // The logs the job wrote, listed and read through the API.
+    await page.getByRole('button', { name: /^job_progress_overview\.txt/ }).click();
+    const overview = await page.getByLabel('Log job_progress_overview.txt').textContent();
+    expect(overview).toContain(`Job ${jobId} (flowers/nocode): Completed`);
+    expect(overview).toBe(await app.readWorkspaceBlob(`azureml/${jobId}/logs/job_progress_overview.txt`));
+    const logs = await app.api('GET', `batchEndpoints/flowers/jobs/${jobId}/logs`, undefined, { roles: ['BatchEndpoints.Read'] });
+    expect(logs.body.value.map((l: any) => l.name).sort()).toEqual(['job_progress_overview.txt', 'user/error.txt']);
+    expect((await app.api('GET', `batchEndpoints/flowers/jobs/${jobId}/logs/nope.txt`)).status).toBe(404);
+    expect((await app.api('GET', `batchEndpoints/flowers/jobs/${jobId}/logs/user/..%2F..%2Fscore/iris-scores.csv`)).status).toBe(400);
     await expectAccessible('job-completed');
   }, 120_000);
 

@@ -118,6 +118,7 @@ export function JobPage({ endpoint, job }: { endpoint: string; job: string }) {
       {progress.miniBatchesFailed || progress.itemsFailed || p.status === 'Failed' ? <Errors path={path} /> : null}
       {p.status === 'Completed' && p.outputAction !== 'SummaryOnly' ? <OutputPreview path={path} fileName={p.outputFileName} /> : null}
       {p.startTime ? <JobCharts path={path} startTime={p.startTime} live={!final} /> : null}
+      {final ? <Logs path={path} /> : null}
     </Section>
   );
 }
@@ -228,6 +229,43 @@ function OutputPreview({ path, fileName }: { path: string; fileName: string }) {
             </TableBody>
           </Table>
         </>
+      ) : null}
+    </>
+  );
+}
+
+/** The log files the job wrote when it ended (GET .../logs), each shown on request. */
+function Logs({ path }: { path: string }) {
+  const { api } = useSession();
+  const styles = useStyles();
+  const logs = useLoad(() => api.list(`${path}/logs`) as unknown as Promise<{ name: string; size: number }[]>, [api, path]);
+  const [shown, setShown] = useState<{ name: string; text?: string; error?: unknown }>();
+  const show = async (name: string) => {
+    try {
+      setShown({ name, text: (await api.raw('GET', `${path}/logs/${name}`)).text });
+    } catch (error) {
+      setShown({ name, error });
+    }
+  };
+  return (
+    <>
+      <Subtitle2 as="h2">Logs</Subtitle2>
+      <ErrorBar error={logs.error} />
+      {logs.data?.length === 0 ? <p>No logs yet.</p> : null}
+      <p>
+        {(logs.data ?? []).map((l) => (
+          <span key={l.name}>
+            <Button size="small" onClick={() => void show(l.name)} aria-pressed={shown?.name === l.name}>
+              {l.name} ({l.size} bytes)
+            </Button>{' '}
+          </span>
+        ))}
+      </p>
+      {shown?.error ? <ErrorBar error={shown.error} /> : null}
+      {shown?.text !== undefined ? (
+        <pre className={styles.pre} aria-label={`Log ${shown.name}`} tabIndex={0}>
+          {shown.text}
+        </pre>
       ) : null}
     </>
   );
