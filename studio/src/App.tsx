@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Body1, Button, Caption1, Field, Select, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { Api } from './api';
 import { ROLES, signIn, type Session } from './auth';
-import { ErrorBar, SessionContext } from './common';
+import { ErrorBar, PageErrorBoundary, SessionContext } from './common';
 import { ConfirmProvider } from './confirm';
 import { Link, match, usePath } from './router';
 import { EndpointsPage } from './pages/Endpoints';
@@ -136,6 +136,10 @@ function Routes() {
       clearTimeout(stop);
     };
   }, [path]);
+  return <PageErrorBoundary key={path}>{pageFor(path)}</PageErrorBoundary>;
+}
+
+function pageFor(path: string) {
   let p: Record<string, string> | undefined;
   if (path === '/' || path === '/endpoints') return <EndpointsPage />;
   if (path === '/endpoints/new') return <DeployWizard />;

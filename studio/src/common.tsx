@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
+import { Component, createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import {
   MessageBar, MessageBarBody, MessageBarTitle, Spinner, Title2, Badge, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens,
 } from '@fluentui/react-components';
@@ -162,4 +162,15 @@ export function ListPage<T>({ title, actions, load, empty, ...table }: { title: 
       {load.data?.length ? <DataTable rows={load.data} {...table} /> : null}
     </Section>
   );
+}
+
+/** A page that throws while rendering shows its error instead of leaving the whole page blank. */
+export class PageErrorBoundary extends Component<{ children: ReactNode }, { error?: unknown }> {
+  override state: { error?: unknown } = {};
+  static getDerivedStateFromError(error: unknown) {
+    return { error };
+  }
+  override render() {
+    return this.state.error ? <ErrorBar error={this.state.error} title="This page failed" /> : this.props.children;
+  }
 }

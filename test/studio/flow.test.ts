@@ -51,7 +51,7 @@ async function expectAccessible(name: string): Promise<void> {
 }
 
 /** Walks the wizard from its current step; fields are found by their labels, as a screen reader would. */
-async function wizard(options: { endpoint?: string; model?: string; script?: boolean; deployment: string; miniBatchSize?: string; screenshots?: boolean }) {
+async function wizard(options: { endpoint?: string; model?: string; script?: boolean; codeId?: string; deployment: string; miniBatchSize?: string; screenshots?: boolean }) {
   if (options.endpoint) {
     await page.getByLabel('Endpoint name').fill(options.endpoint);
     await page.getByRole('button', { name: 'Next' }).click();
@@ -64,7 +64,7 @@ async function wizard(options: { endpoint?: string; model?: string; script?: boo
   await page.getByRole('button', { name: 'Next' }).click();
   if (options.script) {
     await page.getByRole('radio', { name: 'Scoring script' }).check();
-    await page.getByLabel('Code asset').fill('azureml:iris-score:1');
+    await page.getByLabel('Code asset').fill(options.codeId ?? 'azureml:iris-score:1');
   } else {
     await page.getByRole('radio', { name: /No code/ }).check();
   }
@@ -126,7 +126,17 @@ describe('studio in Chromium', () => {
     await page.getByRole('heading', { name: 'Add deployment to flowers' }).waitFor();
     await page.getByRole('combobox', { name: 'Model' }).click();
     await page.getByRole('option', { name: 'iris' }).click();
-    await wizard({ script: true, deployment: 'script' });
+    await wizard({ script: true, deployment: 'script', codeId: 'azureml:missing:1' });
+    // The API refuses the missing code asset: its status, code and message are shown, the wizard stays.
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/^400 InvalidReference.*missing/);
+    await page.getByRole('button', { name: 'Back' }).click();
+    await page.getByRole('button', { name: 'Back' }).click();
+    await page.getByLabel('Code asset').fill('azureml:iris-score:1');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('heading', { name: 'Endpoint flowers' }).waitFor();
     await page.locator('[data-deployment="script"]').waitFor();
     await expect.poll(() => page.getByTestId('default-deployment').textContent()).toBe('nocode');
