@@ -5,14 +5,15 @@ import { readJsonBody } from '../lib/http/jsonBody';
 import { toErrorResponse } from '../lib/http/apiError';
 import { localToken } from '../lib/studio/localSignIn';
 import { StaticFiles } from '../lib/studio/staticFiles';
-import { studioConfig } from '../lib/studio/studioConfig';
+import { contentSecurityPolicy, studioConfig } from '../lib/studio/studioConfig';
 
 /**
  * The studio web page, served by this app under `/api/studio/` (the host's routePrefix is `api`,
  * and on the real host no route can leave it). The page is public; it calls the API with a token.
  */
 const appRoot = resolve(__dirname, '..', '..');
-const files = new StaticFiles(resolve(appRoot, 'dist', 'studio'));
+const config = studioConfig(process.env, ALL_ROLES);
+const files = new StaticFiles(resolve(appRoot, 'dist', 'studio'), { 'Content-Security-Policy': contentSecurityPolicy(config) });
 
 export async function studioPage(request: HttpRequest): Promise<HttpResponseInit> {
   const answer = await files.answer(request.params['path']);
@@ -20,7 +21,7 @@ export async function studioPage(request: HttpRequest): Promise<HttpResponseInit
 }
 
 export async function studioSettings(): Promise<HttpResponseInit> {
-  return { jsonBody: studioConfig(process.env, ALL_ROLES), headers: { 'Cache-Control': 'no-store' } };
+  return { jsonBody: config, headers: { 'Cache-Control': 'no-store' } };
 }
 
 /** POST only from the page itself: a cross-site form or script gets nothing. */

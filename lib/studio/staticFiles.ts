@@ -43,7 +43,11 @@ const PAGE_HEADERS = {
 export class StaticFiles {
   private readonly cache = new Map<string, Buffer>();
 
-  constructor(private readonly root: string) {}
+  /** `pageHeaders`: added to HTML answers (e.g. a Content-Security-Policy that depends on settings). */
+  constructor(
+    private readonly root: string,
+    private readonly pageHeaders: Record<string, string> = {},
+  ) {}
 
   async answer(rawPath: string | undefined): Promise<StaticAnswer> {
     const path = (rawPath ?? '').replace(/^\/+/, '');
@@ -52,7 +56,8 @@ export class StaticFiles {
       const body = await this.read(resolved);
       if (body) {
         const cache = isHashedAsset(path) ? 'public, max-age=31536000, immutable' : 'no-cache';
-        return { status: 200, body, headers: { 'Content-Type': contentTypeOf(resolved), 'Cache-Control': cache, ...PAGE_HEADERS } };
+        const html = extname(resolved) === '.html' ? this.pageHeaders : {};
+        return { status: 200, body, headers: { 'Content-Type': contentTypeOf(resolved), 'Cache-Control': cache, ...PAGE_HEADERS, ...html } };
       }
     }
     if (path.startsWith('assets/') || extname(path) !== '') {
@@ -63,7 +68,7 @@ export class StaticFiles {
       const hint = 'The studio is not built here: run `npm run build` (it builds the studio into dist/studio).\n';
       return { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' }, body: Buffer.from(hint) };
     }
-    return { status: 200, body: index, headers: { 'Content-Type': contentTypeOf('index.html'), 'Cache-Control': 'no-cache', ...PAGE_HEADERS } };
+    return { status: 200, body: index, headers: { 'Content-Type': contentTypeOf('index.html'), 'Cache-Control': 'no-cache', ...PAGE_HEADERS, ...this.pageHeaders } };
   }
 
   /** The file under root that `path` names, or undefined for '', folders-looking paths and escapes. */

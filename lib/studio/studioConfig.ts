@@ -42,3 +42,23 @@ export function studioConfig(env: Env, localRoles: readonly string[]): StudioCon
   const scopes = splitList(env['STUDIO_API_SCOPE']);
   return { signIn: 'msal', clientId, authority, scopes: scopes.length ? scopes : [`${audience}/.default`] };
 }
+
+/**
+ * The page's Content-Security-Policy: its own scripts and the API only, plus the Entra authority
+ * MSAL talks to (metadata, token) and frames (silent renewal). Fluent UI injects its styles at
+ * run time, hence 'unsafe-inline' for styles (never for scripts).
+ */
+export function contentSecurityPolicy(config: StudioConfig): string {
+  const authority = config.signIn === 'msal' && URL.canParse(config.authority) ? ` ${new URL(config.authority).origin}` : '';
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    `connect-src 'self'${authority}`,
+    `frame-src${authority || " 'none'"}`,
+    "frame-ancestors 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+  ].join('; ');
+}

@@ -38,6 +38,10 @@ export async function openBrowser(): Promise<StudioBrowser> {
   page.setDefaultTimeout(15_000);
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
+  // Anything the page's Content-Security-Policy blocks is a bug in the page or the policy.
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) pageErrors.push(`csp: ${msg.text()}`);
+  });
   return {
     context,
     page,
@@ -60,7 +64,8 @@ export interface AxeViolation {
 
 /** Runs axe-core (WCAG 2 A/AA rules) on the page; returns the serious and critical violations. */
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
+  // Evaluated through DevTools, not as a <script>: the page's Content-Security-Policy rightly refuses inline scripts.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
     // Tabster (Fluent UI's focus manager) puts aria-hidden focus guards (<i data-tabster-dummy tabindex=0>)
     // around focus groups on purpose: they move focus on and are never read; axe cannot tell.

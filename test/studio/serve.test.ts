@@ -24,6 +24,7 @@ describe('the studio served by the Functions app', () => {
       expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(res.headers.get('cache-control')).toBe('no-cache');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self';");
       const html = await res.text();
       expect(html).toContain('<div id="root"></div>');
       expect(html).toMatch(/src="\/api\/studio\/assets\/index-[\w-]+\.js"/);
@@ -128,6 +129,8 @@ describe('the studio with an Entra ID issuer (as in Azure)', () => {
         }
         return route.fulfill({ status: 404, body: '' });
       });
+      const page = await fetch(`${entra.host.url}/api/studio/`);
+      expect(page.headers.get('content-security-policy')).toContain("connect-src 'self' https://login.microsoftonline.com;");
       await b.page.goto(`${entra.host.url}/api/studio/`);
       await b.page.waitForURL(/oauth2\/v2\.0\/authorize/);
       const params = Object.fromEntries(authorize!.searchParams);
