@@ -337,6 +337,10 @@ describe('studio in Chromium', () => {
     await page.getByRole('heading', { name: 'Model iris' }).waitFor();
     await expectAccessible('model');
     await page.getByRole('button', { name: 'Deploy to batch endpoint' }).click();
+    // An existing endpoint's name is refused before anything is replaced.
+    await page.getByLabel('Endpoint name').fill('flowers');
+    await page.getByRole('button', { name: 'Next' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain('An endpoint named flowers exists already');
     await wizard({ endpoint: 'petals', deployment: 'first' });
     await page.getByRole('heading', { name: 'Endpoint petals' }).waitFor();
     await expect.poll(() => page.getByTestId('default-deployment').textContent()).toBe('first');

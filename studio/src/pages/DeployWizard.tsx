@@ -2,7 +2,7 @@ import { useState, type ReactNode } from 'react';
 import {
   Button, Checkbox, Dropdown, Field, Input, Option, Radio, RadioGroup, Select, Subtitle2, makeStyles, tokens,
 } from '@fluentui/react-components';
-import { enc, type ArmResource } from '../api';
+import { ApiFailure, enc, type ArmResource } from '../api';
 import { ErrorBar, PageHeader, Section, useLoad, useSession } from '../common';
 import { navigate } from '../router';
 
@@ -106,9 +106,26 @@ export function DeployWizard({ endpoint, model }: { endpoint?: string; model?: s
     if (step === 3 && !/^[A-Za-z][A-Za-z0-9-]{2,31}$/.test(form.deployment)) return 'Deployment name: 3 to 32 letters, digits and "-", starting with a letter.';
     return undefined;
   };
-  const next = () => {
+  /** The wizard creates: an endpoint or deployment that exists already would be replaced by the PUT. */
+  const taken = async (): Promise<string | undefined> => {
+    const exists = (path: string) => api.get(path).then(() => true, (err) => (err instanceof ApiFailure && err.status === 404 ? false : Promise.reject(err)));
+    if (step === 0 && (await exists(`batchEndpoints/${enc(form.endpoint)}`))) {
+      return `An endpoint named ${form.endpoint} exists already: open it and use Add deployment, or pick another name.`;
+    }
+    if (step === 3 && (await exists(`batchEndpoints/${enc(form.endpoint)}/deployments/${enc(form.deployment)}`))) {
+      return `Endpoint ${form.endpoint} has a deployment named ${form.deployment} already: pick another name.`;
+    }
+    return undefined;
+  };
+  const next = async () => {
     const p = problem();
     if (p) return setError(new Error(p));
+    try {
+      const t = await taken();
+      if (t) return setError(new Error(t));
+    } catch (err) {
+      return setError(err);
+    }
     setError(undefined);
     if (step === 2 && !isMlflow) set({ scoring: 'script' });
     setStep(step + 1);
@@ -282,7 +299,7 @@ export function DeployWizard({ endpoint, model }: { endpoint?: string; model?: s
         <Button onClick={() => navigate(endpoint ? `/endpoints/${enc(endpoint)}` : '/endpoints')}>Cancel</Button>
         {step > (endpoint ? 1 : 0) ? <Button onClick={() => setStep(step - 1)}>Back</Button> : null}
         {step < STEPS.length - 1 ? (
-          <Button appearance="primary" onClick={next}>
+          <Button appearance="primary" onClick={() => void next()}>
             Next
           </Button>
         ) : (
