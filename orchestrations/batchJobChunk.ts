@@ -53,9 +53,11 @@ export const batchJobChunk: OrchestrationHandler = function* (context: Orchestra
     }
     if (!stopped && plan.errorThreshold >= 0 && totals.itemsFailed > plan.errorThreshold) stopped = 'ErrorThresholdExceeded';
 
-    // Live progress, at most once per interval (the orchestration clock is replay-safe).
+    // Live progress, at most once per interval (the orchestration clock is replay-safe), while work
+    // remains. (Testing only inFlight, emptied just above, never reported one-at-a-time jobs: the default.)
     const now = context.df.currentUtcDateTime.getTime();
-    if (now - lastProgress >= plan.progressIntervalMs && inFlight.size > 0) {
+    const moreToDo = inFlight.size > 0 || (!stopped && next < input.to);
+    if (now - lastProgress >= plan.progressIntervalMs && moreToDo) {
       lastProgress = now;
       const update: ProgressUpdate = { endpointName: input.endpointName, jobId: input.jobId, totals: { ...totals } };
       try {

@@ -86,6 +86,32 @@ export class AssetVersions<P> {
       .sort((a, b) => b.systemData.createdAt.localeCompare(a.systemData.createdAt) || byNewest.compare(b.version, a.version));
   }
 
+  /** The newest version of every asset of this kind, by name (Azure ML's list of model or data containers). */
+  async listLatest(): Promise<AssetVersion<P>[]> {
+    const rows = await this.store.listByPartitionPrefix<P>(`${this.kind.collection}:`);
+    const newest = new Map<string, AssetVersion<P>>();
+    for (const version of rows.map((r) => this.versionOf(r))) {
+      const key = keyOf(version.name);
+      const seen = newest.get(key);
+      const newer = !seen || version.systemData.createdAt.localeCompare(seen.systemData.createdAt) > 0 ||
+        (version.systemData.createdAt === seen.systemData.createdAt && byNewest.compare(version.version, seen.version) > 0);
+      if (newer) newest.set(key, version);
+    }
+    return [...newest.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** A container resource: the asset's name and its latest version (Azure ML's `.../models/{name}`). */
+  containerEnvelope(a: AssetVersion<P>): ResourceEnvelope<{ latestVersion: string; description?: string }> {
+    const description = (a.properties as { description?: string }).description;
+    return envelope({
+      id: `/api/${this.kind.collection}/${a.name}`,
+      name: a.name,
+      type: `Microsoft.MachineLearningServices/workspaces/${this.kind.collection}`,
+      properties: { latestVersion: a.version, ...(description ? { description } : {}) },
+      systemData: a.systemData,
+    });
+  }
+
   /** A version ('latest' = the newest), or undefined. */
   async tryGet(name: string, version: string): Promise<AssetVersion<P> | undefined> {
     if (keyOf(version) === LATEST) return (await this.list(name))[0];

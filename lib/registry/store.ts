@@ -110,6 +110,16 @@ export class RegistryStore {
     return out;
   }
 
+  /** Every row whose PartitionKey starts with `prefix` (e.g. all versions of all models). */
+  async listByPartitionPrefix<P>(prefix: string): Promise<StoredRecord<P>[]> {
+    await this.ensureTable();
+    const out: StoredRecord<P>[] = [];
+    // Keys are compared as strings: the range [prefix, prefix + U+FFFF) holds exactly the keys that start with it.
+    const filter = odata`PartitionKey ge ${prefix} and PartitionKey lt ${`${prefix}\uffff`}`;
+    for await (const e of this.table.listEntities<Entity>({ queryOptions: { filter } })) out.push(this.toRecord<P>(e));
+    return out;
+  }
+
   /** Inserts a new row; undefined when the row already exists (someone else created it first). */
   async create<P>(partitionKey: string, rowKey: string, name: string, doc: Doc<P>, caller: Caller): Promise<StoredRecord<P> | undefined> {
     await this.ensureTable();

@@ -20,6 +20,8 @@ export interface AppStackOptions {
   azurite?: 'memory' | 'disk';
   /** `pipe` keeps the host's output for failure messages (tests); `inherit` prints it. */
   stdio?: 'pipe' | 'inherit';
+  /** The local issuer's folder (default: a temporary one); the studio's local sign-in reads its keys there. */
+  issuerDir?: string;
 }
 
 /**
@@ -52,6 +54,7 @@ export class AppStack extends AppClient {
         ...options.settings,
       },
       stdio: options.stdio,
+      ...(options.issuerDir ? { issuer: { dataDir: options.issuerDir } } : {}),
     }).catch((err: unknown) => {
       rmSync(workDir, { recursive: true, force: true });
       throw err;
