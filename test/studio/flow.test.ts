@@ -19,7 +19,7 @@ const ds = 'azureml://datastores/workspaceblobstore/paths';
 
 beforeAll(async () => {
   app = await startStudioApp();
-  await uploadSampleFiles(app.workspace(), samplesDir);
+  await uploadSampleFiles(app, samplesDir);
   await app.uploadText('inputs/bad/bad.csv', 'this,is\nnot,iris\n');
   await app.uploadText('outputs/taken.csv', 'already here\n');
   const put = async (path: string, body: unknown) => {
