@@ -101,6 +101,14 @@ const assetExtras = (collection: 'models' | 'codes' | 'data', label: string): Ro
   get({ function: `${collection}-container`, route: `${collection}/{name}`, operationId: `${collection}_GetContainer`, summary: `Get a ${label} container (Azure ML's versionless resource)`, tag: 'Azure ML compatibility', role: 'BatchEndpoints.Read', visibility: 'internal', responses: { '200': { description: 'The container', schema: anyJson } } }),
   { function: `${collection}-container`, method: 'PUT', route: `${collection}/{name}`, operationId: `${collection}_CreateOrUpdateContainer`, summary: `Create a ${label} container (accepted, not needed here)`, tag: 'Azure ML compatibility', role: 'BatchEndpoints.Manage', visibility: 'internal', body: anyJson, responses: { '200': { description: 'Accepted with a NotNeeded warning', schema: anyJson } } },
 ];
+const STUDIO_DOCS: RouteDoc[] = [
+  get({ function: 'datastores-paths', route: 'datastores/{name}/paths', operationId: 'Datastores_ListPaths', summary: "List one folder level of a datastore (folders, then files with sizes)", tag: 'Datastores', role: 'BatchEndpoints.Read', parameters: [{ name: 'prefix', in: 'query', description: 'the folder, ending in /' }, ...paging], responses: { '200': { description: 'A page of folders and files', schema: anyJson } } }),
+  get({ function: 'jobs-minibatches', route: 'batchEndpoints/{endpoint}/jobs/{jobId}/miniBatches', operationId: 'BatchJobs_ListMiniBatches', summary: "List a job's mini-batches: status, files, attempts, timings", tag: 'Jobs', role: 'BatchEndpoints.Read', parameters: [{ name: 'from', in: 'query', description: 'first mini-batch index', type: 'integer' }, ...paging], responses: { '200': { description: 'A page of mini-batches', schema: anyJson } } }),
+  get({ function: 'studio-config', route: 'studio/config.json', operationId: 'Studio_Config', summary: 'How the studio page signs in (local issuer or MSAL)', tag: 'Studio', visibility: 'internal', responses: { '200': { description: 'The sign-in configuration', schema: anyJson } } }),
+  { function: 'studio-local-token', method: 'POST', route: 'studio/local-token', operationId: 'Studio_LocalToken', summary: 'A token for chosen roles from the local issuer (never in Azure)', tag: 'Studio', visibility: 'internal', body: anyJson, responses: { '200': { description: 'A token', schema: anyJson } } },
+  get({ function: 'studio', route: 'studio/{*path}', operationId: 'Studio_Page', summary: 'The studio web page and its assets', tag: 'Studio', visibility: 'internal', responses: { '200': { description: 'A page or asset', contentType: 'text/html' } } }),
+  { function: 'studio', method: 'HEAD', route: 'studio/{*path}', operationId: 'Studio_PageHead', summary: 'The studio web page and its assets (headers only)', tag: 'Studio', visibility: 'internal', responses: { '200': { description: 'Headers of a page or asset' } } },
+];
 const COMPAT_DOCS: RouteDoc[] = [
   get({ function: 'jobs-logs', route: 'batchEndpoints/{endpoint}/jobs/{jobId}/logs/{*name}', operationId: 'BatchJobs_GetLogs', summary: "List a job's log files, or read one (text)", tag: 'Jobs', role: 'BatchEndpoints.Read', responses: { '200': { description: 'The log list (no name), or one log as text', schema: anyJson } } }),
   get({ function: 'jobs-get-by-id', route: 'jobs/{jobId}', operationId: 'Jobs_Get', summary: 'Get any job by id, also after its endpoint was deleted', tag: 'Jobs', role: 'BatchEndpoints.Read', responses: { '200': { description: 'The job', schema: jobSchema } } }),
@@ -113,10 +121,10 @@ const COMPAT_DOCS: RouteDoc[] = [
 ];
 
 /** Routes served only at their own path (functions registered without the ARM workspace alias). */
-const NO_ARM_ALIAS = new Set(['health', 'openapi-json', 'swagger-json']);
+const NO_ARM_ALIAS = new Set(['health', 'openapi-json', 'swagger-json', 'studio-config', 'studio-local-token', 'studio']);
 
 /** The same operation under Azure ML's ARM workspace path (functions/shared/routes.ts registers both). */
 const armAlias = (d: RouteDoc): RouteDoc => ({ ...d, function: `${d.function}-arm`, route: ARM_WORKSPACE_PREFIX + d.route, operationId: `${d.operationId}_Workspace`, visibility: 'internal' });
 
-const OWN_DOCS = [...BASE_DOCS, ...COMPAT_DOCS];
+const OWN_DOCS = [...BASE_DOCS, ...COMPAT_DOCS, ...STUDIO_DOCS];
 export const ROUTE_DOCS: RouteDoc[] = [...OWN_DOCS, ...OWN_DOCS.filter((d) => !NO_ARM_ALIAS.has(d.function)).map(armAlias)];

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { readAuthConfig, type AuthConfig } from '../lib/auth/config';
 import { DIRECT_OUTPUT_BLOCKS, MAX_COMMITTED_BLOCKS } from '../lib/output/parts';
+import { azureMarker, splitList } from '../lib/auth/safety';
 import type { StorageConnection } from '../lib/storage/clients';
+import type { StudioSettings } from '../lib/studio/studioConfig';
 
 type Env = Record<string, string | undefined>;
 
@@ -33,6 +35,7 @@ export interface Settings {
   /** Blob drops: folders land in the inbox, results go to the outbox. */
   drops: { inbox: string; outbox: string };
   scoring: { maxWorkers?: number; idleTimeoutMs: number; workDir: string; onnxIntraOpThreads: number };
+  studio: StudioSettings;
 }
 
 const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -116,6 +119,20 @@ const DEFINITIONS = {
   BLOB_DROP_INBOX_CONTAINER: setting(CONTAINER_NAME, 'batch-inbox', '`batch-inbox`', 'blob drops: `<endpoint>/<drop>/_SUCCESS` or `<endpoint>/<file>` here starts a job'),
   BLOB_DROP_OUTBOX_CONTAINER: setting(CONTAINER_NAME, 'batch-outbox', '`batch-outbox`', "blob drops: default output and `_result.json` at `<endpoint>/<drop>/`"),
   WEBSITE_HOSTNAME: setting(ANY, 'localhost:7071', '`localhost:7071`', "the app's host name (set by Azure and by devhost); links in drop results"),
+  STUDIO_CLIENT_ID: setting(
+    ANY,
+    undefined as string | undefined,
+    'none',
+    "the studio's Entra app registration (single-page application) for MSAL sign-in in Azure (`docs/studio.md`)",
+  ),
+  STUDIO_AUTHORITY: setting(URL_TEXT, undefined as string | undefined, 'from `AUTH_ISSUERS`', "the studio's MSAL authority (`https://login.microsoftonline.com/<tenant>`)"),
+  STUDIO_API_SCOPE: setting(ANY, undefined as string | undefined, '`<AUTH_AUDIENCES>/.default`', 'the API scopes the studio asks for, comma-separated'),
+  LOCAL_ISSUER_DIR: setting(
+    ANY,
+    undefined as string | undefined,
+    '`.devhost/issuer`',
+    "where the studio's local sign-in finds the local issuer's keys (local development only, never used in Azure)",
+  ),
 } satisfies Record<string, Definition<unknown>>;
 
 type Name = keyof typeof DEFINITIONS;
@@ -205,6 +222,13 @@ export function loadSettings(env: Env): Settings {
       idleTimeoutMs: raw.SCORING_IDLE_TIMEOUT_MS,
       workDir: raw.SCORING_WORK_DIR,
       onnxIntraOpThreads: raw.ORT_INTRA_OP_THREADS,
+    },
+    studio: {
+      ...(raw.STUDIO_CLIENT_ID ? { clientId: raw.STUDIO_CLIENT_ID } : {}),
+      ...(raw.STUDIO_AUTHORITY ? { authority: raw.STUDIO_AUTHORITY } : {}),
+      apiScopes: splitList(raw.STUDIO_API_SCOPE),
+      ...(raw.LOCAL_ISSUER_DIR ? { localIssuerDir: raw.LOCAL_ISSUER_DIR } : {}),
+      onAzure: azureMarker(env) !== undefined,
     },
   };
 }

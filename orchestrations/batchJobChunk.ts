@@ -55,7 +55,8 @@ export const batchJobChunk: OrchestrationHandler = function* (context: Orchestra
     }
     if (!stopped && plan.errorThreshold >= 0 && totals.itemsFailed > plan.errorThreshold) stopped = 'ErrorThresholdExceeded';
 
-    // Live progress, at most once per interval (the orchestration clock is replay-safe).
+    // Live progress, at most once per interval (the orchestration clock is replay-safe), while work
+    // remains. (Testing only inFlight, emptied just above, never reported one-at-a-time jobs: the default.)
     const now = context.df.currentUtcDateTime.getTime();
     // Running: those in flight plus those the loop schedules next (a window of one has none in
     // flight here, yet the next one starts at once).

@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(`\nReady: ${url}`);
+  console.log(`  Studio: ${url}/api/studio/`);
   console.log(`  curl ${url}/api/health`);
   if (stack.issuer) console.log('  TOKEN=$(npm run --silent token -- --roles BatchEndpoints.Invoke)   # then see README: invoke the iris endpoint');
   console.log('Stop:  Ctrl+C\n');

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 export interface RouteDoc {
   /** The `app.http` function name (the test matches registrations to these). */
   function: string;
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The Functions route, without the `api/` prefix, e.g. `batchEndpoints/{endpoint}/jobs`. */
   route: string;
   operationId: string;

@@ -20,7 +20,7 @@ export interface AppStackOptions {
   azurite?: 'memory' | 'disk';
   /** `pipe` keeps the host's output for failure messages (tests); `inherit` prints it. */
   stdio?: 'pipe' | 'inherit';
-  /** The local issuer's folder (default: a temporary one), for clients that sign tokens themselves (the CLI's tests). */
+  /** The local issuer's folder (default: a temporary one): the studio's local sign-in reads its keys there; the CLI's tests sign tokens with it. */
   issuerDir?: string;
 }
 

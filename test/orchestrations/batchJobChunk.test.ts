@@ -40,6 +40,15 @@ describe('batchJobChunk', () => {
     await expectDeterministicReplay(new ScriptedHost({ orchestrators: { [ORCHESTRATION.chunk]: batchJobChunk }, activities: {} }), ORCHESTRATION.chunk, run);
   });
 
+  it('reports progress while it runs one mini-batch at a time (parallelism 1: none in flight after each one ends)', async () => {
+    const run = await runChunk(chunkInput({ parallelism: 1 }), () => scored(2));
+    expect(mostInFlight(run.history, ACTIVITY.scoreMiniBatch)).toBe(1);
+    const progress = run.calls.filter((c) => c.name === ACTIVITY.reportProgress).map((c) => (c.input as { totals: ChunkResult['totals'] }).totals);
+    expect(progress.length).toBeGreaterThan(0);
+    // Reported part-way, not only at the end: some mini-batches were still to be scored.
+    expect(progress[0]!.miniBatchesSucceeded).toBeLessThan(5);
+  });
+
   it('scores only its own range, and marks mini-batches of part chunks toPart', async () => {
     const input = { ...chunkInput({ miniBatches: 9, chunkSize: 3, partsFromChunk: 1 }), from: 3, to: 6 };
     const run = await runChunk(input, () => scored(2));

@@ -1,0 +1,71 @@
+import { useState } from 'react';
+import { Button, makeStyles, tokens } from '@fluentui/react-components';
+import { enc } from '../api';
+import { ErrorBar, Loading, useLoad, useSession } from '../common';
+
+export interface PathEntry {
+  name: string;
+  kind: 'folder' | 'file';
+  size?: number;
+}
+
+const useStyles = makeStyles({
+  box: { border: `1px solid ${tokens.colorNeutralStroke2}`, padding: tokens.spacingHorizontalS, maxHeight: '260px', overflow: 'auto' },
+  list: { listStyleType: 'none', margin: 0, padding: 0 },
+});
+
+/** Lists what is at `path` in a datastore (GET /api/datastores/{name}/paths). */
+export function listPaths(api: ReturnType<typeof useSession>['api'], datastore: string, prefix: string): Promise<PathEntry[]> {
+  return api.list(`datastores/${enc(datastore)}/paths?prefix=${enc(prefix)}`) as unknown as Promise<PathEntry[]>;
+}
+
+/** One folder level of a datastore at a time: open a folder, go up, or pick a folder or a file. */
+export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onPick?: (path: string, kind: 'folder' | 'file') => void }) {
+  const { api } = useSession();
+  const styles = useStyles();
+  const [prefix, setPrefix] = useState('');
+  const entries = useLoad(() => listPaths(api, datastore, prefix), [api, datastore, prefix]);
+  const up = prefix.replace(/[^/]+\/$/, '');
+  const short = (name: string) => name.slice(prefix.length);
+  return (
+    <div className={styles.box} role="group" aria-label={`Browse ${datastore}`}>
+      <p>
+        {datastore}/{prefix}{' '}
+        {prefix ? (
+          <>
+            <Button size="small" onClick={() => setPrefix(up)}>
+              Up one folder
+            </Button>{' '}
+            {onPick ? (
+              <Button size="small" appearance="primary" onClick={() => onPick(prefix, 'folder')}>
+                Use this folder
+              </Button>
+            ) : null}
+          </>
+        ) : null}
+      </p>
+      <ErrorBar error={entries.error} />
+      {entries.loading ? <Loading /> : null}
+      {entries.data?.length === 0 ? <p>Empty.</p> : null}
+      <ul className={styles.list}>
+        {(entries.data ?? []).map((e) => (
+          <li key={e.name}>
+            {e.kind === 'folder' ? (
+              <Button size="small" appearance="subtle" aria-label={`Open folder ${short(e.name)}`} onClick={() => setPrefix(e.name)}>
+                📁 {short(e.name)}
+              </Button>
+            ) : onPick ? (
+              <Button size="small" appearance="subtle" aria-label={`Pick file ${short(e.name)}`} onClick={() => onPick(e.name, 'file')}>
+                📄 {short(e.name)} ({e.size} bytes)
+              </Button>
+            ) : (
+              <span>
+                📄 {short(e.name)} ({e.size} bytes)
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
