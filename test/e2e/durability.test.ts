@@ -62,6 +62,8 @@ interface ScoringTask {
   /** Positions in the chunk's history: scheduled, and completed (-1 if it never completed). */
   scheduledPos: number;
   completedPos: number;
+  /** The attempt failed (it scored nothing; a retry is its own task). */
+  failed?: boolean;
 }
 
 /**
@@ -87,6 +89,12 @@ async function scoringTasks(jobId: string): Promise<ScoringTask[][]> {
         const task = tasks.get(e.TaskScheduledId)!;
         task.completedPos = pos;
         task.canceled = JSON.parse(e.Result).canceled === true;
+      } else if (e.EventType === 'TaskFailed' && tasks.has(e.TaskScheduledId)) {
+        // An attempt that failed (e.g. it read the plan as the ended job's clean-up deleted it) ended
+        // too; it scored nothing, and its retry is a task of its own.
+        const task = tasks.get(e.TaskScheduledId)!;
+        task.completedPos = pos;
+        task.failed = true;
       }
     });
     chunks.push([...tasks.values()]);
@@ -115,7 +123,7 @@ async function expectScoringStopped(jobId: string, dir: string, recordedBy: numb
   for (const chunk of chunks.slice(0, -1)) expect(chunk.some((t) => t.canceled)).toBe(false);
   const tasks = chunks.flat();
   expect(tasks.every((t) => t.completedPos >= 0)).toBe(true); // nothing was left running
-  const scored = tasks.filter((t) => !t.canceled);
+  const scored = tasks.filter((t) => !t.canceled && !t.failed);
   for (const t of scored) expect(t.scheduledAt, `mini-batch ${t.index}`).toBeLessThan(recordedBy + JOB_CACHE_MS);
 
   const starts = markers(dir, 'start');

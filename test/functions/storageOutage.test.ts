@@ -12,7 +12,9 @@ import { call } from './management/call';
 // 503 + Retry-After with the error shape, never a 500 or a hang. The app's storage goes through
 // proxies the test turns off; everything else is real (Azurite, the route handlers).
 
-const DEADLINE_MS = 1500;
+// Long enough for a cold first call on a busy machine (it creates the tables); the frozen cases
+// still prove the 503 comes from the deadline: the service answered nothing meanwhile.
+const DEADLINE_MS = 5000;
 let tableProxy: StorageProxy;
 let blobProxy: StorageProxy;
 let jobsRoutes: typeof import('../../functions/jobs/jobs');

@@ -211,7 +211,8 @@ describe('studio in Chromium', () => {
     expect(overview).toContain(`Job ${jobId} (flowers/nocode): Completed`);
     expect(overview).toBe(await app.readWorkspaceBlob(`azureml/${jobId}/logs/job_progress_overview.txt`));
     const logs = await app.api('GET', `batchEndpoints/flowers/jobs/${jobId}/logs`, undefined, { roles: ['BatchEndpoints.Read'] });
-    expect(logs.body.value.map((l: any) => l.name).sort()).toEqual(['job_progress_overview.txt', 'user/error.txt']);
+    // The job's own logs, and what each of its 5 mini-batches' scoring wrote (user/stdout).
+    expect(logs.body.value.map((l: any) => l.name).sort()).toEqual(['job_progress_overview.txt', 'user/error.txt', ...[0, 1, 2, 3, 4].map((i) => `user/stdout/mini-batch-${i}.txt`)]);
     expect((await app.api('GET', `batchEndpoints/flowers/jobs/${jobId}/logs/nope.txt`)).status).toBe(404);
     expect((await app.api('GET', `batchEndpoints/flowers/jobs/${jobId}/logs/user/..%2F..%2Fscore/iris-scores.csv`)).status).toBe(400);
     await expectAccessible('job-completed');
