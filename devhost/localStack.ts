@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { azuritePorts, connectionStringOn } from './azuritePorts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, startAzurite, type RunningAzurite } from './azurite';
 import { startLocalIssuer, type LocalIssuer } from './issuer';
 import { applyLocalSettings } from './settings';
-import { AZURITE_DEFAULT_PORTS, isAzurite, resolveConnectionString } from './storage';
+import { isAzurite, resolveConnectionString } from './storage';
 
 /**
  * The one way to run a Functions app locally with everything it needs, used by `npm start`, the
@@ -176,18 +177,6 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
   }
 }
 
-/**
- * Azurite's ports for `npm start`: 10000-10002, or `AZURITE_PORT` (the blob port; queue and table
- * follow it), so a second app on the machine can have its own Azurite (and task hub) beside the first.
- */
-export function azuritePorts(env: Record<string, string | undefined> = process.env): { blob: number; queue: number; table: number } {
-  const text = env.AZURITE_PORT?.trim();
-  if (!text) return AZURITE_DEFAULT_PORTS;
-  const blob = Number(text);
-  if (!/^\d+$/.test(text) || blob < 1 || blob > 65533) throw new Error(`AZURITE_PORT='${text}' is not a port from 1 to 65533 (the queue and table ports are the next two).`);
-  return { blob, queue: blob + 1, table: blob + 2 };
-}
-
 async function azuriteAnswers(port: number): Promise<boolean> {
   const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
   return !!res && /azurite/i.test(res.headers.get('server') ?? '');
@@ -205,7 +194,7 @@ export async function startLocalStack(options: { appDir: string; port: number; h
   if (settingsFile) say(`Settings from ${settingsFile}.`);
   const ports = azuritePorts();
   const portRange = `${ports.blob}-${ports.table}`;
-  const connectionString = resolveConnectionString(process.env.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true', ports);
+  const connectionString = connectionStringOn(resolveConnectionString(process.env.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true'), ports);
 
   let storage: StackOptions['storage'] = { connectionString };
   if (!isAzurite(connectionString)) {

@@ -12,12 +12,10 @@ export interface HostStorage {
   table(name: string): TableClient;
 }
 
-/** Azurite's usual ports, which `UseDevelopmentStorage=true` names. */
-export const AZURITE_DEFAULT_PORTS = { blob: 10000, queue: 10001, table: 10002 };
-
-/** `UseDevelopmentStorage=true` as the full Azurite connection string (on `ports`); anything else as given. */
-export function resolveConnectionString(value: string, ports = AZURITE_DEFAULT_PORTS): string {
-  if (/^\s*UseDevelopmentStorage=true\s*;?\s*$/i.test(value)) return azuriteConnectionString(ports);
+export function resolveConnectionString(value: string): string {
+  if (/^\s*UseDevelopmentStorage=true\s*;?\s*$/i.test(value)) {
+    return azuriteConnectionString({ blob: 10000, queue: 10001, table: 10002 });
+  }
   return value;
 }
 

@@ -3,7 +3,8 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../../devhost/azurite';
-import { azuritePorts, startLocalStack, type LocalStack } from '../../devhost/localStack';
+import { azuritePorts } from '../../devhost/azuritePorts';
+import { startLocalStack, type LocalStack } from '../../devhost/localStack';
 import { repoRoot, uniqueHub, waitForCompletion } from '../support/devhost';
 
 // npm start's stack (startLocalStack) with AZURITE_PORT: a second app on the machine gets its own
