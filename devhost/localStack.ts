@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { azuritePorts, connectionStringOn } from './azuritePorts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, startAzurite, type RunningAzurite } from './azurite';
@@ -176,8 +177,6 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
   }
 }
 
-const AZURITE_PORTS = { blob: 10000, queue: 10001, table: 10002 };
-
 async function azuriteAnswers(port: number): Promise<boolean> {
   const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
   return !!res && /azurite/i.test(res.headers.get('server') ?? '');
@@ -185,7 +184,7 @@ async function azuriteAnswers(port: number): Promise<boolean> {
 
 /**
  * `npm start`'s stack for the app in `appDir`, configured the way `func start` is: settings from
- * local.settings.json; Azurite on the usual ports with data in `<appDir>/.azurite` (unless
+ * local.settings.json; Azurite on the usual ports (or `AZURITE_PORT`) with data in `<appDir>/.azurite` (unless
  * AzureWebJobsStorage names a real account or an Azurite already runs); the local issuer with its
  * keys in `.devhost/issuer` (unless AUTH_ISSUERS is configured); the host's output printed.
  */
@@ -193,15 +192,20 @@ export async function startLocalStack(options: { appDir: string; port: number; h
   const say = options.say ?? ((line: string) => console.log(line));
   const settingsFile = applyLocalSettings(options.appDir);
   if (settingsFile) say(`Settings from ${settingsFile}.`);
-  const connectionString = resolveConnectionString(process.env.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true');
+  const ports = azuritePorts();
+  const portRange = `${ports.blob}-${ports.table}`;
+  const connectionString = connectionStringOn(resolveConnectionString(process.env.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true'), ports);
 
   let storage: StackOptions['storage'] = { connectionString };
   if (!isAzurite(connectionString)) {
     say('AzureWebJobsStorage names a storage account: Azurite is not started.');
-  } else if (await azuriteAnswers(AZURITE_PORTS.blob)) {
-    say('Using the Azurite already running on ports 10000-10002.');
+  } else if (await azuriteAnswers(ports.blob)) {
+    say(
+      `Using the Azurite already running on ports ${portRange}. If another app runs on it (another npm start), ` +
+        'the two hosts share its storage and task hub; AZURITE_PORT=<port> gives this one its own Azurite.',
+    );
   } else {
-    storage = { location: join(options.appDir, '.azurite'), ports: AZURITE_PORTS };
+    storage = { location: join(options.appDir, '.azurite'), ports };
   }
   // The app validates the local issuer's tokens with the same code it uses for Entra ID.
   const withIssuer = !process.env.AUTH_ISSUERS && process.env.AUTH_DISABLED !== 'true';
@@ -216,7 +220,7 @@ export async function startLocalStack(options: { appDir: string; port: number; h
   });
   // The caller's own clients (the sample upload) use the same storage and issuer as the host.
   Object.assign(process.env, { AzureWebJobsStorage: stack.connectionString }, stack.issuer ? { AUTH_ISSUERS: stack.issuer.issuer, AUTH_AUDIENCES: stack.issuer.audience } : {});
-  if (stack.azurite) say(`Azurite started on ports 10000-10002 (data in ${join(options.appDir, '.azurite')}).`);
+  if (stack.azurite) say(`Azurite started on ports ${portRange} (data in ${join(options.appDir, '.azurite')}).`);
   if (stack.issuer) say(`Local token issuer: ${stack.issuer.issuer} (audience ${stack.issuer.audience}).`);
   return stack;
 }

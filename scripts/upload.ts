@@ -66,12 +66,13 @@ async function main(): Promise<void> {
   if (res.status !== 200) throw new Error(`startPendingUpload answered ${res.status}: ${JSON.stringify(answer)}`);
   const folder = target ? target.replace(/^\/+|\/+$/g, '') : `LocalUpload/${id}`;
   const uri = `azureml://datastores/workspaceblobstore/paths/${folder}/`;
+  const count = `${files.length} file${files.length === 1 ? '' : 's'}`;
   if (!target && answer.exists) {
-    process.stderr.write(`Already uploaded (same content): ${files.length} files.\n`);
+    process.stderr.write(`Already uploaded (same content): ${count}.\n`);
   } else {
     const container = new ContainerClient(answer.blobReferenceForConsumption.credential.sasUri);
     await mapLimited(files, 8, (f) => container.getBlockBlobClient(`${folder}/${f.name}`).uploadFile(f.path));
-    process.stderr.write(`Uploaded ${files.length} files to ${uri}\n`);
+    process.stderr.write(`Uploaded ${count} to ${uri}\n`);
   }
   // stdout: only the URI (a single file: its own URI), so it can be captured
   process.stdout.write(`${statSync(source).isFile() ? `${uri}${files[0]!.name}` : uri}\n`);

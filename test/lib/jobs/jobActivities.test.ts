@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
@@ -128,6 +128,20 @@ describe('job activities run again', () => {
     expect((await jobs.get('ep', record.jobId))!.status).toBe('Completed');
   });
 
+  it("mini-batches run at once (one of them twice) leave no folder of the job in the work folder", async () => {
+    const { record, ref } = await newJob();
+    const prepared = await activities.prepare(ref);
+    if (!prepared.ok) throw new Error('prepare failed');
+    const { chunkSize } = prepared.plan;
+    const outcomes = await Promise.all([0, 1, 1].map((index) => activities.scoreMiniBatch({ ...ref, index, chunkSize })));
+    expect(outcomes.map((o) => o.succeededItems)).toEqual([1, 1, 1]);
+    expect(existsSync(join(deps.workDir, record.jobId))).toBe(false);
+    // A failing one too, whether it throws (retried) or not.
+    const flaky = createJobActivities({ ...deps, downloadInputFile: () => Promise.reject(Object.assign(new Error('503 Server Busy'), { code: 'ServerBusy' })) });
+    await expect(flaky.scoreMiniBatch({ ...ref, index: 2, chunkSize })).rejects.toThrow('ServerBusy');
+    expect(existsSync(join(deps.workDir, record.jobId))).toBe(false);
+  });
+
   it('a job whose output was committed before its logs failed for good still ends Completed', async () => {
     const { record, ref } = await newJob();
     const prepared = await activities.prepare(ref);
@@ -209,6 +223,7 @@ describe('scoreMiniBatch failures', () => {
     const outcome = await activities.scoreMiniBatch({ ...ref, index: 0, chunkSize: prepared.plan.chunkSize });
     expect(outcome).toMatchObject({ succeededItems: 0, failedItems: 1, fatal: { code: 'AssetNotFound' } });
     expect(await deps.miniBatches.tryGet(record.jobId, 0)).toMatchObject({ status: 'Failed', attempts: 1, error: { code: 'AssetNotFound' } });
+    expect(existsSync(join(deps.workDir, record.jobId))).toBe(false);
   });
 
   it('throws (so Durable retries) a failure that is not marked fatal', async () => {
