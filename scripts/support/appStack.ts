@@ -139,9 +139,10 @@ export class AppStack extends AppClient {
     return (await res.json()) as { runtimeStatus: string; historyEvents: Record<string, any>[] };
   }
 
-  /** Peak resident memory of the host process so far (VmHWM), in MiB. */
-  hostPeakMemoryMiB(): number {
-    const status = readFileSync(`/proc/${this.host.child.pid}/status`, 'utf8');
+  /** Peak resident memory of a host process so far (VmHWM), in MiB: the API's host, or host `index`. */
+  hostPeakMemoryMiB(index?: number): number {
+    const host = index === undefined ? this.host : this.stack.hosts[index]!;
+    const status = readFileSync(`/proc/${host.child.pid}/status`, 'utf8');
     return Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 0) / 1024;
   }
 
