@@ -42,8 +42,12 @@ async function miniBatchesOf(app: AppStack, endpoint: string, jobId: string): Pr
   }
 }
 
-/** Mini-batch indexes the echo script ran, one per execution (its runs_log). */
-const runsIn = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).map(Number) : []);
+/** What the echo script ran, one per execution (its runs_log): the mini-batch and the host's pid. */
+const runsIn = (log: string) =>
+  (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []).map((l) => {
+    const [index, pid] = l.split(' ').map(Number);
+    return { index: index!, pid: pid! };
+  });
 
 async function deployEcho(app: AppStack, endpoint: string, settings: Record<string, unknown>): Promise<void> {
   await app.deploy({ endpoint, deployment: 'script', modelFolder: join(scripts, 'model'), modelType: 'custom_model', codeFolder: join(scripts, 'echo'), settings: { environmentVariables: { GREETING: 'hi' }, ...settings } });
@@ -135,6 +139,8 @@ describe('hosts SIGKILLed during a 2,000-file job', () => {
   const FILES = 2000;
   const MINI_BATCH_SIZE = 8; // 250 mini-batches
   const expected = Array.from({ length: FILES }, (_, i) => echoLine(i, MINI_BATCH_SIZE));
+  // Each run() takes 100 ms, so a killed host has scoring in flight (about 2 s more per job).
+  const PARAMS = { threshold: '0.5', each_delay_ms: '100' };
 
   beforeAll(async () => {
     app = await startApp({}, { hosts: 3 });
@@ -162,6 +168,10 @@ describe('hosts SIGKILLed during a 2,000-file job', () => {
     expect(job.properties.status).toBe('Completed');
     expect(job.properties.progress).toMatchObject({ miniBatchesTotal: 250, miniBatchesSucceeded: 250, itemsSucceeded: FILES, itemsFailed: 0 });
     expect(lines(await app.readWorkspaceBlob(defaultOutput(jobId)))).toEqual(expected);
+    // Work redone after a kill is the same attempt (its row was Running), not a retry.
+    const miniBatches = await miniBatchesOf(app, 'echo', jobId);
+    expect(miniBatches.filter((m) => m.status !== 'Succeeded' || m.attempts !== 1)).toEqual([]);
+    expect(miniBatches).toHaveLength(250);
     return runsIn(runs).length;
   }
 
@@ -169,10 +179,12 @@ describe('hosts SIGKILLed during a 2,000-file job', () => {
     const figures: string[] = [];
     for (let round = 1; round <= 3; round++) {
       const runs = join(mkdtempSync(join(tmpdir(), 'scale-kill-')), 'runs.log');
-      const jobId = await invokeOk(app, 'echo', withParams('inputs/many', { threshold: '0.5', runs_log: runs }));
-      const share = 0.05 + Math.random() * 0.6;
-      const victim = Math.floor(Math.random() * 3);
-      const doneAtKill = await progressed(jobId, share);
+      const jobId = await invokeOk(app, 'echo', withParams('inputs/many', { ...PARAMS, runs_log: runs }));
+      const doneAtKill = await progressed(jobId, 0.05 + Math.random() * 0.6);
+      // A random host among those scoring right now (hosts that happen to be idle would show nothing).
+      const busy = new Set(runsIn(runs).slice(-12).map((r) => r.pid));
+      const candidates = [0, 1, 2].filter((i) => busy.has(app.hosts[i]!.child.pid!));
+      const victim = candidates.length ? candidates[Math.floor(Math.random() * candidates.length)]! : Math.floor(Math.random() * 3);
       await app.killHost(victim);
       const executions = await checkExactlyOnce(jobId, runs);
       figures.push(`round ${round}: host ${victim} killed after ${doneAtKill}/250 mini-batches, ${FILES} rows checked, ${executions} run() calls (${executions - 250} redone)`);
@@ -184,7 +196,7 @@ describe('hosts SIGKILLed during a 2,000-file job', () => {
   it('kills all three hosts mid-job and restarts them: the job completes exactly once', async () => {
     const runs = join(mkdtempSync(join(tmpdir(), 'scale-killall-')), 'runs.log');
     const before = (await app.apiOk('GET', 'batchEndpoints/echo/jobs?$top=100')).body.value.length;
-    const jobId = await invokeOk(app, 'echo', withParams('inputs/many', { threshold: '0.5', runs_log: runs }));
+    const jobId = await invokeOk(app, 'echo', withParams('inputs/many', { ...PARAMS, runs_log: runs }));
     const doneAtKill = await progressed(jobId, 0.1 + Math.random() * 0.5);
     await Promise.all([0, 1, 2].map((i) => app.killHost(i)));
     await Promise.all([0, 1, 2].map((i) => app.startHost(i)));
