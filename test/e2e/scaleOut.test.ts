@@ -165,7 +165,7 @@ describe('hosts SIGKILLed during a 2,000-file job', () => {
 
   async function checkExactlyOnce(jobId: string, runs: string): Promise<number> {
     const job = await app.waitForJob('echo', jobId, 90_000);
-    expect(job.properties.status).toBe('Completed');
+    expect(job.properties.status, JSON.stringify(job.properties.error)).toBe('Completed');
     expect(job.properties.progress).toMatchObject({ miniBatchesTotal: 250, miniBatchesSucceeded: 250, itemsSucceeded: FILES, itemsFailed: 0 });
     expect(lines(await app.readWorkspaceBlob(defaultOutput(jobId)))).toEqual(expected);
     // Work redone after a kill is the same attempt (its row was Running), not a retry.
