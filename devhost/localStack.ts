@@ -30,6 +30,22 @@ export interface SpawnedHost {
   kill(): Promise<void>;
 }
 
+/**
+ * Waits until every host of a shared task hub (DEVHOST_SHARED_HUB=true) owns a partition, so all
+ * of them take part from the start (at most `partitionCount` hosts, default 4).
+ */
+export async function waitForPartitionsSpread(hosts: SpawnedHost[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const owned = await Promise.all(
+      hosts.map((h) => fetch(`${h.url}/admin/host/status`).then((r) => r.json() as Promise<{ partitions?: number[] }>).then((s) => s.partitions?.length ?? 0, () => 0)),
+    );
+    if (owned.every((n) => n > 0)) return;
+    if (Date.now() > deadline) throw new Error(`partitions never spread over the ${hosts.length} hosts (owned: ${owned.join(', ')})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export interface SpawnHostOptions {
   appDir: string;
   connectionString: string;
@@ -108,6 +124,13 @@ export interface StackOptions {
   listen?: string;
   stdio?: 'pipe' | 'inherit';
   detached?: boolean;
+  /**
+   * Hosts on the one task hub (default 1). More than one run with DEVHOST_SHARED_HUB=true, as
+   * Azure's instances share a hub: leased partitions, activities from a shared queue.
+   */
+  hosts?: number;
+  /** Settings of one host (by index) on top of `env`, e.g. its own work folder. */
+  hostEnv?: (index: number) => Record<string, string>;
 }
 
 export interface LocalStack {
@@ -115,13 +138,15 @@ export interface LocalStack {
   /** Set when this stack started Azurite. */
   azurite?: RunningAzurite;
   issuer?: LocalIssuer;
-  /** The running host; replaced by `restartHost`. */
-  host: SpawnedHost;
-  /** Settings the host runs with (the issuer's and `options.env`); `restartHost` uses them. */
+  /** The first host (`hosts[0]`); replaced by `restartHost`. */
+  readonly host: SpawnedHost;
+  /** Every host, by index; an entry is replaced by `restartHost(index)`. */
+  hosts: SpawnedHost[];
+  /** Settings the hosts run with (the issuer's and `options.env`); `restartHost` uses them. */
   env: Record<string, string>;
-  /** Starts the host again (after `host.stop()` or `host.kill()`), on the same storage and issuer. */
-  restartHost(): Promise<SpawnedHost>;
-  /** Stops the host, the issuer and Azurite, and removes the temporary folders. */
+  /** Starts a host again (after its `stop()` or `kill()`), on the same port, storage and issuer. */
+  restartHost(index?: number): Promise<SpawnedHost>;
+  /** Stops the hosts, the issuer and Azurite, and removes the temporary folders. */
   stop(): Promise<void>;
 }
 
@@ -147,22 +172,32 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     if (options.issuer !== false) {
       issuer = await startLocalIssuer({ dataDir: options.issuer?.dataDir ?? tempDir('issuer-'), port: options.issuer?.port });
     }
-    const env = { ...(issuer ? { AUTH_ISSUERS: issuer.issuer, AUTH_AUDIENCES: issuer.audience } : {}), ...options.env };
-    const start = (port?: number) =>
-      spawnHost({ appDir: options.appDir, connectionString, env, port, listen: options.listen, stdio: options.stdio, detached: options.detached });
+    const count = options.hosts ?? 1;
+    const env = { ...(issuer ? { AUTH_ISSUERS: issuer.issuer, AUTH_AUDIENCES: issuer.audience } : {}), ...(count > 1 ? { DEVHOST_SHARED_HUB: 'true' } : {}), ...options.env };
+    const start = (index: number, port?: number) =>
+      spawnHost({ appDir: options.appDir, connectionString, env: { ...env, ...options.hostEnv?.(index) }, port, listen: options.listen, stdio: options.stdio, detached: options.detached });
+    const started = await Promise.allSettled(Array.from({ length: count }, (_, i) => start(i, i === 0 ? options.port : undefined)));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+      throw failed.reason;
+    }
     const stack: LocalStack = {
       connectionString,
       azurite,
       issuer,
       env,
-      host: await start(options.port),
-      async restartHost() {
+      hosts: started.map((r) => (r as PromiseFulfilledResult<SpawnedHost>).value),
+      get host() {
+        return stack.hosts[0]!;
+      },
+      async restartHost(index = 0) {
         // The same port: clients that hold the URL (and tokens) keep working.
-        stack.host = await start(stack.host.port);
-        return stack.host;
+        stack.hosts[index] = await start(index, stack.hosts[index]!.port);
+        return stack.hosts[index]!;
       },
       async stop() {
-        await stack.host.stop().catch(() => undefined);
+        await Promise.all(stack.hosts.map((h) => h.stop().catch(() => undefined)));
         await issuer?.stop();
         await azurite?.stop();
         for (const dir of temporary) rmSync(dir, { recursive: true, force: true });

@@ -75,11 +75,51 @@ export class MiniBatchStore {
 
   /**
    * Records how an attempt of a mini-batch ended, in one write (rows exist only for mini-batches
-   * that ran; a later attempt overwrites the fields it sets).
+   * that started; a later attempt overwrites the fields it sets). The attempt count is
+   * `startAttempt`'s: the scoring activity leaves `attempts` out.
    */
   async record(jobId: string, index: number, files: InputFile[], patch: Partial<Omit<MiniBatchRecord, 'index' | 'files'>>): Promise<void> {
     await this.ensure();
     await this.table.upsertEntity({ ...this.columns(jobId, index, patch), Index: index, ...packJson('Files', files) }, 'Merge');
+  }
+
+  /**
+   * Counts an attempt of a mini-batch as it starts, in the mini-batch's row, and returns its number.
+   * The row is the count, so a retry on another instance, or after a restart, numbers on. An
+   * attempt is new only after a recorded failure (Durable retries only failed activities): the
+   * first start creates the row (Running, 1), a start that finds it Failed moves it to Running,
+   * n + 1 (conditional on its ETag: of two concurrent starts one wins, the other reads again), and
+   * a start that finds it Running or Succeeded is the same attempt delivered again (a duplicate, or
+   * redelivered after a crash): nothing is written. One write per attempt; a read only on retries
+   * and duplicates.
+   */
+  async startAttempt(jobId: string, index: number, files: InputFile[]): Promise<number> {
+    await this.ensure();
+    const keys = { partitionKey: partitionKey(jobId, index), rowKey: rowKey(index) };
+    for (let conflicts = 0; ; conflicts++) {
+      try {
+        await this.table.createEntity({ ...keys, Index: index, Status: 'Running', Attempts: 1, UpdatedAt: new Date().toISOString(), ...packJson('Files', files) });
+        return 1;
+      } catch (err) {
+        if (statusOf(err) !== 409) throw err;
+      }
+      let row: TableEntityResult<Record<string, unknown>>;
+      try {
+        row = await this.table.getEntity(keys.partitionKey, keys.rowKey);
+      } catch (err) {
+        if (statusOf(err) === 404) continue; // removed between the two calls: create it
+        throw err;
+      }
+      const attempts = (row.Attempts as number | undefined) ?? 0;
+      if (row.Status !== 'Failed') return Math.max(attempts, 1);
+      try {
+        await this.table.updateEntity({ ...keys, Status: 'Running', Attempts: attempts + 1, UpdatedAt: new Date().toISOString() }, 'Merge', { etag: row.etag });
+        return attempts + 1;
+      } catch (err) {
+        // Another start (or an attempt's end) changed the row first: decide again on what it holds now.
+        if (statusOf(err) !== 412 || conflicts >= 10) throw err;
+      }
+    }
   }
 
   private fromEntity(e: TableEntityResult<Record<string, unknown>>): MiniBatchRecord {

@@ -235,6 +235,44 @@ describe('scoreMiniBatch failures', () => {
   });
 });
 
+describe('scoreMiniBatch attempts are counted in storage (retries land on any instance, duplicates run at once)', () => {
+  const busy = () => Promise.reject(Object.assign(new Error('503 Server Busy'), { code: 'ServerBusy' }));
+
+  it('a retry on another instance numbers on from the row; a duplicate of an attempt counts nothing', async () => {
+    const { record, ref } = await newJob();
+    const prepared = await activities.prepare(ref);
+    if (!prepared.ok) throw new Error('prepare failed');
+    const mb = { ...ref, index: 0, chunkSize: prepared.plan.chunkSize };
+    // Each createJobActivities is one instance (one process's memory).
+    const failing = () => createJobActivities({ ...deps, downloadInputFile: busy });
+    await expect(failing().scoreMiniBatch(mb)).rejects.toThrow('mini-batch 0 attempt 1: ServerBusy');
+    await expect(failing().scoreMiniBatch(mb)).rejects.toThrow('mini-batch 0 attempt 2: ServerBusy');
+    expect(await deps.miniBatches.tryGet(record.jobId, 0)).toMatchObject({ status: 'Failed', attempts: 2, error: { code: 'ServerBusy', attempt: 2 } });
+    // The third attempt runs twice at once on two fresh instances: both are attempt 3.
+    await Promise.all([createJobActivities(deps).scoreMiniBatch(mb), createJobActivities(deps).scoreMiniBatch(mb)]);
+    const row = await deps.miniBatches.tryGet(record.jobId, 0);
+    expect(row).toMatchObject({ status: 'Succeeded', attempts: 3, succeededItems: 1 });
+    expect(row?.error).toBeUndefined();
+    // A late copy of it after the success is still attempt 3.
+    await createJobActivities(deps).scoreMiniBatch(mb);
+    expect(await deps.miniBatches.tryGet(record.jobId, 0)).toMatchObject({ status: 'Succeeded', attempts: 3 });
+    // An attempt whose host died before it ended (row Running) is redelivered: the same attempt.
+    await deps.miniBatches.startAttempt(record.jobId, 2, []);
+    await createJobActivities(deps).scoreMiniBatch({ ...mb, index: 2 });
+    expect(await deps.miniBatches.tryGet(record.jobId, 2)).toMatchObject({ status: 'Succeeded', attempts: 1 });
+  });
+
+  it('concurrent starts after a failure count one new attempt (the row\'s ETag decides)', async () => {
+    const { record } = await newJob();
+    const store = deps.miniBatches;
+    expect(await store.startAttempt(record.jobId, 5, [])).toBe(1);
+    await store.record(record.jobId, 5, [], { status: 'Failed', error: { code: 'X', message: 'x', attempt: 1 } });
+    const starts = await Promise.all(Array.from({ length: 6 }, () => store.startAttempt(record.jobId, 5, [])));
+    expect(starts).toEqual(Array(6).fill(2));
+    expect(await store.tryGet(record.jobId, 5)).toMatchObject({ status: 'Running', attempts: 2 });
+  });
+});
+
 describe('output in blocks (a mini-batch holds a few blocks in memory, whatever its files)', () => {
   const HEADER = 'sepal_length,sepal_width,petal_length,petal_width\n';
   const rows = (n: number) => Array.from({ length: n }, (_, i) => `${(4.3 + (i % 36) / 10).toFixed(1)},3.1,${(1 + (i % 59) / 10).toFixed(1)},0.2\n`).join('');
