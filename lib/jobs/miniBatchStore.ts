@@ -79,7 +79,36 @@ export class MiniBatchStore {
    */
   async record(jobId: string, index: number, files: InputFile[], patch: Partial<Omit<MiniBatchRecord, 'index' | 'files'>>): Promise<void> {
     await this.ensure();
-    await this.table.upsertEntity({ ...this.columns(jobId, index, patch), Index: index, ...packJson('Files', files) }, 'Merge');
+    const entity = { ...this.columns(jobId, index, patch), Index: index, ...packJson('Files', files) };
+    if (patch.status === 'Failed') return this.recordFailure(entity);
+    await this.table.upsertEntity(entity, 'Merge');
+  }
+
+  /**
+   * A failure never replaces a success: a duplicate of a mini-batch (Durable runs activities at
+   * least once, sometimes twice at once) that fails after its twin succeeded would otherwise take
+   * the twin's rows out of the output (finish commits the blocks of Succeeded rows only), while the
+   * orchestrator, which keeps the first result, counts them. Conditional on the row as read.
+   */
+  private async recordFailure(entity: Record<string, unknown> & { partitionKey: string; rowKey: string }): Promise<void> {
+    for (let conflicts = 0; ; conflicts++) {
+      let row: TableEntityResult<Record<string, unknown>> | undefined;
+      try {
+        row = await this.table.getEntity(entity.partitionKey, entity.rowKey);
+      } catch (err) {
+        if (statusOf(err) !== 404) throw err;
+      }
+      if (row?.Status === 'Succeeded') return;
+      try {
+        if (row) await this.table.updateEntity(entity, 'Merge', { etag: row.etag });
+        else await this.table.createEntity(entity);
+        return;
+      } catch (err) {
+        // Another attempt wrote the row first: decide again on what it holds now.
+        const status = statusOf(err);
+        if ((status !== 412 && status !== 409 && status !== 404) || conflicts >= 10) throw err;
+      }
+    }
   }
 
   private fromEntity(e: TableEntityResult<Record<string, unknown>>): MiniBatchRecord {
