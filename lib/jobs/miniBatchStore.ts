@@ -1,4 +1,5 @@
 import { ensureTable, statusOf } from '../storage/once';
+import { ApiError } from '../http/apiError';
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import type { InputFile } from './types';
 
@@ -47,6 +48,18 @@ function unpackJson<T>(entity: Record<string, unknown>, prefix: string, fallback
   let text = '';
   for (let i = 0; i < parts; i++) text += (entity[`${prefix}${i}`] as string) ?? '';
   return JSON.parse(text) as T;
+}
+
+/** Whether `token` is what the Table client's pages hand out (base64 of JSON naming the next partition). */
+function isTableContinuation(token: string): boolean {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(token, 'base64').toString('latin1'));
+    if (typeof decoded !== 'object' || decoded === null) return false;
+    const { nextPartitionKey, nextRowKey } = decoded as { nextPartitionKey?: unknown; nextRowKey?: unknown };
+    return typeof nextPartitionKey === 'string' && (nextRowKey === undefined || typeof nextRowKey === 'string');
+  } catch {
+    return false;
+  }
 }
 
 const rowKey = (index: number) => String(index).padStart(9, '0');
@@ -175,6 +188,10 @@ export class MiniBatchStore {
 
   /** Mini-batches with a failure to report (whole-batch failures or failed items), a page at a time. */
   async listProblems(jobId: string, top: number, continuation?: string): Promise<{ items: MiniBatchRecord[]; continuation?: string }> {
+    // The token comes from a URL ($skiptoken): one the Table client cannot decode is the caller's error, not a 500.
+    if (continuation !== undefined && !isTableContinuation(continuation)) {
+      throw new ApiError(400, 'InvalidQueryParameter', 'The continuation token is not valid; start the listing again.', '$skiptoken');
+    }
     await this.ensure();
     const filter = `${jobPartitions(jobId)} and (Status eq 'Failed' or FailedItems gt 0)`;
     // Azure Table ends a page at every partition boundary (often with nothing in it): keep reading
