@@ -32,12 +32,13 @@ export const finishActivity = (deps: JobActivityDeps) =>
     const record = await jobs.getOrThrow(request.endpointName, request.jobId);
     // A re-run after the final status was written (a crash before Durable recorded the result):
     // the job has ended; only the clean-up may still be owed.
-    if (isTerminal(record.status)) {
-      await releaseUnwrittenOutput(deps, record, record.status);
-      await deps.jobEnded?.(record);
+    const alreadyEnded = async (ended: JobRecord): Promise<JobStatus> => {
+      await releaseUnwrittenOutput(deps, ended, ended.status);
+      await deps.jobEnded?.(ended);
       await deps.plans.deleteJob(request.jobId).catch(() => undefined);
-      return record.status;
-    }
+      return ended.status;
+    };
+    if (isTerminal(record.status)) return alreadyEnded(record);
     let outcome: JobStatus = request.outcome;
     let error = request.error;
     // Finalizing is reached only once every mini-batch is done. Another outcome then comes from the
@@ -60,8 +61,13 @@ export const finishActivity = (deps: JobActivityDeps) =>
       error = { code: 'NoSucceededItems', message: `No item succeeded (${request.totals.itemsFailed} failed)${reason ? `; the first failure: ${reason}` : ''}. See GET .../errors for each one.` };
     }
     if (outcome === 'Completed' && !recovered) {
-      await jobs.update(request.endpointName, request.jobId, { status: 'Finalizing', progress }, { step: 'finalize' });
-      if (record.spec.settings.outputAction === 'AppendRow') {
+      const finalizing = await jobs.update(request.endpointName, request.jobId, { status: 'Finalizing', progress }, { step: 'finalize' });
+      // Another writer came between the read above and this write: a job that ended meanwhile (the
+      // stuck-job rule's finish) stays as it ended, and a cancel accepted before Finalizing wins.
+      // Either way no output is committed.
+      if (!finalizing.applied && isTerminal(finalizing.record.status)) return alreadyEnded(finalizing.record);
+      if (!finalizing.applied && finalizing.record.status === 'CancelRequested') outcome = 'Canceled';
+      else if (record.spec.settings.outputAction === 'AppendRow') {
         if (!request.plan) throw new Error('a completed job must report its plan');
         try {
           await assembleOutput(deps, await deps.outputBlob(record.spec.output), request.jobId, request.plan);
@@ -90,5 +96,6 @@ export const finishActivity = (deps: JobActivityDeps) =>
     // The plan and parts are needed by nothing once the job has ended. Best effort: a leftover
     // is only storage, and a failure here must not turn a finished job into a failed one.
     await deps.plans.deleteJob(request.jobId).catch(() => undefined);
-    return outcome;
+    // What was recorded: another writer may have ended the job first.
+    return ended.record.status;
   };
