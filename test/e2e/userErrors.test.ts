@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { AppStack, startApp, folderInput, samplesDir } from '../support/appHost';
+
+/**
+ * Answers a user gets through real HTTP (devhost, Azurite, the Iris model) where the app used to
+ * answer a bare 500: an output file name that is not plain ASCII (its content-disposition header
+ * could not be sent), and a `$skiptoken` on the errors route that the app did not hand out.
+ */
+
+let app: AppStack;
+
+beforeAll(async () => {
+  app = await startApp();
+  await app.deploy({ endpoint: 'iris', deployment: 'onnx', modelFolder: join(samplesDir, 'model'), settings: { miniBatchSize: 1 } });
+  await app.upload('inputs/iris', join(samplesDir, 'data'), (n) => n === 'iris-part-1.csv');
+});
+afterAll(() => app?.stop());
+
+describe('user-facing answers', () => {
+  let jobId: string;
+
+  it('serves the output of a job whose outputFileName is not ASCII, named exactly in filename*', async () => {
+    const fileName = '予測 "q".csv';
+    const invoke = await app.invoke('iris', { ...folderInput('inputs/iris'), outputFileName: fileName });
+    expect(invoke.status).toBe(202);
+    jobId = invoke.body.name;
+    const job = await app.waitForJob('iris', jobId);
+    expect(job.properties.status).toBe('Completed');
+    const output = await app.api('GET', `batchEndpoints/iris/jobs/${jobId}/output`);
+    expect(output.status).toBe(200);
+    expect(output.body).toBe(await app.readWorkspaceBlob(`azureml/${jobId}/score/${fileName}`));
+    const disposition = output.headers.get('content-disposition')!;
+    expect(disposition).toBe(`attachment; filename="__ _q_.csv"; filename*=UTF-8''${encodeURIComponent(fileName)}`);
+    expect(decodeURIComponent(disposition.split("UTF-8''")[1]!)).toBe(fileName);
+    // The blob to read directly, percent-encoded; the app reads it back decoded once.
+    expect(decodeURI(output.headers.get('x-output-uri')!)).toBe(`azureml://datastores/workspaceblobstore/paths/azureml/${jobId}/score/${fileName}`);
+  });
+
+  it("answers a $skiptoken the errors route did not hand out with 400 in the error shape", async () => {
+    const errors = await app.api('GET', `batchEndpoints/iris/jobs/${jobId}/errors?$skiptoken=garbage`);
+    expect(errors.status).toBe(400);
+    expect(errors.body).toEqual({ error: { code: 'InvalidQueryParameter', message: 'The continuation token is not valid; start the listing again.', target: '$skiptoken' } });
+  });
+});
