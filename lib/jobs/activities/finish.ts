@@ -1,5 +1,5 @@
 import type { FinishRequest } from '../contracts';
-import { errorReport, progressOverview } from '../jobLogs';
+import { ERROR_REPORT_MINI_BATCHES, errorReport, progressOverview } from '../jobLogs';
 import type { MiniBatchRecord } from '../miniBatchStore';
 import { assembleOutput, committedBy, OutputTooLargeError } from '../../output/assembly';
 import { OutputExistsError } from '../../output/blocks';
@@ -51,8 +51,14 @@ export const finishActivity = (deps: JobActivityDeps) =>
     }
     const progress = request.plan && request.totals ? progressOf(request.plan, request.totals) : undefined;
     if (outcome === 'Completed' && record.status === 'CancelRequested') outcome = 'Canceled';
+    // The first failures are kept for the log (GET .../errors pages through all of them): a big
+    // job whose every item failed would otherwise hold all its rows, and their text, in memory.
     const problems: MiniBatchRecord[] = [];
-    for await (const mb of miniBatches.list(request.jobId, `(Status eq 'Failed' or FailedItems gt 0)`)) problems.push(mb);
+    let moreProblems = 0;
+    for await (const mb of miniBatches.list(request.jobId, `(Status eq 'Failed' or FailedItems gt 0)`)) {
+      if (problems.length < ERROR_REPORT_MINI_BATCHES) problems.push(mb);
+      else moreProblems++;
+    }
     if (outcome === 'Completed' && request.totals && request.totals.itemsSucceeded === 0 && request.totals.itemsFailed > 0) {
       // Azure ML's "No succeeded mini batch item returned from run()": an empty output helps no one.
       const first = problems.find((p) => p.error) ?? problems[0];
@@ -82,7 +88,7 @@ export const finishActivity = (deps: JobActivityDeps) =>
     const finalRecord: JobRecord = { ...record, progress: progress ?? record.progress, error };
     const writeLogs = async () => {
       await deps.writeLog(request.jobId, 'job_progress_overview.txt', progressOverview(finalRecord, outcome, endTime));
-      return deps.writeLog(request.jobId, 'user/error.txt', errorReport(problems));
+      return deps.writeLog(request.jobId, 'user/error.txt', errorReport(problems, moreProblems));
     };
     const logsUri = await writeLogs().catch((err: unknown) => {
       if (recovered) return undefined;
