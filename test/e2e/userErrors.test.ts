@@ -18,6 +18,18 @@ beforeAll(async () => {
 afterAll(() => app?.stop());
 
 describe('user-facing answers', () => {
+  it('refuses a mini-batch timeout longer than a timer can hold (it would fire at once), in a deployment and in an invoke', async () => {
+    const deployment = await app.api('PUT', 'batchEndpoints/iris/deployments/slow', { properties: { model: 'azureml:iris-onnx:1', retrySettings: { timeout: 'P30D' } } });
+    expect(deployment.status).toBe(400);
+    expect(JSON.stringify(deployment.body.error)).toMatch(/retrySettings\.timeout.*must be at most P24D/);
+    expect((await app.api('GET', 'batchEndpoints/iris/deployments/slow')).status).toBe(404);
+    const invoke = await app.invoke('iris', { ...folderInput('inputs/iris'), retrySettings: { timeout: 'P30D' } });
+    expect(invoke.status).toBe(400);
+    expect(JSON.stringify(invoke.body.error)).toMatch(/retrySettings\.timeout.*must be at most P24D/);
+    // The most that fits is accepted.
+    expect((await app.api('PUT', 'batchEndpoints/iris/deployments/slow', { properties: { model: 'azureml:iris-onnx:1', retrySettings: { timeout: 'P24D' } } })).status).toBeLessThan(300);
+  });
+
   let jobId: string;
 
   it('serves the output of a job whose outputFileName is not ASCII, named exactly in filename*', async () => {
