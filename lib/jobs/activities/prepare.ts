@@ -32,6 +32,9 @@ export const prepareActivity = (deps: JobActivityDeps) =>
     if (!planned.ok) return planned;
     const { plan } = planned;
     const running = await deps.jobs.update(ref.endpointName, ref.jobId, { status: 'Running', progress: progressOf(plan, ZERO_TOTALS) }, { step: 'run' });
+    // A twin of this activity (Durable runs one twice at times) moved the job to Running first: it
+    // planned the same, so this run succeeded too. (Refusing it would fail the job, with no error.)
+    if (!running.applied && running.record.status === 'Running') return { ok: true, plan, complete: listed.complete };
     if (!running.applied) return { ok: false, canceled: running.record.status === 'CancelRequested' };
     return { ok: true, plan, complete: listed.complete };
   };

@@ -7,18 +7,24 @@ import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
 import { jobRecord } from './fixtures';
 import { realActivityDeps } from './realDeps';
 
-// finish reads the job, then moves it to Finalizing before it commits the output. Other writers
-// act in between: the cancel route (a cancel accepted before Finalizing must win: the job ends
+// Activities run at least once, sometimes twice at the same time, and other writers act between
+// an activity's read of the job and its write. prepare: a twin that moved the job to Running
+// first is not a failure. finish reads the job, then moves it to Finalizing before it commits the
+// output; in between act the cancel route (a cancel accepted before Finalizing must win: the job ends
 // Canceled with no output), and the stuck-job rule's own finish (a job that has ended stays as it
 // ended: no output is committed under a Failed job). Real Azurite, scorer pool and Iris model.
 
-/** Runs `between` once, right after the next read of job `armed` (what another writer does then). */
+/** Runs `between` once, right after a read of job `armed` (the next one, or the one after `skip` more): what another writer does then. */
 class JobStoreWithAGap extends JobStore {
-  armed?: { jobId: string; between: () => Promise<unknown> };
+  armed?: { jobId: string; between: () => Promise<unknown>; skip?: number };
   override async get(endpoint: string, jobId: string) {
     const record = await super.get(endpoint, jobId);
     const armed = this.armed;
     if (armed?.jobId === jobId) {
+      if (armed.skip) {
+        armed.skip--;
+        return record;
+      }
       this.armed = undefined;
       await armed.between();
     }
@@ -72,5 +78,21 @@ describe('finish, with another writer between its read and Finalizing', () => {
     expect(outcome).toBe('Failed');
     expect((await jobs.get('ep', record.jobId))!).toMatchObject({ status: 'Failed', error });
     expect(await workspace.getBlobClient(record.spec.output.path).exists()).toBe(false);
+  });
+});
+
+describe('prepare, run twice at once', () => {
+  it('the run whose move to Running finds its twin already there plans the same and reports ok', async () => {
+    const record = jobRecord('ep', newJobId());
+    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
+    await jobs.create(record);
+    const ref = { endpointName: 'ep', jobId: record.jobId };
+    let twin: Awaited<ReturnType<JobActivities['prepare']>> | undefined;
+    // Between this run's move to Preparing and its move to Running, the twin runs from start to end.
+    jobs.armed = { jobId: record.jobId, skip: 1, between: async () => (twin = await activities.prepare(ref)) };
+    const late = await activities.prepare(ref);
+    expect(twin).toMatchObject({ ok: true, plan: { miniBatches: 3 } });
+    expect(late).toEqual(twin);
+    expect((await jobs.get('ep', record.jobId))!.status).toBe('Running');
   });
 });
