@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { AppStack, startApp, folderInput, samplesDir } from '../support/appHost';
+import { repoRoot } from '../support/devhost';
 
 /**
- * Answers a user gets through real HTTP (devhost, Azurite, the Iris model) where the app used to
- * answer a bare 500: an output file name that is not plain ASCII (its content-disposition header
- * could not be sent), and a `$skiptoken` on the errors route that the app did not hand out.
+ * What a user gets through real HTTP (devhost, Azurite, the Iris model) where the app used to
+ * answer a bare 500 or go wrong silently: an output file name that is not plain ASCII (its
+ * content-disposition header could not be sent), a `$skiptoken` on the errors route that the app
+ * did not hand out, a mini-batch timeout a timer cannot hold, and `npm run upload` run again after
+ * an upload was cut short.
  */
 
 let app: AppStack;
@@ -54,4 +60,24 @@ describe('user-facing answers', () => {
     expect(errors.status).toBe(400);
     expect(errors.body).toEqual({ error: { code: 'InvalidQueryParameter', message: 'The continuation token is not valid; start the listing again.', target: '$skiptoken' } });
   });
+});
+
+describe('npm run upload', () => {
+  it('run again after an upload was cut short sends the missing files, not "Already uploaded"', async () => {
+    const exec = promisify(execFile);
+    const token = await app.token(['BatchEndpoints.Manage']);
+    const upload = () => exec(process.execPath, [join(repoRoot, 'dist', 'scripts', 'upload.js'), join(samplesDir, 'model'), '--url', app.host.url, '--token', token]);
+    const first = await upload();
+    const folder = first.stdout.trim().replace('azureml://datastores/workspaceblobstore/paths/', '');
+    const expected = readdirSync(join(samplesDir, 'model')).map((n) => `${folder}${n}`).sort();
+    expect((await app.listWorkspaceBlobs(folder)).sort()).toEqual(expected);
+    // The first upload was cut short: one file never arrived.
+    await app.workspace().deleteBlob(`${folder}model.onnx`);
+    const again = await upload();
+    expect(again.stdout).toBe(first.stdout);
+    expect(again.stderr).toMatch(/Uploaded the 1 missing of/);
+    expect((await app.listWorkspaceBlobs(folder)).sort()).toEqual(expected);
+    // Now complete: a third run sends nothing.
+    expect((await upload()).stderr).toMatch(/Already uploaded/);
+  }, 60_000);
 });
