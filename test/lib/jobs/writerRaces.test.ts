@@ -96,3 +96,22 @@ describe('prepare, run twice at once', () => {
     expect((await jobs.get('ep', record.jobId))!.status).toBe('Running');
   });
 });
+
+describe('prepare, run again late', () => {
+  it('leaves a job whose mini-batches are scoring Running, with its progress', async () => {
+    const record = jobRecord('ep', newJobId());
+    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
+    await jobs.create(record);
+    const ref = { endpointName: 'ep', jobId: record.jobId };
+    const first = await activities.prepare(ref);
+    if (!first.ok) throw new Error('prepare failed');
+    await activities.scoreMiniBatch({ ...ref, index: 0, chunkSize: first.plan.chunkSize });
+    await activities.reportProgress({ ...ref, totals: { miniBatchesSucceeded: 1, miniBatchesFailed: 0, itemsSucceeded: 1, itemsFailed: 0 }, running: 1 });
+    // The twin of the first prepare, delivered late while the job scores; look at the job as it lists the input.
+    const seen: string[] = [];
+    jobs.armed = { jobId: record.jobId, skip: 1, between: async () => seen.push((await JobStore.prototype.get.call(jobs, 'ep', record.jobId))!.status) };
+    expect(await activities.prepare(ref)).toEqual(first);
+    expect(seen).toEqual(['Running']);
+    expect((await jobs.get('ep', record.jobId))!).toMatchObject({ status: 'Running', progress: { miniBatchesSucceeded: 1, itemsSucceeded: 1 } });
+  });
+});
