@@ -1,8 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import { createJobActivities, type JobActivities, type JobActivityDeps } from '../../../lib/jobs/activities';
 import { newJobId } from '../../../lib/jobs/jobId';
 import type { JobStore } from '../../../lib/jobs/jobStore';
+import { MiniBatchStore } from '../../../lib/jobs/miniBatchStore';
+import { storageClients } from '../../../lib/storage/clients';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
 import { jobRecord } from './fixtures';
 import { realActivityDeps } from './realDeps';
@@ -61,4 +66,81 @@ describe('a duplicate mini-batch attempt', () => {
     await activities.scoreMiniBatch({ ...ref, index: 0, chunkSize: prepared.plan.chunkSize });
     expect(await deps.miniBatches.tryGet(record.jobId, 0)).toMatchObject({ status: 'Succeeded', succeededItems: 1 });
   });
+});
+
+// Two executions of one mini-batch at the same time (Durable delivers an activity twice, on two
+// instances) whose scoring differs: another run id in every row, another number of rows and so of
+// blocks. The first success recorded must win whole; the other's staged blocks must never mix in.
+describe('two concurrent executions of a mini-batch that score differently', () => {
+  const code = mkdtempSync(join(tmpdir(), 'libdup-code-'));
+  afterAll(() => rmSync(code, { recursive: true, force: true }));
+  // Each run writes its own id in every row; the first run of the job writes 10,000 rows a file, later ones 3.
+  writeFileSync(join(code, 'score.js'), `'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { randomUUID } = require('node:crypto');
+exports.init = async () => {};
+exports.run = async (miniBatch, context) => {
+  fs.appendFileSync(context.params.turns, 'x');
+  const rows = fs.readFileSync(context.params.turns, 'utf8').length === 1 ? 10000 : 3;
+  const run = randomUUID();
+  return miniBatch.flatMap((file) => Array.from({ length: rows }, (_, i) => [run, i, path.basename(file)]));
+};
+`);
+
+  /** A real MiniBatchStore whose next record waits: the execution has staged its blocks and not yet written its row. */
+  class HeldRecords extends MiniBatchStore {
+    reached!: () => void;
+    readonly atRecord = new Promise<void>((resolve) => (this.reached = resolve));
+    release!: () => void;
+    private readonly held = new Promise<void>((resolve) => (this.release = resolve));
+    override async record(...args: Parameters<MiniBatchStore['record']>): ReturnType<MiniBatchStore['record']> {
+      this.reached();
+      await this.held;
+      return super.record(...args);
+    }
+  }
+
+  for (const through of ['the output blob', 'parts'] as const) {
+    it(`commits exactly one execution's rows, whole (through ${through})`, async () => {
+      const record = jobRecord('ep', newJobId());
+      record.spec.settings = { ...record.spec.settings, miniBatchSize: 3 };
+      record.spec.scoringScript = 'score.js';
+      record.spec.params = { turns: join(code, `${record.jobId}.turns`) };
+      await jobs.create(record);
+      // A script's lines leave the worker 10,000 at a time: with small blocks the first run stages 3
+      // blocks, the second 1, under ids it would share with the first's before the fix.
+      const tuning = { ...deps.tuning, outputBlockBytes: 100, directOutputBlocks: through === 'parts' ? 0 : 100 };
+      const base = { ...deps, tuning, localCode: async () => code };
+      const one = createJobActivities(base);
+      const ref = { endpointName: 'ep', jobId: record.jobId };
+      const prepared = await one.prepare(ref);
+      if (!prepared.ok) throw new Error('prepare failed');
+      const { plan } = prepared;
+      expect(plan.miniBatches).toBe(1);
+      expect(plan.partsFromChunk === 0).toBe(through === 'parts');
+      const input = { ...ref, index: 0, chunkSize: plan.chunkSize, ...(through === 'parts' ? { toPart: true as const } : {}) };
+      const held = new HeldRecords(storageClients({ connectionString: inject('storageConnectionString') }).table('libdupmb'));
+      // Execution A scores (10,000 rows a file) and stages its blocks, then stops before its row.
+      const a = createJobActivities({ ...base, miniBatches: held }).scoreMiniBatch(input);
+      await held.atRecord;
+      // Execution B, on another instance, scores (3 rows a file), stages and records first.
+      const b = await createJobActivities(base).scoreMiniBatch(input);
+      held.release();
+      const aOutcome = await a;
+      if (through === 'parts') await one.sealPart({ ...ref, chunk: 0, from: 0, to: 1 });
+      const totals = { miniBatchesSucceeded: 1, miniBatchesFailed: 0, itemsSucceeded: 3, itemsFailed: 0 };
+      expect(await one.finish({ ...ref, plan, totals, outcome: 'Completed' })).toBe('Completed');
+      const lines = (await workspace.getBlobClient(record.spec.output.path).downloadToBuffer()).toString().trimEnd().split('\n');
+      const runs = new Set(lines.map((line) => line.split(',')[0]));
+      expect(runs.size, `rows of ${runs.size} executions in the output`).toBe(1);
+      // B's rows, whole and in order: 3 files, rows 0-2 of each.
+      expect(lines.map((line) => line.split(',').slice(1).join(','))).toEqual(['f0.csv', 'f1.csv', 'f2.csv'].flatMap((f) => [0, 1, 2].map((i) => `${i},${f}`)));
+      const row = await deps.miniBatches.tryGet(record.jobId, 0);
+      expect(row).toMatchObject({ status: 'Succeeded', succeededItems: 3, outputRows: 9 });
+      // The orchestrator keeps whichever result arrives first: both tell the recorded counts.
+      expect(b).toMatchObject({ succeededItems: 3, outputRows: 9 });
+      expect(aOutcome).toMatchObject({ succeededItems: 3, outputRows: 9 });
+    });
+  }
 });
