@@ -19,6 +19,11 @@ export interface MiniBatchRecord {
    * (`0-3,5`): block ids are derived from the job, the index and these (lib/output/blocks.ts).
    */
   blocks?: string;
+  /**
+   * The execution whose blocks these are (its block ids carry the tag): of two executions of a
+   * mini-batch the first success recorded wins. None on rows recorded before tags (the old ids).
+   */
+  blockTag?: string;
   durationMs?: number;
   /** Where a successful attempt spent its time (ms). */
   timings?: { downloadMs: number; scoreMs: number; workerMs: number; stageMs: number };
@@ -89,22 +94,26 @@ export class MiniBatchStore {
   /**
    * Records how an attempt of a mini-batch ended, in one write (rows exist only for mini-batches
    * that started; a later attempt overwrites the fields it sets). The attempt count is
-   * `startAttempt`'s: the scoring activity leaves `attempts` out.
+   * `startAttempt`'s: the scoring activity leaves `attempts` out. An end never replaces a success:
+   * then nothing is written and the row kept is returned.
    */
-  async record(jobId: string, index: number, files: InputFile[], patch: Partial<Omit<MiniBatchRecord, 'index' | 'files'>>): Promise<void> {
+  async record(jobId: string, index: number, files: InputFile[], patch: Partial<Omit<MiniBatchRecord, 'index' | 'files'>>): Promise<MiniBatchRecord | undefined> {
     await this.ensure();
     const entity = { ...this.columns(jobId, index, patch), Index: index, ...packJson('Files', files) };
-    if (patch.status === 'Failed') return this.recordFailure(entity);
+    if (patch.status === 'Failed' || patch.status === 'Succeeded') return this.unlessSucceeded(entity);
     await this.table.upsertEntity(entity, 'Merge');
+    return undefined;
   }
 
   /**
-   * A failure never replaces a success: a duplicate of a mini-batch (Durable runs activities at
-   * least once, sometimes twice at once) that fails after its twin succeeded would otherwise take
-   * the twin's rows out of the output (finish commits the blocks of Succeeded rows only), while the
-   * orchestrator, which keeps the first result, counts them. Conditional on the row as read.
+   * Durable runs an activity at least once, sometimes twice at once, so a mini-batch may end twice.
+   * The first success stays: a failing duplicate would otherwise take the twin's rows out of the
+   * output (finish commits the blocks of Succeeded rows only) while the orchestrator counts them;
+   * a second success (whose script may have written other rows, other blocks) would otherwise
+   * swap in its blocks while the first's counts may already be reported. Conditional on the row as
+   * read (ETag), so of two concurrent ends exactly one decides.
    */
-  private async recordFailure(entity: Record<string, unknown> & { partitionKey: string; rowKey: string }): Promise<void> {
+  private async unlessSucceeded(entity: Record<string, unknown> & { partitionKey: string; rowKey: string }): Promise<MiniBatchRecord | undefined> {
     for (let conflicts = 0; ; conflicts++) {
       let row: TableEntityResult<Record<string, unknown>> | undefined;
       try {
@@ -112,11 +121,11 @@ export class MiniBatchStore {
       } catch (err) {
         if (statusOf(err) !== 404) throw err;
       }
-      if (row?.Status === 'Succeeded') return;
+      if (row?.Status === 'Succeeded') return this.fromEntity(row);
       try {
         if (row) await this.table.updateEntity(entity, 'Merge', { etag: row.etag });
         else await this.table.createEntity(entity);
-        return;
+        return undefined;
       } catch (err) {
         // Another attempt wrote the row first: decide again on what it holds now.
         const status = statusOf(err);
@@ -174,6 +183,7 @@ export class MiniBatchStore {
       failedItems: (e.FailedItems as number) ?? 0,
       outputRows: (e.OutputRows as number) ?? 0,
       blocks: (e.Blocks as string) || undefined,
+      blockTag: (e.BlockTag as string) || undefined,
       durationMs: e.DurationMs as number | undefined,
       timings: unpackJson(e, 'Timings', undefined),
       error: unpackJson(e, 'Error', undefined),
@@ -202,6 +212,7 @@ export class MiniBatchStore {
     if (patch.failedItems !== undefined) entity.FailedItems = patch.failedItems;
     if (patch.outputRows !== undefined) entity.OutputRows = patch.outputRows;
     if (patch.blocks !== undefined) entity.Blocks = patch.blocks;
+    if (patch.blockTag !== undefined) entity.BlockTag = patch.blockTag;
     if (patch.durationMs !== undefined) entity.DurationMs = patch.durationMs;
     if (patch.timings !== undefined) Object.assign(entity, packJson('Timings', patch.timings));
     if (patch.error !== undefined) Object.assign(entity, packJson('Error', patch.error));

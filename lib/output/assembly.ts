@@ -11,7 +11,7 @@ import { MAX_COMMITTED_BLOCKS, type OutputParts } from './parts';
 
 /** The mini-batch rows, as far as the output needs them (the job's MiniBatchStore). */
 export interface StagedBlocks {
-  listRange(jobId: string, from: number, to: number): AsyncIterable<{ index: number; status: string; blocks?: string }>;
+  listRange(jobId: string, from: number, to: number): AsyncIterable<{ index: number; status: string; blocks?: string; blockTag?: string }>;
 }
 
 export interface AssemblyDeps {
@@ -33,12 +33,12 @@ export class OutputTooLargeError extends Error {
   }
 }
 
-/** The blocks staged by the succeeded mini-batches from..to-1, in index order. */
+/** The blocks staged by the succeeded mini-batches from..to-1 (by the execution each row names), in index order. */
 async function succeededBlocks(deps: Pick<AssemblyDeps, 'miniBatches'>, jobId: string, from: number, to: number): Promise<string[]> {
   const blocks: string[] = [];
   for await (const mb of deps.miniBatches.listRange(jobId, from, to)) {
     if (mb.status !== 'Succeeded' || !mb.blocks) continue;
-    for (const seq of parseBlockRanges(mb.blocks)) blocks.push(outputBlockId(jobId, mb.index, seq));
+    for (const seq of parseBlockRanges(mb.blocks)) blocks.push(outputBlockId(jobId, mb.index, seq, mb.blockTag));
   }
   return blocks;
 }

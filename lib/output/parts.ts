@@ -35,7 +35,8 @@ export function mostMiniBatches(chunkSize: number, partsFromChunk: number): numb
 
 /**
  * Block id of slice `slice` of chunk `chunk`'s part on the output blob: the same length as the
- * mini-batch ids (a blob's block ids must all be equal in length) and never equal to one ('p').
+ * mini-batch ids (a blob's block ids must all be equal in length) and never equal to one ('-p'
+ * where theirs have '-' and a digit, or '.').
  */
 export function partBlockId(jobId: string, chunk: number, slice: number): string {
   return Buffer.from(`${jobTag(jobId)}-p${String(chunk).padStart(9, '0')}${String(slice).padStart(6, '0')}`).toString('base64');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isFatal } from '../../util/fatal';
 import { mapLimited } from '../../util/mapLimited';
 import type { JobRef, MiniBatchOutcome, MiniBatchRef } from '../contracts';
-import { formatBlockRanges, stageOutputBlock } from '../../output/blocks';
+import { formatBlockRanges, newBlockTag, stageOutputBlock } from '../../output/blocks';
 import { isTerminal } from '../status';
 import type { JobRecord } from '../types';
 import type { JobActivityDeps } from './deps';
@@ -68,15 +68,17 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
       attempt = counted;
       const downloaded = Date.now();
       const scorerSpec = await scorerSpecOf(deps, spec);
-      // Output blocks are staged as the worker produces them (block ids from index + sequence), so
-      // a mini-batch holds a few blocks in memory whatever its files' sizes; the row written below
-      // lists the blocks that are output, and only listed blocks are ever committed.
+      // Output blocks are staged as the worker produces them (block ids from index, sequence and
+      // this execution's tag), so a mini-batch holds a few blocks in memory whatever its files'
+      // sizes; the row written below lists the blocks that are output and the tag, and only listed
+      // blocks are ever committed. A duplicate execution (other ids) that ends second loses.
+      const tag = newBlockTag();
       const target = spec.settings.outputAction !== 'AppendRow' ? undefined : input.toPart ? deps.parts.blob(input.jobId, chunk) : await deps.outputBlob(spec.output);
       let stageMs = 0;
       const onBlock = async (seq: number, bytes: Uint8Array) => {
         if (!target) return; // SummaryOnly: the lines are counted, not kept
         const t = Date.now();
-        await stageOutputBlock(target, input.jobId, input.index, bytes, seq);
+        await stageOutputBlock(target, input.jobId, input.index, bytes, seq, tag);
         stageMs += Date.now() - t;
       };
       const result = await deps.scorer.run(
@@ -94,17 +96,20 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
       await writeUserLog(deps, record, input.index, attempt, result.logs);
       // Where the time went, for the errors route and for tuning: download, scoring (staging overlaps it), output.
       const timings = { downloadMs: downloaded - started, scoreMs: scored - downloaded, workerMs: result.durationMs, stageMs };
-      await deps.miniBatches.record(input.jobId, input.index, files, {
+      const twin = await deps.miniBatches.record(input.jobId, input.index, files, {
         status: 'Succeeded',
         succeededItems: result.succeededItems,
         failedItems: result.failedItems,
         outputRows: result.outputRows,
         blocks: target ? formatBlockRanges(result.blocks) : '',
+        blockTag: tag,
         durationMs: Date.now() - started,
         timings,
         itemErrors: result.itemErrors,
       });
-      return { succeededItems: result.succeededItems, failedItems: result.failedItems, outputRows: result.outputRows };
+      // A twin's success was recorded first: its rows are the output, report its counts.
+      const won = twin ?? result;
+      return { succeededItems: won.succeededItems, failedItems: won.failedItems, outputRows: won.outputRows };
     } catch (err) {
       attempt ??= await counting.catch(() => undefined);
       if (attempt === undefined) throw err; // not even counted (storage): Durable retries the same attempt
