@@ -54,7 +54,8 @@ export class OutputParts {
   }
 
   /**
-   * Commits a chunk's part from its mini-batches' blocks (in index order), once; then stages it
+   * Commits a chunk's part from its mini-batches' blocks (in index order, each mini-batch's by the
+   * execution its row names), once; then stages it
    * on the output blob as slices with derived ids. Safe to repeat after a crash at any point: the
    * commit is conditional and re-staging a slice replaces it with the same bytes.
    */

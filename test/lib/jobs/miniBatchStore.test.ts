@@ -51,4 +51,18 @@ describe('MiniBatchStore', () => {
     const rest = await store.listProblems(job, 10, first.continuation);
     expect(rest.items.map((r) => r.index)).toEqual([P + 1, 2 * P + 5]);
   });
+
+  it('of two successes recorded at once, exactly one is written and the other gets it back', async () => {
+    const id = newJobId();
+    await store.startAttempt(id, 7, files(7));
+    const ends = await Promise.all(['aaaaaa', 'bbbbbb'].map((blockTag, i) => store.record(id, 7, files(7), { status: 'Succeeded', succeededItems: 1, outputRows: 10 + i, blocks: `0-${i}`, blockTag })));
+    const written = ends.findIndex((kept) => kept === undefined);
+    expect(ends.filter((kept) => kept === undefined)).toHaveLength(1);
+    const row = await store.tryGet(id, 7);
+    expect(row).toMatchObject({ status: 'Succeeded', outputRows: 10 + written, blocks: `0-${written}`, blockTag: ['aaaaaa', 'bbbbbb'][written] });
+    expect(ends[1 - written]).toMatchObject({ outputRows: 10 + written, blockTag: row!.blockTag });
+    // A later failure of either leaves the success.
+    expect(await store.record(id, 7, files(7), { status: 'Failed', error: { code: 'X', message: 'x', attempt: 1 } })).toMatchObject({ blockTag: row!.blockTag });
+    expect(await store.tryGet(id, 7)).toMatchObject({ status: 'Succeeded', blockTag: row!.blockTag });
+  });
 });
