@@ -4,6 +4,7 @@ import { loadOnnxModel } from '../onnx/model';
 import { scoreTabularFile } from '../tabular/scoreFile';
 import { MiniBatchError } from './errors';
 import { BlockHandlingError } from './blockChannel';
+import { taskStopped } from './nativeCallGate';
 import type { OutputBlockWriter } from './outputBlocks';
 import type { ScoredCounts } from './scoredBatch';
 import type { ScriptLogger } from './taskLog';
@@ -44,7 +45,8 @@ export async function scoreWithModel(spec: ScorerSpec, task: MiniBatchTask, logg
         rows += chunk.lines.length;
       }
     } catch (err) {
-      if (err instanceof BlockHandlingError) throw err; // the output failed, not the file
+      // The output failed, or the mini-batch timed out: not the file's fault.
+      if (err instanceof BlockHandlingError || taskStopped()) throw err;
       output.dropFile();
       const text = messageOf(err);
       const message = text.startsWith(`${file.name}:`) ? text : `${file.name}: ${text}`;
