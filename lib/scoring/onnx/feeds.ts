@@ -21,7 +21,10 @@ function toFloat(cell: unknown): number | { problem: string } {
   if (typeof cell === 'number') return cell;
   if (typeof cell === 'bigint') return Number(cell);
   if (typeof cell === 'string') {
-    const s = cell.trim();
+    // trim() only when an end is not plain ASCII (it allocates; this runs once per cell).
+    const first = cell.charCodeAt(0);
+    const last = cell.charCodeAt(cell.length - 1);
+    const s = first > 32 && first < 127 && last > 32 && last < 127 ? cell : cell.trim();
     if (s === '') return { problem: 'empty value' };
     if (DECIMAL.test(s)) return Number(s);
     const special = SPECIAL_FLOATS[s.toLowerCase()];

@@ -8,6 +8,7 @@ import { releaseInferenceSessions } from '../../../lib/scoring/onnx/sessionCache
 import { InputFileError } from '../../../lib/scoring/tabular/errors';
 import { readTable } from '../../../lib/scoring/tabular/readers';
 import type { TableChunk } from '../../../lib/scoring/tabular/table';
+import { parse as parseSync } from 'csv-parse/sync';
 import { errorOf, FEATURES, IRIS_DATA_DIR, IRIS_MODEL_DIR, scoreAll, tempDir, writeFile } from './helpers';
 
 const dir = tempDir();
@@ -30,6 +31,9 @@ function column(chunks: TableChunk[], name: string): unknown[] {
 
 const HEADER = FEATURES.join(',');
 
+/** Line breaks inside a record's fields. */
+const embedded = (record: string[]) => record.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0);
+
 describe('CSV reader', () => {
   it('reads quoted fields, CRLF, BOM and blank lines, with source line numbers', async () => {
     const file = writeFile(dir, 'ok.csv', `\uFEFFa,"b, with comma",c\r\n1,"2",3\r\n\r\n"4","x ""q""\ny",6\r\n`);
@@ -47,6 +51,33 @@ describe('CSV reader', () => {
     expect([...chunks[0]!.columns.keys()]).toEqual(['j']);
     expect(column(chunks, 'j')[2499]).toBe('4998');
     expect(chunks[2]!.lines![499]).toBe(2501);
+  });
+
+  // Quote-free text is split directly; from the first block (1 MiB) with a quote or a bare CR on,
+  // csv-parse reads the rest. Both must give what csv-parse alone gives, with the same line numbers.
+  it('gives csv-parse\'s records and line numbers whichever path reads them', async () => {
+    // One line ending per file: csv-parse takes the first one it sees as the only one.
+    const body = (i: number, eol: string) => `${i},${i % 7 === 0 ? ' ' : ''}${(i / 3).toFixed(2)},é${i}${eol}${i % 500 === 0 ? `${eol}  ${eol}` : ''}`;
+    const plain = (eol: string) => Array.from({ length: 60_000 }, (_, i) => body(i, eol)).join(''); // about 1.3 MB: two blocks or more
+    const cases = {
+      'plain.csv': `\uFEFFi,x,s\r\n${plain('\r\n')}`,
+      'quote-late.csv': `i,x,s\n${plain('\n')}"60000","6""0\n1",q\n1,2,3\n`,
+      'bare-cr.csv': `i,x,s\r${Array.from({ length: 3000 }, (_, i) => `${i},${i},s${i}`).join('\r')}\r`,
+    };
+    for (const [name, content] of Object.entries(cases)) {
+      const chunks = await readAll(writeFile(dir, name, content), 25_000);
+      const expected = parseSync(content, { bom: true, skip_empty_lines: false, relax_column_count: true }) as string[][];
+      // csv-parse's own line numbers (its `info` option): each kept record's first line.
+      const expectedLines = (parseSync(content, { bom: true, skip_empty_lines: false, relax_column_count: true, info: true }) as { record: string[]; info: { lines: number } }[])
+        .map(({ record, info }) => ({ record, line: info.lines - embedded(record) }))
+        .filter(({ record }) => !(record.length === 1 && record[0]!.trim() === ''))
+        .slice(1)
+        .map(({ line }) => line);
+      const rows = expected.filter((r) => !(r.length === 1 && r[0]!.trim() === '')).slice(1);
+      expect(chunks[0]!.fileColumns, name).toEqual(['i', 'x', 's']);
+      for (const [j, col] of ['i', 'x', 's'].entries()) expect(column(chunks, col), `${name} ${col}`).toEqual(rows.map((r) => r[j]));
+      expect(chunks.flatMap((c) => c.lines!), name).toEqual(expectedLines);
+    }
   });
 
   it.each([
