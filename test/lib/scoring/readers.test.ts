@@ -9,6 +9,8 @@ import { InputFileError } from '../../../lib/scoring/tabular/errors';
 import { readTable } from '../../../lib/scoring/tabular/readers';
 import type { TableChunk } from '../../../lib/scoring/tabular/table';
 import { parse as parseSync } from 'csv-parse/sync';
+import { buildFeeds } from '../../../lib/scoring/onnx/feeds';
+import { planInputs } from '../../../lib/scoring/onnx/inputMapping';
 import { errorOf, FEATURES, IRIS_DATA_DIR, IRIS_MODEL_DIR, scoreAll, tempDir, writeFile } from './helpers';
 
 const dir = tempDir();
@@ -30,6 +32,19 @@ function column(chunks: TableChunk[], name: string): unknown[] {
 }
 
 const HEADER = FEATURES.join(',');
+
+/** Each row's first feature as buildFeeds converts it, or its error message. */
+function buildFeedsPerRow(chunk: TableChunk): (number | string)[] {
+  const bindings = planInputs(model, chunk.fileColumns, 'numbers.csv');
+  return Array.from({ length: chunk.rowCount }, (_, i) => {
+    const row: TableChunk = { ...chunk, firstRow: i, rowCount: 1, columns: new Map([...chunk.columns].map(([k, v]) => [k, [v[i]]])), lines: [chunk.lines![i]!] };
+    try {
+      return (buildFeeds(bindings, row, 'numbers.csv')['features']!.data as Float32Array)[0]!;
+    } catch (err) {
+      return (err as Error).message.replace(/^numbers\.csv: /, '');
+    }
+  });
+}
 
 /** Line breaks inside a record's fields. */
 const embedded = (record: string[]) => record.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0);
@@ -99,6 +114,17 @@ describe('CSV reader', () => {
     const file = writeFile(dir, 'lines.csv', `${HEADER}\n\n5.1,3.5,1.4,0.2\n"6.0\n",3,5,2\n\n  \n7,x,6,2\n`);
     // Lines: 1 header, 2 blank, 3 row 0, 4-5 row 1 (quoted line break), 6-7 blank, 8 row 2.
     expect(await errorOf(scoreAll(model, file))).toBe("lines.csv: row 2 (line 8), column 'sepal_width': 'x' is not a number");
+  });
+
+  it('reads decimals, exponents and pandas\' special floats as numbers, and nothing else', async () => {
+    const good = ['1', '-1', '+1.5', '.5', '5.', '-.5e3', '1E+2', '1e-2', '007', ' 2 ', '\u00a03\u00a0', 'nan', 'NaN', 'inf', '-Infinity', '+infinity'];
+    const bad = ['0x10', '0X1f', '0o7', '0b1', '-0x1', '1_000', '1e', 'e5', '.', '+', '1.2.3', '١', 'Infinityx', '1 2', '0x'];
+    const rows = [...good, ...bad].map((v) => `"${v}",1,1,1`).join('\n');
+    const file = writeFile(dir, 'numbers.csv', `${HEADER}\n${rows}\n`);
+    const chunk = (await readAll(file))[0]!;
+    const cells = buildFeedsPerRow(chunk);
+    expect(cells.slice(0, good.length)).toEqual([1, -1, 1.5, 0.5, 5, -500, 100, 0.01, 7, 2, 3, NaN, NaN, Infinity, -Infinity, Infinity].map(Math.fround)); // float32 input
+    expect(cells.slice(good.length)).toEqual(bad.map((v) => `row ${good.length + bad.indexOf(v)} (line ${good.length + bad.indexOf(v) + 2}), column 'sepal_length': '${v}' is not a number`));
   });
 
   it('a non-numeric value names the file, row, line, column and value', async () => {
