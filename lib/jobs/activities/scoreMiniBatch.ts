@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isFatal } from '../../util/fatal';
-import { mapLimited } from '../../util/mapLimited';
 import type { JobRef, MiniBatchOutcome, MiniBatchRef } from '../contracts';
 import { formatBlockRanges, stageOutputBlock } from '../../output/blocks';
 import { isTerminal } from '../status';
@@ -10,6 +9,7 @@ import type { JobRecord } from '../types';
 import type { JobActivityDeps } from './deps';
 import { messageOf } from '../../util/messageOf';
 import { codeOf } from './errors';
+import { miniBatchInputs } from './miniBatchInputs';
 import { scorerSpecOf } from './scorerSpec';
 import type { LogEntry } from '../../scoring/runtime/types';
 
@@ -64,12 +64,9 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
     attemptsSeen.set(key, attempt);
     if (attemptsSeen.size > 10_000) attemptsSeen.delete(attemptsSeen.keys().next().value!);
     try {
-      // A mini-batch of the same job that just ended may remove the job folder between the two
-      // levels mkdir creates: once more then.
-      await mkdir(dir, { recursive: true }).catch(() => mkdir(dir, { recursive: true }));
-      const paths = await mapLimited(files, deps.tuning.downloadConcurrency, (file) => deps.downloadInputFile(file, dir));
-      const downloaded = Date.now();
       const scorerSpec = await scorerSpecOf(deps, spec);
+      const inputs = await miniBatchInputs(deps, scorerSpec, files, dir);
+      const downloaded = Date.now();
       // Output blocks are staged as the worker produces them (block ids from index + sequence), so
       // a mini-batch holds a few blocks in memory whatever its files' sizes; the row written below
       // lists the blocks that are output, and only listed blocks are ever committed.
@@ -84,7 +81,7 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
       const result = await deps.scorer.run(
         scorerSpec,
         {
-          files: paths.map((path, i) => ({ path, name: files[i]!.name })),
+          files: inputs,
           params: spec.params,
           miniBatchIndex: input.index,
           timeoutMs: spec.settings.timeoutMs,

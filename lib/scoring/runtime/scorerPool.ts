@@ -101,7 +101,11 @@ export class ScorerPool {
         }, task.timeoutMs);
       }
     });
-    const running = this.#submit(pool, { taskId, task, port: port2 }, [port2]);
+    // Input bytes go to the worker without a copy; a view that shares its ArrayBuffer (a pooled
+    // Buffer) is copied first, since transferring would take the whole buffer away.
+    const files = task.files.map((f) => (f.bytes && !ownsBuffer(f.bytes) ? { ...f, bytes: f.bytes.slice() } : f));
+    const inputs = [...new Set(files.flatMap((f) => (f.bytes ? [f.bytes.buffer as ArrayBuffer] : [])))];
+    const running = this.#submit(pool, { taskId, task: { ...task, files }, port: port2 }, [port2, ...inputs]);
     try {
       const reply = await Promise.race([running.reply, timeout]);
       if (!reply.ok) {
@@ -275,6 +279,10 @@ export class ScorerPool {
       void pool.piscina.close().catch(() => {});
     }
   }
+}
+
+function ownsBuffer(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
 }
 
 function positiveInteger(value: number, name: string): number {

@@ -40,7 +40,7 @@ export async function scoreWithModel(spec: ScorerSpec, task: MiniBatchTask, logg
     // A file's lines leave in blocks as they are scored, but count only when all of it scored.
     let rows = 0;
     try {
-      for await (const chunk of scoreTabularFile(onnx, file.path, { fileName: file.name })) {
+      for await (const chunk of scoreTabularFile(onnx, file.path, { fileName: file.name, bytes: file.bytes })) {
         await output.add(chunk.lines);
         rows += chunk.lines.length;
       }

@@ -1,9 +1,9 @@
 import { messageOf } from '../../util/messageOf';
-import { createReadStream } from 'node:fs';
 import { Readable, pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvError, parse } from 'csv-parse';
 import { InputFileError } from './errors';
+import { fileBlocks } from './source';
 import { selectColumns, type TableChunk } from './table';
 
 /** Bytes read at a time: a few thousand rows, so a block's lines are split in one go. */
@@ -20,6 +20,7 @@ export async function* readCsv(
   displayName: string,
   chunkRows: number,
   wanted?: readonly string[],
+  bytes?: Uint8Array,
 ): AsyncGenerator<TableChunk> {
   let header: string[] | undefined;
   let picks: { name: string; index: number }[] = [];
@@ -41,7 +42,7 @@ export async function* readCsv(
     return chunk;
   };
 
-  const input = createReadStream(filePath, { highWaterMark: READ_BYTES });
+  const input = fileBlocks(filePath, bytes, READ_BYTES);
   try {
     for await (const { records, quoted } of csvRecords(input)) {
       for (const record of records) {
