@@ -1,7 +1,8 @@
 // Every app setting, parsed once (zod) the first time the app needs one. The only reader of
 // process.env in functions/, orchestrations/, lib/ and app/: lib gets the typed values injected.
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { readAuthConfig, type AuthConfig } from '../lib/auth/config';
 import { DIRECT_OUTPUT_BLOCKS, MAX_COMMITTED_BLOCKS } from '../lib/output/parts';
@@ -90,7 +91,12 @@ const DEFINITIONS = {
   DOWNLOAD_CONCURRENCY: setting(wholeNumber(1), 8, '8', 'files of one mini-batch downloaded at once'),
   SCORING_MAX_WORKERS: setting(wholeNumber(1), undefined as number | undefined, 'cores', 'scoring worker threads per deployment'),
   SCORING_IDLE_TIMEOUT_MS: setting(wholeNumber(1), 300_000, '300000', 'how long idle scoring workers stay warm'),
-  SCORING_WORK_DIR: setting(ANY, join(tmpdir(), 'batch-endpoints'), '`<tmp>/batch-endpoints`', 'local copies of models, code and mini-batch inputs'),
+  SCORING_WORK_DIR: setting(
+    ANY,
+    undefined as string | undefined,
+    '`<tmp>/batch-endpoints/<app>`',
+    "local copies of models, code and mini-batch inputs; by default one folder per app (`<app>`: a hash of its storage account and folder)",
+  ),
   ORT_INTRA_OP_THREADS: setting(wholeNumber(1), 1, '1', 'ONNX Runtime threads per session (workers already use every core)'),
   REGISTRY_TABLE: setting(TABLE_NAME, 'registry', '`registry`', 'table of endpoints, deployments, assets and datastores'),
   JOBS_TABLE: setting(TABLE_NAME, 'jobs', '`jobs`', 'table of jobs and invoke idempotency keys'),
@@ -199,8 +205,9 @@ function storageOf(raw: Raw): StorageConnection {
  */
 export function loadSettings(env: Env): Settings {
   const raw = parseRaw(env);
+  const storage = storageOf(raw);
   return {
-    storage: storageOf(raw),
+    storage,
     // lib/auth owns the auth rules (and their messages); it is handed the same, already trimmed, text.
     auth: readAuthConfig(env),
     tables: { registry: raw.REGISTRY_TABLE, jobs: raw.JOBS_TABLE, miniBatches: raw.MINIBATCHES_TABLE },
@@ -220,7 +227,7 @@ export function loadSettings(env: Env): Settings {
     scoring: {
       ...(raw.SCORING_MAX_WORKERS === undefined ? {} : { maxWorkers: raw.SCORING_MAX_WORKERS }),
       idleTimeoutMs: raw.SCORING_IDLE_TIMEOUT_MS,
-      workDir: raw.SCORING_WORK_DIR,
+      workDir: raw.SCORING_WORK_DIR ?? defaultWorkDir(storage),
       onnxIntraOpThreads: raw.ORT_INTRA_OP_THREADS,
     },
     studio: {
@@ -231,6 +238,24 @@ export function loadSettings(env: Env): Settings {
       onAzure: azureMarker(env) !== undefined,
     },
   };
+}
+
+/**
+ * The scoring work folder when `SCORING_WORK_DIR` is not set: `<tmp>/batch-endpoints/<app>`, one
+ * per app, so apps on one machine (two checkouts, a test host next to `npm start`) never share
+ * model copies or job folders. `<app>` is a hash of the app's storage (the account and endpoints,
+ * never a key: rotating one keeps the folder) and of the app's folder.
+ */
+export function defaultWorkDir(storage: StorageConnection, appRoot: string = resolve(__dirname, '..')): string {
+  const where =
+    'connectionString' in storage
+      ? storage.connectionString
+          .split(';')
+          .filter((part) => part && !/^\s*(AccountKey|SharedAccessSignature)\s*=/i.test(part))
+          .join(';')
+      : storage.blobServiceUri;
+  const app = createHash('sha256').update(`${where}|${appRoot}`).digest('hex').slice(0, 12);
+  return join(tmpdir(), 'batch-endpoints', app);
 }
 
 /** https in Azure; plain http for a local host (devhost, `func start`). */

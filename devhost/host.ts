@@ -123,7 +123,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       blobWebhook(() => triggers.filter((t): t is BlobEventTarget => 'notify' in t), keys, log),
       async (req, res, url) => {
         if (url.pathname === '/admin/host/status' && req.method === 'GET') {
-          send(res, 200, { state: 'Running', version: 'devhost', functions: registrations.map((r) => r.name) });
+          // `partitions`: what this host owns of a shared task hub (tests wait until every host has some);
+          // `faultsInjected`: chaos runs report them.
+          const partitions = engine.ownedPartitions();
+          send(res, 200, { state: 'Running', version: 'devhost', functions: registrations.map((r) => r.name), ...(partitions ? { partitions } : {}), ...(faultText ? { faultsInjected: engine.faultsInjected } : {}) });
           return true;
         }
         // The real host's function list (master key): each function's name and bindings.

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { azuritePorts, connectionStringOn } from './azuritePorts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { azuriteConnectionString, freePort, isAzurite, resolveConnectionString, startAzurite, type RunningAzurite } from './azurite';
@@ -26,6 +27,22 @@ export interface SpawnedHost {
   stop(): Promise<number | null>;
   /** SIGKILL: no chance to clean up. */
   kill(): Promise<void>;
+}
+
+/**
+ * Waits until every host of a shared task hub (DEVHOST_SHARED_HUB=true) owns a partition, so all
+ * of them take part from the start (at most `partitionCount` hosts, default 4).
+ */
+export async function waitForPartitionsSpread(hosts: SpawnedHost[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const owned = await Promise.all(
+      hosts.map((h) => fetch(`${h.url}/admin/host/status`).then((r) => r.json() as Promise<{ partitions?: number[] }>).then((s) => s.partitions?.length ?? 0, () => 0)),
+    );
+    if (owned.every((n) => n > 0)) return;
+    if (Date.now() > deadline) throw new Error(`partitions never spread over the ${hosts.length} hosts (owned: ${owned.join(', ')})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export interface SpawnHostOptions {
@@ -112,6 +129,13 @@ export interface StackOptions {
   listen?: string;
   stdio?: 'pipe' | 'inherit';
   detached?: boolean;
+  /**
+   * Hosts on the one task hub (default 1). More than one run with DEVHOST_SHARED_HUB=true, as
+   * Azure's instances share a hub: leased partitions, activities from a shared queue.
+   */
+  hosts?: number;
+  /** Settings of one host (by index) on top of `env`, e.g. its own work folder. */
+  hostEnv?: (index: number) => Record<string, string>;
 }
 
 export interface LocalStack {
@@ -119,13 +143,15 @@ export interface LocalStack {
   /** Set when this stack started Azurite. */
   azurite?: RunningAzurite;
   issuer?: LocalIssuer;
-  /** The running host; replaced by `restartHost`. */
-  host: SpawnedHost;
-  /** Settings the host runs with (the issuer's and `options.env`); `restartHost` uses them. */
+  /** The first host (`hosts[0]`); replaced by `restartHost`. */
+  readonly host: SpawnedHost;
+  /** Every host, by index; an entry is replaced by `restartHost(index)`. */
+  hosts: SpawnedHost[];
+  /** Settings the hosts run with (the issuer's and `options.env`); `restartHost` uses them. */
   env: Record<string, string>;
-  /** Starts the host again (after `host.stop()` or `host.kill()`), on the same storage and issuer. */
-  restartHost(): Promise<SpawnedHost>;
-  /** Stops the host, the issuer and Azurite, and removes the temporary folders. */
+  /** Starts a host again (after its `stop()` or `kill()`), on the same port, storage and issuer. */
+  restartHost(index?: number): Promise<SpawnedHost>;
+  /** Stops the hosts, the issuer and Azurite, and removes the temporary folders. */
   stop(): Promise<void>;
 }
 
@@ -157,28 +183,41 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     if (options.issuer !== false) {
       issuer = await startLocalIssuer({ dataDir: options.issuer?.dataDir ?? tempDir('issuer-'), port: options.issuer?.port });
     }
-    const env = { ...(issuer ? { AUTH_ISSUERS: issuer.issuer, AUTH_AUDIENCES: issuer.audience } : {}), ...(azuriteStarting ? { DEVHOST_STORAGE_WAIT_MS: '60000' } : {}), ...options.env };
-    const start = (port?: number, signal?: AbortSignal) =>
-      spawnHost({ appDir: options.appDir, connectionString, env, port, listen: options.listen, stdio: options.stdio, detached: options.detached, signal });
-    const [hostStarted, azuriteStarted] = await Promise.allSettled([start(options.port, azuriteFailed.signal), azuriteStarting]);
-    if (azuriteStarted.status === 'fulfilled') azurite = azuriteStarted.value;
-    if (hostStarted.status === 'rejected' || azuriteStarted.status === 'rejected') {
-      if (hostStarted.status === 'fulfilled') await hostStarted.value.kill();
-      throw azuriteStarted.status === 'rejected' ? azuriteStarted.reason : (hostStarted as PromiseRejectedResult).reason;
+    const count = options.hosts ?? 1;
+    const env = {
+      ...(issuer ? { AUTH_ISSUERS: issuer.issuer, AUTH_AUDIENCES: issuer.audience } : {}),
+      ...(count > 1 ? { DEVHOST_SHARED_HUB: 'true' } : {}),
+      ...(azuriteStarting ? { DEVHOST_STORAGE_WAIT_MS: '60000' } : {}),
+      ...options.env,
+    };
+    const start = (index: number, port?: number, signal?: AbortSignal) =>
+      spawnHost({ appDir: options.appDir, connectionString, env: { ...env, ...options.hostEnv?.(index) }, port, listen: options.listen, stdio: options.stdio, detached: options.detached, signal });
+    const [started, [azuriteStarted]] = await Promise.all([
+      Promise.allSettled(Array.from({ length: count }, (_, i) => start(i, i === 0 ? options.port : undefined, azuriteFailed.signal))),
+      Promise.allSettled([azuriteStarting]),
+    ]);
+    if (azuriteStarted!.status === 'fulfilled') azurite = azuriteStarted!.value;
+    const failed = [azuriteStarted!, ...started].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+      throw failed.reason;
     }
     const stack: LocalStack = {
       connectionString,
       azurite,
       issuer,
       env,
-      host: hostStarted.value,
-      async restartHost() {
+      hosts: started.map((r) => (r as PromiseFulfilledResult<SpawnedHost>).value),
+      get host() {
+        return stack.hosts[0]!;
+      },
+      async restartHost(index = 0) {
         // The same port: clients that hold the URL (and tokens) keep working.
-        stack.host = await start(stack.host.port);
-        return stack.host;
+        stack.hosts[index] = await start(index, stack.hosts[index]!.port);
+        return stack.hosts[index]!;
       },
       async stop() {
-        await stack.host.stop().catch(() => undefined);
+        await Promise.all(stack.hosts.map((h) => h.stop().catch(() => undefined)));
         await issuer?.stop();
         await azurite?.stop();
         for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
@@ -193,8 +232,6 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
   }
 }
 
-const AZURITE_PORTS = { blob: 10000, queue: 10001, table: 10002 };
-
 async function azuriteAnswers(port: number): Promise<boolean> {
   const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
   return !!res && /azurite/i.test(res.headers.get('server') ?? '');
@@ -202,7 +239,7 @@ async function azuriteAnswers(port: number): Promise<boolean> {
 
 /**
  * `npm start`'s stack for the app in `appDir`, configured the way `func start` is: settings from
- * local.settings.json; Azurite on the usual ports with data in `<appDir>/.azurite` (unless
+ * local.settings.json; Azurite on the usual ports (or `AZURITE_PORT`) with data in `<appDir>/.azurite` (unless
  * AzureWebJobsStorage names a real account or an Azurite already runs); the local issuer with its
  * keys in `.devhost/issuer` (unless AUTH_ISSUERS is configured); the host's output printed.
  */
@@ -210,15 +247,20 @@ export async function startLocalStack(options: { appDir: string; port: number; h
   const say = options.say ?? ((line: string) => console.log(line));
   const settingsFile = applyLocalSettings(options.appDir);
   if (settingsFile) say(`Settings from ${settingsFile}.`);
-  const connectionString = resolveConnectionString(process.env.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true');
+  const ports = azuritePorts();
+  const portRange = `${ports.blob}-${ports.table}`;
+  const connectionString = connectionStringOn(resolveConnectionString(process.env.AzureWebJobsStorage ?? 'UseDevelopmentStorage=true'), ports);
 
   let storage: StackOptions['storage'] = { connectionString };
   if (!isAzurite(connectionString)) {
     say('AzureWebJobsStorage names a storage account: Azurite is not started.');
-  } else if (await azuriteAnswers(AZURITE_PORTS.blob)) {
-    say('Using the Azurite already running on ports 10000-10002.');
+  } else if (await azuriteAnswers(ports.blob)) {
+    say(
+      `Using the Azurite already running on ports ${portRange}. If another app runs on it (another npm start), ` +
+        'the two hosts share its storage and task hub; AZURITE_PORT=<port> gives this one its own Azurite.',
+    );
   } else {
-    storage = { location: join(options.appDir, '.azurite'), ports: AZURITE_PORTS };
+    storage = { location: join(options.appDir, '.azurite'), ports };
   }
   // The app validates the local issuer's tokens with the same code it uses for Entra ID.
   const withIssuer = !process.env.AUTH_ISSUERS && process.env.AUTH_DISABLED !== 'true';
@@ -233,7 +275,7 @@ export async function startLocalStack(options: { appDir: string; port: number; h
   });
   // The caller's own clients (the sample upload) use the same storage and issuer as the host.
   Object.assign(process.env, { AzureWebJobsStorage: stack.connectionString }, stack.issuer ? { AUTH_ISSUERS: stack.issuer.issuer, AUTH_AUDIENCES: stack.issuer.audience } : {});
-  if (stack.azurite) say(`Azurite started on ports 10000-10002 (data in ${join(options.appDir, '.azurite')}).`);
+  if (stack.azurite) say(`Azurite started on ports ${portRange} (data in ${join(options.appDir, '.azurite')}).`);
   if (stack.issuer) say(`Local token issuer: ${stack.issuer.issuer} (audience ${stack.issuer.audience}).`);
   return stack;
 }

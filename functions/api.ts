@@ -2,6 +2,7 @@ import type { HttpHandler } from '@azure/functions';
 import { settings } from '../app/settings';
 import { ALL_ROLES } from '../lib/auth/roles';
 import { ApiError, toErrorResponse } from '../lib/http/apiError';
+import { afterArmWorkspace } from '../lib/http/armPath';
 import { routeMiss } from '../lib/http/routeHints';
 import { appVersion } from '../lib/version';
 import { ARM_WORKSPACE_PREFIX, ROUTES, route } from './shared/routes';
@@ -30,10 +31,9 @@ function describe(origin: string) {
  */
 export const catchAll: HttpHandler = async (request) => {
   const url = new URL(request.url);
+  const underApi = url.pathname.replace(/^\/api\/?/i, '');
   // ARM-shaped paths are matched as the plain ones they alias
-  const path = url.pathname
-    .replace(/^\/api\/?/i, '')
-    .replace(/^subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/?/i, '');
+  const path = afterArmWorkspace(underApi) ?? underApi;
   if (path.replace(/\/+$/, '') === '' && request.method === 'GET') return { status: 200, jsonBody: describe(url.origin) };
   const miss = routeMiss(ROUTES, request.method, path);
   const err =

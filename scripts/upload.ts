@@ -66,12 +66,21 @@ async function main(): Promise<void> {
   if (res.status !== 200) throw new Error(`startPendingUpload answered ${res.status}: ${JSON.stringify(answer)}`);
   const folder = target ? target.replace(/^\/+|\/+$/g, '') : `LocalUpload/${id}`;
   const uri = `azureml://datastores/workspaceblobstore/paths/${folder}/`;
+  const count = `${files.length} file${files.length === 1 ? '' : 's'}`;
+  const container = new ContainerClient(answer.blobReferenceForConsumption.credential.sasUri);
+  let todo = files.map((f) => ({ ...f, size: statSync(f.path).size }));
   if (!target && answer.exists) {
-    process.stderr.write(`Already uploaded (same content): ${files.length} files.\n`);
+    // "exists" means some blob is there: an upload cut short leaves some. Send only what is missing
+    // (as the CLI does), or the URI printed would name an incomplete folder.
+    const present = new Map<string, number>();
+    for await (const blob of container.listBlobsFlat({ prefix: `${folder}/` })) present.set(blob.name.slice(folder.length + 1), blob.properties.contentLength ?? -1);
+    todo = todo.filter((f) => present.get(f.name) !== f.size);
+  }
+  if (todo.length === 0) {
+    process.stderr.write(`Already uploaded (same content): ${count}.\n`);
   } else {
-    const container = new ContainerClient(answer.blobReferenceForConsumption.credential.sasUri);
-    await mapLimited(files, 8, (f) => container.getBlockBlobClient(`${folder}/${f.name}`).uploadFile(f.path));
-    process.stderr.write(`Uploaded ${files.length} files to ${uri}\n`);
+    await mapLimited(todo, 8, (f) => container.getBlockBlobClient(`${folder}/${f.name}`).uploadFile(f.path));
+    process.stderr.write(todo.length === files.length ? `Uploaded ${count} to ${uri}\n` : `Uploaded the ${todo.length} missing of ${count} to ${uri}\n`);
   }
   // stdout: only the URI (a single file: its own URI), so it can be captured
   process.stdout.write(`${statSync(source).isFile() ? `${uri}${files[0]!.name}` : uri}\n`);

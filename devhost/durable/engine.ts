@@ -110,6 +110,14 @@ export class DurableEngine {
     return this.options.store;
   }
 
+  /** Faults this host injected so far (chaos runs report them). */
+  readonly faultsInjected = { duplicateActivities: 0, failedEpisodes: 0 };
+
+  /** The partitions of a shared task hub this host owns now; undefined when it runs the whole hub alone. */
+  ownedPartitions(): number[] | undefined {
+    return this.leases?.ownedPartitions();
+  }
+
   // ---------- client operations ----------
 
   async startNew(name: string, instanceId: string | undefined, input: string | null): Promise<string> {
@@ -533,7 +541,10 @@ export class DurableEngine {
         if (this.faults.reorder) await this.idle(Math.random() * 100);
         await this.deliverAnywhere(item.value.instanceId, item.value.executionId, completion);
       };
-      if (duplicate) void run().catch(() => undefined);
+      if (duplicate) {
+        this.faultsInjected.duplicateActivities++;
+        void run().catch(() => undefined);
+      }
       await run();
       clearInterval(renew);
       await renewing; // its new pop receipt is the one that deletes
@@ -609,6 +620,7 @@ export class DurableEngine {
       this.runningActivities++;
       const duplicate = this.faults.duplicateActivity > 0 && Math.random() < this.faults.duplicateActivity;
       const concurrent = duplicate && Math.random() < 0.5;
+      if (duplicate) this.faultsInjected.duplicateActivities++;
       if (concurrent) void this.runDuplicate(work);
       this.runActivity(work).finally(() => {
         this.inflight.delete(`${work.executionId}:${work.taskId}`);
@@ -696,6 +708,7 @@ export class DurableEngine {
     }
     events.push(event(EventType.OrchestratorCompleted, {}, now));
     if (this.faults.episodeFail > 0 && Math.random() < this.faults.episodeFail) {
+      this.faultsInjected.failedEpisodes++;
       throw new Error('Injected episode failure before commit (DEVHOST_FAULT_EPISODE_FAIL).');
     }
     await this.commit(rt, events);

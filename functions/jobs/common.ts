@@ -49,9 +49,6 @@ export async function jobOf(request: HttpRequest): Promise<JobRecord> {
   return jobs.getOrThrow(endpoint.name, param(request, 'jobId'));
 }
 
-/** Starts a job's orchestration, with the job id as its instance id, once (lib/jobs/startJob). */
-export const startJob = (client: df.DurableClient, job: JobRecord): Promise<void> => startJobOrchestration(client, job);
-
 /** What createJob needs from this app: the stores, and starting the orchestration once (a retried invoke or drop finds it started). */
 export function jobCreation(client: df.DurableClient): CreateJobDeps {
   return {
@@ -62,7 +59,7 @@ export function jobCreation(client: df.DurableClient): CreateJobDeps {
     data: dataDeps,
     now: () => new Date(),
     startOrchestration: async (record) => {
-      await startJob(client, record);
+      await startJobOrchestration(client, record);
     },
   };
 }

@@ -7,8 +7,9 @@ import { jobActivities, jobs } from '../../app/services';
 import { settings } from '../../app/settings';
 import { jobResource } from '../../lib/jobs/jobResource';
 import { settle } from '../../lib/jobs/settle';
+import { startJobOrchestration } from '../../lib/jobs/startJob';
 import type { JobStatus } from '../../lib/jobs/types';
-import { existingEndpoint, handle, jobOf, jobResponse, nextLinkOf, orchestrationOf, startJob } from './common';
+import { existingEndpoint, handle, jobOf, jobResponse, nextLinkOf, orchestrationOf } from './common';
 
 const SETTLE_GRACE_MS = settings().jobs.settleGraceMs;
 
@@ -73,7 +74,7 @@ async function settled(job: JobRecord, context: InvocationContext): Promise<JobR
     return settle(job, {
       jobs,
       orchestration: (jobId) => orchestrationOf(client, jobId),
-      start: (record) => startJob(client, record),
+      start: (record) => startJobOrchestration(client, record),
       finish: (finishRequest) => jobActivities().finish(finishRequest),
       graceMs: SETTLE_GRACE_MS,
       now: () => new Date(),

@@ -8,7 +8,7 @@ const MAX_TOP = 5000;
 
 /**
  * `GET /api/batchEndpoints/{e}/jobs/{id}/miniBatches?from=<index>&$top=<n>`: the mini-batches that
- * ran, in index order, with status, attempts, duration, where the time went and when they finished;
+ * started (Running while an attempt runs), in index order, with status, attempts, duration, where the time went and when they finished;
  * for the studio's throughput and mini-batch duration charts. `nextLink` while indexes remain.
  */
 export async function listJobMiniBatches(request: HttpRequest, context: InvocationContext) {
@@ -28,7 +28,8 @@ export async function listJobMiniBatches(request: HttpRequest, context: Invocati
         failedItems: mb.failedItems,
         ...(mb.durationMs !== undefined ? { durationMs: mb.durationMs } : {}),
         ...(mb.timings ? { timings: mb.timings } : {}),
-        ...(mb.updatedAt ? { finishedAt: mb.updatedAt } : {}),
+        // A Running row was written when its attempt started.
+        ...(mb.updatedAt && mb.status !== 'Running' ? { finishedAt: mb.updatedAt } : {}),
       });
     }
     let nextLink: string | undefined;

@@ -5,3 +5,16 @@
  */
 export const ARM_WORKSPACE_PREFIX =
   'subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/';
+
+/** The prefix as a pattern: any subscription, group and workspace, any case, a leading slash or none. */
+const ARM_WORKSPACE = new RegExp(`^/?${ARM_WORKSPACE_PREFIX.replace(/\./g, '\\.').replace(/\{[^}]+\}/g, '[^/]+').replace(/\/$/, '(?:/|$)')}`, 'i');
+
+/**
+ * What follows the ARM workspace prefix (`batchEndpoints/e` of `subscriptions/.../workspaces/w/batchEndpoints/e`;
+ * '' for the workspace itself), or undefined when `path` does not start with it. For paths (the
+ * catch-all) and ARM resource ids (input URIs) alike.
+ */
+export function afterArmWorkspace(path: string): string | undefined {
+  const match = ARM_WORKSPACE.exec(path);
+  return match ? path.slice(match[0].length) : undefined;
+}

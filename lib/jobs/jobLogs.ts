@@ -21,8 +21,14 @@ export function progressOverview(job: JobRecord, status: string, finishedAt: Dat
   ].join('\n');
 }
 
-/** `logs/user/error.txt`: every failed mini-batch and item, with the files it concerned. */
-export function errorReport(problems: MiniBatchRecord[]): string {
+/** The failed mini-batches `logs/user/error.txt` lists at most; the errors route has every one. */
+export const ERROR_REPORT_MINI_BATCHES = 1000;
+
+/**
+ * `logs/user/error.txt`: the failed mini-batches and items (the first ERROR_REPORT_MINI_BATCHES of
+ * them), with the files they concerned; `more` says how many mini-batches with failures are left out.
+ */
+export function errorReport(problems: MiniBatchRecord[], more = 0): string {
   if (problems.length === 0) return 'No errors.\n';
   const lines: string[] = [];
   for (const mb of problems) {
@@ -33,5 +39,6 @@ export function errorReport(problems: MiniBatchRecord[]): string {
     }
     for (const item of mb.itemErrors ?? []) lines.push(`mini-batch ${mb.index} item ${item.file}: ${item.message}`);
   }
+  if (more > 0) lines.push(`... and ${more} more mini-batch(es) with failures: see GET .../errors for every one.`);
   return `${lines.join('\n')}\n`;
 }

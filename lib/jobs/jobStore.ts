@@ -1,4 +1,5 @@
-import { ensureTable, statusOf } from '../storage/once';
+import { createHash } from 'node:crypto';
+import { ensureTable, statusOf, tryGetEntity } from '../storage/once';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { ApiError, conflict, notFound } from '../http/apiError';
@@ -29,6 +30,20 @@ interface JobEntity {
   EndTime?: string;
   LogsUri?: string;
 }
+
+/** Where a job lives, by id alone: one row per job, written before the job's row (`findById`). */
+interface JobIndexEntity {
+  partitionKey: string;
+  rowKey: string;
+  /** The job's PartitionKey (its endpoint's name, lower case). */
+  Endpoint: string;
+}
+
+/**
+ * The index row's key: `jobid:<xx>` partitions (xx from a hash of the id, so writes spread over 256
+ * partitions; job partitions are endpoint names, which cannot contain ':'), RowKey the job id.
+ */
+const indexKey = (jobId: string) => ({ partitionKey: `jobid:${createHash('sha256').update(jobId).digest('hex').slice(0, 2)}`, rowKey: jobId });
 
 export type JobPatch = Partial<Pick<JobRecord, 'status' | 'progress' | 'error' | 'startTime' | 'endTime' | 'logsUri'>>;
 
@@ -109,7 +124,8 @@ function toRecord(e: TableEntityResult<JobEntity>): JobRecord {
 /**
  * Jobs in Table Storage: PartitionKey = endpoint name (lower case), RowKey = job id, so one
  * endpoint's jobs list newest first and a job is one point read. The spec, progress, error and
- * creator are JSON columns; status and times are plain columns so `$filter` can use them.
+ * creator are JSON columns; status and times are plain columns so `$filter` can use them. An index
+ * row per job (`jobid:<xx>` / job id -> endpoint) finds a job by id alone in two point reads.
  */
 export class JobStore {
   constructor(private readonly table: TableClient) {}
@@ -127,6 +143,9 @@ export class JobStore {
       CreatedBy: JSON.stringify(record.createdBy),
       CreationTime: record.creationTime,
     };
+    // The index first: a job that can be read is always found by id. If the job's row then fails,
+    // the index names an endpoint without that job, which reads as not found.
+    await this.index(record.jobId, entity.partitionKey);
     try {
       const { etag } = await this.table.createEntity(entity);
       return toRecord({ ...entity, etag: etag ?? '' });
@@ -157,15 +176,39 @@ export class JobStore {
 
   /**
    * A job by id alone (Azure ML's workspace-level `jobs/{id}`), whichever endpoint it ran on, also
-   * after that endpoint was deleted. A query on RowKey across partitions: it reads the table's keys,
-   * so it costs more than `get` on large tables (the endpoint routes keep the point read).
+   * after that endpoint was deleted: the index row, then the job's row. A job recorded before the
+   * index existed has no index row: it is found by a query on RowKey across partitions (reads the
+   * table's keys), and indexed then, so the next read is two point reads. An unknown id pays the scan.
    */
   async findById(jobId: string): Promise<JobRecord | undefined> {
     if (!SAFE_KEY.test(jobId)) return undefined;
     await ensureTable(this.table);
+    const key = indexKey(jobId);
+    const indexed = await tryGetEntity<JobIndexEntity>(this.table, key.partitionKey, key.rowKey);
+    if (indexed) return this.get(indexed.Endpoint, jobId);
     const rows = this.table.listEntities<JobEntity>({ queryOptions: { filter: odata`RowKey eq ${jobId}` } });
-    for await (const row of rows) if (row.Spec !== undefined) return toRecord(row);
+    for await (const row of rows) {
+      if (row.Spec === undefined) continue; // an idempotency or claim row with this key
+      await this.index(jobId, row.partitionKey).catch(() => undefined); // best effort: the scan finds it again
+      return toRecord(row);
+    }
     return undefined;
+  }
+
+  /**
+   * Writes the job's index row; idempotent (a create retried for the same job finds its own row).
+   * Another endpoint's job with the same id is a 409: job ids are the orchestrations' instance
+   * ids, so they must be unique across endpoints.
+   */
+  private async index(jobId: string, endpointKey: string): Promise<void> {
+    const row: JobIndexEntity = { ...indexKey(jobId), Endpoint: endpointKey };
+    try {
+      await this.table.createEntity(row);
+    } catch (err) {
+      if (statusOf(err) !== 409) throw err;
+      const existing = await tryGetEntity<JobIndexEntity>(this.table, row.partitionKey, row.rowKey);
+      if (existing?.Endpoint !== endpointKey) throw conflict(`Job '${jobId}' already exists.`, 'jobId');
+    }
   }
 
   /** One page of an endpoint's jobs, newest first, optionally only those in the given status(es). */

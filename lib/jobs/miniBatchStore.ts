@@ -1,4 +1,5 @@
 import { ensureTable, statusOf } from '../storage/once';
+import { ApiError } from '../http/apiError';
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import type { InputFile } from './types';
 
@@ -49,6 +50,18 @@ function unpackJson<T>(entity: Record<string, unknown>, prefix: string, fallback
   return JSON.parse(text) as T;
 }
 
+/** Whether `token` is what the Table client's pages hand out (base64 of JSON naming the next partition). */
+function isTableContinuation(token: string): boolean {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(token, 'base64').toString('latin1'));
+    if (typeof decoded !== 'object' || decoded === null) return false;
+    const { nextPartitionKey, nextRowKey } = decoded as { nextPartitionKey?: unknown; nextRowKey?: unknown };
+    return typeof nextPartitionKey === 'string' && (nextRowKey === undefined || typeof nextRowKey === 'string');
+  } catch {
+    return false;
+  }
+}
+
 const rowKey = (index: number) => String(index).padStart(9, '0');
 
 /**
@@ -75,11 +88,80 @@ export class MiniBatchStore {
 
   /**
    * Records how an attempt of a mini-batch ended, in one write (rows exist only for mini-batches
-   * that ran; a later attempt overwrites the fields it sets).
+   * that started; a later attempt overwrites the fields it sets). The attempt count is
+   * `startAttempt`'s: the scoring activity leaves `attempts` out.
    */
   async record(jobId: string, index: number, files: InputFile[], patch: Partial<Omit<MiniBatchRecord, 'index' | 'files'>>): Promise<void> {
     await this.ensure();
-    await this.table.upsertEntity({ ...this.columns(jobId, index, patch), Index: index, ...packJson('Files', files) }, 'Merge');
+    const entity = { ...this.columns(jobId, index, patch), Index: index, ...packJson('Files', files) };
+    if (patch.status === 'Failed') return this.recordFailure(entity);
+    await this.table.upsertEntity(entity, 'Merge');
+  }
+
+  /**
+   * A failure never replaces a success: a duplicate of a mini-batch (Durable runs activities at
+   * least once, sometimes twice at once) that fails after its twin succeeded would otherwise take
+   * the twin's rows out of the output (finish commits the blocks of Succeeded rows only), while the
+   * orchestrator, which keeps the first result, counts them. Conditional on the row as read.
+   */
+  private async recordFailure(entity: Record<string, unknown> & { partitionKey: string; rowKey: string }): Promise<void> {
+    for (let conflicts = 0; ; conflicts++) {
+      let row: TableEntityResult<Record<string, unknown>> | undefined;
+      try {
+        row = await this.table.getEntity(entity.partitionKey, entity.rowKey);
+      } catch (err) {
+        if (statusOf(err) !== 404) throw err;
+      }
+      if (row?.Status === 'Succeeded') return;
+      try {
+        if (row) await this.table.updateEntity(entity, 'Merge', { etag: row.etag });
+        else await this.table.createEntity(entity);
+        return;
+      } catch (err) {
+        // Another attempt wrote the row first: decide again on what it holds now.
+        const status = statusOf(err);
+        if ((status !== 412 && status !== 409 && status !== 404) || conflicts >= 10) throw err;
+      }
+    }
+  }
+
+  /**
+   * Counts an attempt of a mini-batch as it starts, in the mini-batch's row, and returns its number.
+   * The row is the count, so a retry on another instance, or after a restart, numbers on. An
+   * attempt is new only after a recorded failure (Durable retries only failed activities): the
+   * first start creates the row (Running, 1), a start that finds it Failed moves it to Running,
+   * n + 1 (conditional on its ETag: of two concurrent starts one wins, the other reads again), and
+   * a start that finds it Running or Succeeded is the same attempt delivered again (a duplicate, or
+   * redelivered after a crash): nothing is written. One write per attempt; a read only on retries
+   * and duplicates.
+   */
+  async startAttempt(jobId: string, index: number, files: InputFile[]): Promise<number> {
+    await this.ensure();
+    const keys = { partitionKey: partitionKey(jobId, index), rowKey: rowKey(index) };
+    for (let conflicts = 0; ; conflicts++) {
+      try {
+        await this.table.createEntity({ ...keys, Index: index, Status: 'Running', Attempts: 1, UpdatedAt: new Date().toISOString(), ...packJson('Files', files) });
+        return 1;
+      } catch (err) {
+        if (statusOf(err) !== 409) throw err;
+      }
+      let row: TableEntityResult<Record<string, unknown>>;
+      try {
+        row = await this.table.getEntity(keys.partitionKey, keys.rowKey);
+      } catch (err) {
+        if (statusOf(err) === 404) continue; // removed between the two calls: create it
+        throw err;
+      }
+      const attempts = (row.Attempts as number | undefined) ?? 0;
+      if (row.Status !== 'Failed') return Math.max(attempts, 1);
+      try {
+        await this.table.updateEntity({ ...keys, Status: 'Running', Attempts: attempts + 1, UpdatedAt: new Date().toISOString() }, 'Merge', { etag: row.etag });
+        return attempts + 1;
+      } catch (err) {
+        // Another start (or an attempt's end) changed the row first: decide again on what it holds now.
+        if (statusOf(err) !== 412 || conflicts >= 10) throw err;
+      }
+    }
   }
 
   private fromEntity(e: TableEntityResult<Record<string, unknown>>): MiniBatchRecord {
@@ -146,6 +228,10 @@ export class MiniBatchStore {
 
   /** Mini-batches with a failure to report (whole-batch failures or failed items), a page at a time. */
   async listProblems(jobId: string, top: number, continuation?: string): Promise<{ items: MiniBatchRecord[]; continuation?: string }> {
+    // The token comes from a URL ($skiptoken): one the Table client cannot decode is the caller's error, not a 500.
+    if (continuation !== undefined && !isTableContinuation(continuation)) {
+      throw new ApiError(400, 'InvalidQueryParameter', 'The continuation token is not valid; start the listing again.', '$skiptoken');
+    }
     await this.ensure();
     const filter = `${jobPartitions(jobId)} and (Status eq 'Failed' or FailedItems gt 0)`;
     // Azure Table ends a page at every partition boundary (often with nothing in it): keep reading

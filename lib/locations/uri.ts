@@ -1,5 +1,6 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { ApiError } from '../http/apiError';
+import { afterArmWorkspace } from '../http/armPath';
 import { InvalidInputPathError, normalizeDatastorePath, parseDatastoreUri } from './datastorePath';
 import { parseAssetId } from './references';
 import { fatal } from '../util/fatal';
@@ -102,24 +103,20 @@ function parseHttpUri(uri: string, blob: Pick<BlobServiceClient, 'url'>, field: 
 }
 
 /**
- * Parses a URI without any I/O; 400 naming `field` when it is not one of the accepted forms.
- * `blob` is the app's own blob service: its URLs (e.g. Azurite's) are blob locations too.
- */
-/** An ARM resource id under a workspace (`/subscriptions/<s>/resourceGroups/<g>/providers/Microsoft.MachineLearningServices/workspaces/<w>/...`). */
-const ARM_WORKSPACE = /^\/?subscriptions\/[^/]+\/resource[gG]roups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\//i;
-
-/**
  * Azure ML also takes a datastore's ARM id followed by `/paths/<p>` (the CLI's inputs.yml and the
  * REST samples): read as `azureml://datastores/<ds>/paths/<p>`. A data asset's ARM id
  * (`.../data/<n>/versions/<v>`) and `azureml://locations/<l>/workspaces/<w>/data/<n>/versions/<v>`
  * are asset references (parseAssetId reads their tail).
  */
 function fromArmId(uri: string): string {
-  const match = ARM_WORKSPACE.exec(uri);
-  if (!match) return uri;
-  const rest = uri.slice(match[0].length);
-  return /^datastores\//i.test(rest) ? `azureml://${rest}` : uri;
+  const rest = afterArmWorkspace(uri);
+  return rest !== undefined && /^datastores\//i.test(rest) ? `azureml://${rest}` : uri;
 }
+
+/**
+ * Parses a URI without any I/O; 400 naming `field` when it is not one of the accepted forms.
+ * `blob` is the app's own blob service: its URLs (e.g. Azurite's) are blob locations too.
+ */
 
 export function parseLocationUri(given: string, blob: Pick<BlobServiceClient, 'url'>, field: string): ParsedUri {
   const uri = fromArmId(given);
@@ -134,7 +131,7 @@ export function parseLocationUri(given: string, blob: Pick<BlobServiceClient, 'u
     throw err;
   }
   if (datastore) return { kind: 'datastore', ...datastore };
-  if (/^azureml:/i.test(uri) || ARM_WORKSPACE.test(uri)) {
+  if (/^azureml:/i.test(uri) || afterArmWorkspace(uri) !== undefined) {
     const ref = parseAssetId(uri, 'data');
     if (!ref) throw invalidInput(field, `'${uri}' is not a datastore path or data asset reference; use ${INPUT_FORMS}.`);
     return { kind: 'asset', ...ref };

@@ -18,6 +18,26 @@ export function requestedRange(header: string | null, size: number): { start: nu
   return { start: ranges[0]!.start, end: ranges[0]!.end };
 }
 
+/**
+ * `attachment` with the file name (RFC 6266). Header values must be ASCII on the way out (the
+ * Functions library refuses characters past U+00FF with a bare 500, hosts refuse non-ASCII and
+ * DEL), while an output file name may be any text: a plain-ASCII stand-in in `filename`, the exact
+ * name in `filename*` (RFC 8187 UTF-8), as browsers and curl -J read it. Hand-written: the
+ * `content-disposition` package is only a transitive dependency here.
+ */
+export function contentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  if (ascii === fileName) return `attachment; filename="${fileName}"`;
+  const exact = encodeURIComponent(wellFormed(fileName)).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
+}
+
+/** The output's URI as a header value: percent-encoded (paths in URIs are decoded once when read back). */
+export const uriHeader = (uri: string): string => encodeURI(wellFormed(uri));
+
+/** Lone surrogates (which a JSON string may hold) as U+FFFD: the URI encoders throw on them. */
+const wellFormed = (text: string): string => text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+
 /** What the output route answers: plain data, shaped like the Functions host's response init. */
 export interface ServedOutput {
   status: number;
@@ -47,8 +67,7 @@ export async function serveOutputRange(
 ): Promise<ServedOutput> {
   const { maxBytes, uri } = options;
   const size = (await blob.getProperties()).contentLength ?? 0;
-  const name = options.fileName.replace(/"/g, '');
-  const headers = { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'x-output-uri': uri, 'accept-ranges': 'bytes' };
+  const headers = { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': contentDisposition(options.fileName), 'x-output-uri': uriHeader(uri), 'accept-ranges': 'bytes' };
   const range = requestedRange(options.range, size);
   if (range === 'unsatisfiable') {
     return { status: 416, headers: { 'content-range': `bytes */${size}` }, jsonBody: { error: { code: 'RangeNotSatisfiable', message: `The output has ${size} bytes.` } } };
@@ -63,7 +82,7 @@ export async function serveOutputRange(
       undefined,
       undefined,
       // The README tells users to read the blob named here.
-      { 'x-output-uri': uri },
+      { 'x-output-uri': uriHeader(uri) },
     );
   }
   const data = size === 0 ? Buffer.alloc(0) : await blob.downloadToBuffer(start, end - start + 1);

@@ -15,7 +15,12 @@ export const instanceCountSchema = int(1);
 export const maxConcurrencyPerInstanceSchema = int(1);
 export const errorThresholdSchema = int(-1);
 export const maxRetriesSchema = int(0);
-export const timeoutSchema = durationSchema;
+/**
+ * A mini-batch's timeout is a Node timer, which holds at most 2^31-1 ms (about 24.8 days): a longer
+ * one fires at once (TimeoutOverflowWarning), so every mini-batch would time out. P24D is the most.
+ */
+export const MAX_TIMEOUT_MS = 24 * 24 * 3600 * 1000;
+export const timeoutSchema = durationSchema.refine((v) => (parseIsoDuration(v) ?? 0) <= MAX_TIMEOUT_MS, 'must be at most P24D (24 days)');
 export const outputActionSchema = looseEnum(['AppendRow', 'SummaryOnly']);
 export const loggingLevelSchema = looseEnum(['Warning', 'Info', 'Debug']);
 

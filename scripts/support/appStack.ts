@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import type { RunningAzurite } from '../../devhost/azurite';
 import type { LocalIssuer } from '../../devhost/issuer';
-import { startStack, type LocalStack, type SpawnedHost } from '../../devhost/localStack';
+import { startStack, waitForPartitionsSpread, type LocalStack, type SpawnedHost } from '../../devhost/localStack';
 import { AppClient } from './appClient';
 
 /** The repository (its build in dist/ is the app), whether this file runs built or as TS source. */
@@ -22,6 +22,13 @@ export interface AppStackOptions {
   stdio?: 'pipe' | 'inherit';
   /** The local issuer's folder (default: a temporary one): the studio's local sign-in reads its keys there; the CLI's tests sign tokens with it. */
   issuerDir?: string;
+  /**
+   * App hosts on one task hub (default 1), as Azure runs several instances: more than one share
+   * the hub through storage (devhost's DEVHOST_SHARED_HUB), each with its own work folder, with
+   * leases of 6 s and work items that reappear 10 s after a host died (settings can override),
+   * and `start` returns once each owns a partition. The API client calls the first live host.
+   */
+  hosts?: number;
 }
 
 /**
@@ -43,6 +50,7 @@ export class AppStack extends AppClient {
 
   static async start(options: AppStackOptions = {}): Promise<AppStack> {
     const workDir = mkdtempSync(join(tmpdir(), 'scoring-'));
+    const hosts = options.hosts ?? 1;
     const stack = await startStack({
       appDir: repoRoot,
       storage: options.azurite === 'disk' ? {} : { inMemory: true },
@@ -52,19 +60,49 @@ export class AppStack extends AppClient {
         DEVHOST_BLOBS_EXTENSION_KEY: HOST_KEYS.blobsExtensionKey,
         DEVHOST_LOG_LEVEL: process.env.DEVHOST_LOG_LEVEL ?? 'warn',
         SCORING_WORK_DIR: workDir,
+        ...(hosts > 1 ? { DEVHOST_LEASE_MS: '6000', DEVHOST_WORKITEM_VISIBILITY_MS: '10000' } : {}),
         ...options.settings,
       },
+      hosts,
+      // Instances share no disk: one work folder each.
+      ...(hosts > 1 ? { hostEnv: (i: number) => ({ SCORING_WORK_DIR: join(workDir, `host-${i}`) }) } : {}),
       stdio: options.stdio,
       ...(options.issuerDir ? { issuer: { dataDir: options.issuerDir } } : {}),
     }).catch((err: unknown) => {
       rmSync(workDir, { recursive: true, force: true });
       throw err;
     });
-    return new AppStack(stack, workDir);
+    const app = new AppStack(stack, workDir);
+    if (hosts > 1) await waitForPartitionsSpread(stack.hosts).catch(async (err: unknown) => {
+      await app.stop();
+      throw err;
+    });
+    return app;
   }
 
+  /** The host the API client calls (the first, unless it was killed). */
   get host(): SpawnedHost {
-    return this.stack.host;
+    return this.stack.hosts.find((h) => h.url === this.options.url) ?? this.stack.host;
+  }
+
+  /** Every host on the task hub, by index. */
+  get hosts(): readonly SpawnedHost[] {
+    return this.stack.hosts;
+  }
+
+  /** An API client of one host (several hosts: calls that must land on different instances). */
+  clientOf(index: number): AppClient {
+    return new AppClient({ ...this.options, url: this.stack.hosts[index]!.url });
+  }
+
+  /** SIGKILLs one host; the API client moves to a live one if it called this one. */
+  async killHost(index: number): Promise<void> {
+    const host = this.stack.hosts[index]!;
+    await host.kill();
+    if (this.options.url === host.url) {
+      const live = this.stack.hosts.find((h) => h.child.exitCode === null && h.child.signalCode === null);
+      if (live) this.options.url = live.url;
+    }
   }
 
   get azurite(): RunningAzurite {
@@ -80,9 +118,9 @@ export class AppStack extends AppClient {
     return this.stack.env;
   }
 
-  /** Starts the host again (after `host.stop()` or `host.kill()`) on the same port, storage and issuer. */
-  async startHost(): Promise<void> {
-    await this.stack.restartHost();
+  /** Starts a host again (after its `stop()` or `kill()`) on the same port, storage and issuer. */
+  async startHost(index = 0): Promise<void> {
+    await this.stack.restartHost(index);
   }
 
   async stop(): Promise<void> {
@@ -101,9 +139,10 @@ export class AppStack extends AppClient {
     return (await res.json()) as { runtimeStatus: string; historyEvents: Record<string, any>[] };
   }
 
-  /** Peak resident memory of the host process so far (VmHWM), in MiB. */
-  hostPeakMemoryMiB(): number {
-    const status = readFileSync(`/proc/${this.host.child.pid}/status`, 'utf8');
+  /** Peak resident memory of a host process so far (VmHWM), in MiB: the API's host, or host `index`. */
+  hostPeakMemoryMiB(index?: number): number {
+    const host = index === undefined ? this.host : this.stack.hosts[index]!;
+    const status = readFileSync(`/proc/${host.child.pid}/status`, 'utf8');
     return Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 0) / 1024;
   }
 
@@ -113,7 +152,8 @@ export class AppStack extends AppClient {
       (r) => r.text(),
       (e: Error) => e.message,
     );
-    const log = this.host.output().split('\n').filter((l) => !l.includes('jobs-get')).slice(-60).join('\n');
+    const tail = (h: SpawnedHost) => h.output().split('\n').filter((l) => !l.includes('jobs-get')).slice(-60).join('\n');
+    const log = this.stack.hosts.length > 1 ? this.stack.hosts.map((h, i) => `--- host ${i}:\n${tail(h)}`).join('\n') : tail(this.host);
     return `; first chunk's status and history: ${chunk}\nhost output:\n${log}`;
   }
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSettings, SETTINGS_TABLE, SettingError } from '../../app/settings';
+import { defaultWorkDir, loadSettings, SETTINGS_TABLE, SettingError } from '../../app/settings';
 import { settingsTableMarkdown, withSettingsTable } from '../../scripts/settingsTable';
 import { repoRoot } from '../support/devhost';
 
@@ -26,7 +26,22 @@ describe('loadSettings', () => {
     expect(s.jobPlansContainer).toBe('batch-job-plans');
     expect(s.jobs).toEqual({ chunkSize: 500, retryDelayMs: 1000, progressIntervalMs: 2000, downloadConcurrency: 8, directOutputBlocks: 40_000, settleGraceMs: 60_000 });
     expect(s.outputServeMaxBytes).toBe(100 * 1024 * 1024);
-    expect(s.scoring).toEqual({ idleTimeoutMs: 300_000, workDir: join(tmpdir(), 'batch-endpoints'), onnxIntraOpThreads: 1 });
+    expect(s.scoring).toEqual({ idleTimeoutMs: 300_000, workDir: expect.stringMatching(/batch-endpoints[\\/][0-9a-f]{12}$/), onnxIntraOpThreads: 1 });
+    expect(s.scoring.workDir.startsWith(join(tmpdir(), 'batch-endpoints'))).toBe(true);
+  });
+
+  it('gives each app its own default work folder: by storage account and app folder, not by key', () => {
+    const account = (name: string, key: string) => `DefaultEndpointsProtocol=https;AccountName=${name};AccountKey=${key};EndpointSuffix=core.windows.net`;
+    const workDir = (storage: string) => loadSettings({ ...BASE, AzureWebJobsStorage: storage }).scoring.workDir;
+    expect(workDir(account('appone', 'a2V5MQ=='))).toBe(workDir(account('appone', 'a2V5Mg=='))); // a rotated key
+    expect(workDir(account('appone', 'a2V5MQ=='))).not.toBe(workDir(account('apptwo', 'a2V5MQ==')));
+    expect(workDir(account('appone', 'a2V5MQ=='))).not.toContain('a2V5');
+    const azurite = (port: number) => `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=k;BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
+    expect(workDir(azurite(10000))).not.toBe(workDir(azurite(20000)));
+    const identity = { blobServiceUri: 'https://appone.blob.core.windows.net', queueServiceUri: 'q', tableServiceUri: 't' };
+    expect(defaultWorkDir(identity, '/apps/one')).not.toBe(defaultWorkDir(identity, '/apps/two')); // two checkouts, one storage
+    expect(defaultWorkDir(identity, '/apps/one')).toBe(defaultWorkDir({ ...identity, clientId: 'x' }, '/apps/one'));
+    expect(loadSettings({ ...BASE, AzureWebJobsStorage: azurite(10000), SCORING_WORK_DIR: '/scratch/w' }).scoring.workDir).toBe('/scratch/w');
   });
 
   it('reads every value the tests and benchmarks set, unchanged; empty means unset', () => {

@@ -4,15 +4,14 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { partitionOf } from '../../devhost/durable/partitions';
-import { keys, repoRoot, spawnHost, uniqueHub, waitForCompletion, type SpawnedHost } from '../support/devhost';
+import { keys, repoRoot, spawnSharedHosts, uniqueHub, waitForCompletion, type SpawnedHost } from '../support/devhost';
 
 const appDir = join(repoRoot, 'test', 'apps', 'durable');
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-async function startHosts(count: number, hub: string, log: string): Promise<SpawnedHost[]> {
-  const connectionString = inject('storageConnectionString');
-  const env = { TEST_HUB: hub, DEVHOST_SHARED_HUB: 'true', DEVHOST_LEASE_MS: '6000', DEVHOST_WORKITEM_VISIBILITY_MS: '6000', SLOW_ECHO_MS: '20', ECHO_LOG: log };
-  return Promise.all(range(count).map((i) => spawnHost({ appDir, connectionString, env: { ...env, HOST_TAG: `h${i}` } })));
+function startHosts(count: number, hub: string, log: string): Promise<SpawnedHost[]> {
+  const env = { TEST_HUB: hub, DEVHOST_LEASE_MS: '6000', DEVHOST_WORKITEM_VISIBILITY_MS: '6000', SLOW_ECHO_MS: '20', ECHO_LOG: log };
+  return spawnSharedHosts(count, { appDir, connectionString: inject('storageConnectionString'), env, hostEnv: (i) => ({ HOST_TAG: `h${i}` }) });
 }
 
 /** Lines `value hostTag` the activity wrote, one per execution. */
@@ -31,27 +30,12 @@ async function start(host: SpawnedHost, id: string, count: number): Promise<void
 
 const statusUrl = (host: SpawnedHost, id: string) => `${host.url}/runtime/webhooks/durabletask/instances/${id}?code=${keys.masterKey}`;
 
-/** Waits until every host holds at least one partition lease (4 partitions, 3 hosts). */
-async function balanced(hub: string, hosts: SpawnedHost[]): Promise<void> {
-  const table = TableClient.fromConnectionString(inject('storageConnectionString'), `${hub}Leases`, { allowInsecureConnection: true });
-  for (let i = 0; i < 200; i++) {
-    const owners = new Set<string>();
-    for await (const row of table.listEntities<{ Owner?: string; Expires?: number }>({ queryOptions: { filter: "PartitionKey eq 'partition'" } })) {
-      if (row.Owner && (row.Expires ?? 0) > Date.now()) owners.add(row.Owner);
-    }
-    if (owners.size >= hosts.length) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`partitions never spread over the hosts:\n${hosts.map((h) => h.output()).join('\n----\n')}`);
-}
-
 describe('several devhost processes on one task hub', () => {
   it('spreads orchestrations and activities over three hosts and completes every instance exactly once', async () => {
     const hub = uniqueHub('Multi');
     const log = join(mkdtempSync(join(tmpdir(), 'multi-')), 'executions.log');
     const hosts = await startHosts(3, hub, log);
     try {
-      await balanced(hub, hosts);
       const ids = range(6).map((i) => `multi-${i}-${Date.now()}`);
       // Each started through a different host than the one that may own it.
       await Promise.all(ids.map((id, i) => start(hosts[i % 3], id, 30)));
@@ -74,7 +58,6 @@ describe('several devhost processes on one task hub', () => {
     const hosts = await startHosts(3, hub, log);
     const id = `multikill-${Date.now()}`;
     try {
-      await balanced(hub, hosts);
       await start(hosts[0], id, 300);
       while (executions(log).length < 60) await new Promise((r) => setTimeout(r, 20));
       // Kill the host that runs the orchestration (its partition's lease owner).
@@ -101,7 +84,6 @@ describe('several devhost processes on one task hub', () => {
     const id = `multiall-${Date.now()}`;
     let second: SpawnedHost[] = [];
     try {
-      await balanced(hub, first);
       await start(first[1], id, 200);
       while (executions(log).length < 40) await new Promise((r) => setTimeout(r, 20));
       await Promise.all(first.map((h) => h.kill()));

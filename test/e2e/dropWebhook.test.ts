@@ -2,17 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ContainerClient } from '@azure/storage-blob';
 import { HOST_KEYS } from '../../scripts/support/appStack';
-import { AppStack, startApp, samplesDir } from '../support/appHost';
+import { samplesDir, type AppStack } from '../support/appHost';
+import { startDropApp, type DropApp, type PutBlob } from '../support/drops';
 
 // The Azure wiring of blob drops: an Event Grid subscription delivers Microsoft.Storage.BlobCreated
 // events to the host's blob webhook, which runs `blobDrop`. Polling is off here
 // (DEVHOST_BLOB_EVENTGRID_POLL=false), so only the webhook can start these jobs.
 
 let app: AppStack;
-let inbox: ContainerClient;
-let outbox: ContainerClient;
+let drops: DropApp;
 const FUNCTION = 'Host.Functions.blobDrop';
 const ACCOUNT_ID = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/devstoreaccount1';
 
@@ -23,13 +22,8 @@ const webhook = (query: Record<string, string> = {}) => {
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
   return url.href;
 };
-const put = async (name: string, data: string | Buffer) => {
-  const blob = inbox.getBlockBlobClient(name);
-  const { etag } = await blob.upload(data, Buffer.byteLength(data));
-  return { url: blob.url, etag: etag!, length: Buffer.byteLength(data) };
-};
 /** A BlobCreated event's `data` as Azure Storage sends it. */
-const blobData = (blob: { url: string; etag: string; length: number }) => ({
+const blobData = (blob: PutBlob) => ({
   api: 'PutBlob',
   clientRequestId: randomUUID(),
   requestId: randomUUID(),
@@ -42,7 +36,7 @@ const blobData = (blob: { url: string; etag: string; length: number }) => ({
   storageDiagnostics: { batchId: randomUUID() },
 });
 const subjectOf = (name: string) => `/blobServices/default/containers/batch-inbox/blobs/${name}`;
-const eventGridEvent = (name: string, blob: Awaited<ReturnType<typeof put>>) => ({
+const eventGridEvent = (name: string, blob: PutBlob) => ({
   topic: ACCOUNT_ID,
   subject: subjectOf(name),
   eventType: 'Microsoft.Storage.BlobCreated',
@@ -52,7 +46,7 @@ const eventGridEvent = (name: string, blob: Awaited<ReturnType<typeof put>>) => 
   metadataVersion: '1',
   eventTime: new Date().toISOString(),
 });
-const cloudEvent = (name: string, blob: Awaited<ReturnType<typeof put>>) => ({
+const cloudEvent = (name: string, blob: PutBlob) => ({
   source: ACCOUNT_ID,
   subject: subjectOf(name),
   type: 'Microsoft.Storage.BlobCreated',
@@ -61,24 +55,11 @@ const cloudEvent = (name: string, blob: Awaited<ReturnType<typeof put>>) => ({
   data: blobData(blob),
   specversion: '1.0',
 });
-async function dropFolder(path: string): Promise<Awaited<ReturnType<typeof put>>> {
-  await put(`${path}/iris-part-1.csv`, readFileSync(join(samplesDir, 'data', 'iris-part-1.csv')));
-  return put(`${path}/_SUCCESS`, '');
-}
-const resultOf = (name: string) =>
-  app.waitUntil(`${name}`, async () => {
-    const blob = outbox.getBlobClient(name);
-    return (await blob.exists()) ? JSON.parse((await blob.downloadToBuffer()).toString('utf8')) : undefined;
-  }, 120_000, 200);
-const jobsOfDrop = async (path: string) =>
-  ((await app.apiOk('GET', 'batchEndpoints/iris/jobs')).body.value as any[]).filter((j) => j.properties.inputData.input_data?.uri === `azureml://datastores/batch_inbox/paths/${path}`);
 
 beforeAll(async () => {
-  app = await startApp({ DEVHOST_BLOB_EVENTGRID_POLL: 'false' });
+  drops = await startDropApp({ DEVHOST_BLOB_EVENTGRID_POLL: 'false' });
+  app = drops.app;
   await app.deploy({ endpoint: 'iris', deployment: 'onnx', modelFolder: join(samplesDir, 'model') });
-  inbox = app.blob.getContainerClient('batch-inbox');
-  outbox = app.blob.getContainerClient('batch-outbox');
-  await inbox.createIfNotExists();
 });
 afterAll(async () => {
   await app?.stop();
@@ -110,7 +91,7 @@ describe('the blob webhook (Event Grid -> host -> blobDrop)', () => {
   });
 
   it('refuses a wrong or missing key with 401, and starts nothing', async () => {
-    const blob = await dropFolder('iris/wrong-key');
+    const blob = await drops.dropFolder('iris/wrong-key');
     const body = JSON.stringify([eventGridEvent('iris/wrong-key/_SUCCESS', blob)]);
     const headers = { 'content-type': 'application/json', 'aeg-event-type': 'Notification' };
     expect((await fetch(webhook({ code: 'not-the-key' }), { method: 'POST', headers, body })).status).toBe(401);
@@ -121,43 +102,43 @@ describe('the blob webhook (Event Grid -> host -> blobDrop)', () => {
     expect((await fetch(webhook({ code: HOST_KEYS.functionKey }), { method: 'POST', headers, body })).status).toBe(401);
     expect((await fetch(webhook({ code: 'x' }), { method: 'OPTIONS', headers: { 'WebHook-Request-Origin': 'eventgrid.azure.net' } })).status).toBe(401);
     // Nothing polls here: the drop stays without a job.
-    expect(await jobsOfDrop('iris/wrong-key')).toEqual([]);
+    expect(await drops.jobsOfDrop('iris', 'iris/wrong-key')).toEqual([]);
   });
 
   it('an Event Grid BlobCreated event starts the drop\'s job; the same event posted twice still makes one job', async () => {
-    const blob = await dropFolder('iris/eg');
+    const blob = await drops.dropFolder('iris/eg');
     const event = eventGridEvent('iris/eg/_SUCCESS', blob);
     const post = () =>
       fetch(webhook(), { method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification', 'aeg-delivery-count': '0' }, body: JSON.stringify([event]) });
     const [first, second] = await Promise.all([post(), post()]);
     expect([first.status, second.status]).toEqual([202, 202]);
-    const result = await resultOf('iris/eg/_result.json');
+    const result = await drops.resultOf('iris/eg/_result.json');
     expect(result).toMatchObject({ status: 'Completed', drop: { path: 'iris/eg' } });
     // Delivered again after the job ended (Event Grid retries when it saw no answer): still one job.
     expect((await post()).status).toBe(202);
-    expect((await jobsOfDrop('iris/eg')).map((j) => j.name)).toEqual([result.jobId]);
+    expect((await drops.jobsOfDrop('iris', 'iris/eg')).map((j) => j.name)).toEqual([result.jobId]);
   });
 
   it('a CloudEvents BlobCreated event (single and batch content types) starts the drop\'s job', async () => {
-    const one = await dropFolder('iris/ce-one');
+    const one = await drops.dropFolder('iris/ce-one');
     const res = await fetch(webhook(), { method: 'POST', headers: { 'content-type': 'application/cloudevents+json; charset=utf-8' }, body: JSON.stringify(cloudEvent('iris/ce-one/_SUCCESS', one)) });
     expect(res.status).toBe(202);
-    const batch = await dropFolder('iris/ce-batch');
+    const batch = await drops.dropFolder('iris/ce-batch');
     const res2 = await fetch(webhook(), { method: 'POST', headers: { 'content-type': 'application/cloudevents-batch+json; charset=utf-8' }, body: JSON.stringify([cloudEvent('iris/ce-batch/_SUCCESS', batch)]) });
     expect(res2.status).toBe(202);
-    expect(await resultOf('iris/ce-one/_result.json')).toMatchObject({ status: 'Completed' });
-    expect(await resultOf('iris/ce-batch/_result.json')).toMatchObject({ status: 'Completed' });
+    expect(await drops.resultOf('iris/ce-one/_result.json')).toMatchObject({ status: 'Completed' });
+    expect(await drops.resultOf('iris/ce-batch/_result.json')).toMatchObject({ status: 'Completed' });
   });
 
   it('an event for a file inside a drop folder (not its marker) starts nothing', async () => {
-    const blob = await put('iris/partial/iris-part-1.csv', readFileSync(join(samplesDir, 'data', 'iris-part-1.csv')));
+    const blob = await drops.put('iris/partial/iris-part-1.csv', readFileSync(join(samplesDir, 'data', 'iris-part-1.csv')));
     const res = await fetch(webhook(), { method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify([eventGridEvent('iris/partial/iris-part-1.csv', blob)]) });
     expect(res.status).toBe(202);
     // The marker's event afterwards starts the one job; nothing came of the file's event.
-    const marker = await put('iris/partial/_SUCCESS', '');
+    const marker = await drops.put('iris/partial/_SUCCESS', '');
     await fetch(webhook(), { method: 'POST', headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' }, body: JSON.stringify([eventGridEvent('iris/partial/_SUCCESS', marker)]) });
-    const result = await resultOf('iris/partial/_result.json');
+    const result = await drops.resultOf('iris/partial/_result.json');
     expect(result.counts.itemsTotal).toBe(1);
-    expect((await jobsOfDrop('iris/partial')).length).toBe(1);
+    expect((await drops.jobsOfDrop('iris', 'iris/partial')).length).toBe(1);
   });
 });

@@ -1,46 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ContainerClient } from '@azure/storage-blob';
-import { AppStack, startApp, samplesDir } from '../support/appHost';
+import { samplesDir, type AppStack } from '../support/appHost';
+import { startDropApp, type DropApp } from '../support/drops';
 
 // Blob drops through devhost on Azurite: folder + _SUCCESS, a single file, _job.json, refusals,
 // and exactly one job per drop whatever the trigger does.
 
 let app: AppStack;
-let inbox: ContainerClient;
-let outbox: ContainerClient;
+let drops: DropApp;
 const DATA = join(samplesDir, 'data');
 
-const put = (container: ContainerClient, name: string, data: string | Buffer) => container.getBlockBlobClient(name).upload(data, Buffer.byteLength(data));
-async function dropFolder(path: string, files: string[], extra: Record<string, string> = {}) {
-  for (const file of files) await put(inbox, `${path}/${file}`, readFileSync(join(DATA, file)));
-  for (const [name, text] of Object.entries(extra)) await put(inbox, `${path}/${name}`, text);
-  await put(inbox, `${path}/_SUCCESS`, '');
-}
-async function readJson(container: ContainerClient, name: string): Promise<any | undefined> {
-  const blob = container.getBlobClient(name);
-  if (!(await blob.exists())) return undefined;
-  return JSON.parse((await blob.downloadToBuffer()).toString('utf8'));
-}
-/** Waits for a drop's `_result.json` (written when its job ends, or when it is refused). */
-const resultOf = (name: string) => app.waitUntil(`${name} in the outbox`, () => readJson(outbox, name), 120_000, 200);
-async function jobsOf(endpoint: string): Promise<any[]> {
-  const list = await app.apiOk('GET', `batchEndpoints/${endpoint}/jobs`);
-  return list.body.value;
-}
-const dropJobs = async (endpoint: string, path: string) =>
-  (await jobsOf(endpoint)).filter((j) => j.properties.inputData.input_data?.uri === `azureml://datastores/batch_inbox/paths/${path}`);
-
 beforeAll(async () => {
-  app = await startApp({ DEVHOST_BLOB_POLL_MS: '200' });
+  drops = await startDropApp({ DEVHOST_BLOB_POLL_MS: '200' });
+  app = drops.app;
   await app.deploy({ endpoint: 'iris', deployment: 'onnx', modelFolder: join(samplesDir, 'model'), settings: { miniBatchSize: 10 } });
   await app.deploy({ endpoint: 'iris', deployment: 'second', modelFolder: join(samplesDir, 'model'), settings: { miniBatchSize: 10 } });
   // deploy() makes the last deployment the default: keep 'onnx' as the default.
   await app.apiOk('PATCH', 'batchEndpoints/iris', { properties: { defaults: { deploymentName: 'onnx' } } });
-  inbox = app.blob.getContainerClient('batch-inbox');
-  outbox = app.blob.getContainerClient('batch-outbox');
-  await inbox.createIfNotExists();
 });
 afterAll(async () => {
   await app?.stop();
@@ -48,8 +25,8 @@ afterAll(async () => {
 
 describe('blob drops', () => {
   it('a folder with _SUCCESS becomes one job, one output and one _result.json; the marker written twice changes nothing', async () => {
-    await dropFolder('iris/day-1', ['iris-part-1.csv', 'iris-part-2.csv']);
-    const result = await resultOf('iris/day-1/_result.json');
+    await drops.dropFolder('iris/day-1', ['iris-part-1.csv', 'iris-part-2.csv']);
+    const result = await drops.resultOf('iris/day-1/_result.json');
     expect(result).toMatchObject({ status: 'Completed', endpointName: 'iris', deploymentName: 'onnx', drop: { container: 'batch-inbox', path: 'iris/day-1', kind: 'folder' }, error: null });
     expect(result.counts).toMatchObject({ itemsTotal: 2, itemsSucceeded: 2, itemsFailed: 0 });
     expect(result.outputUri).toBe('azureml://datastores/batch_outbox/paths/iris/day-1/predictions.csv');
@@ -59,7 +36,7 @@ describe('blob drops', () => {
     expect(((await linked.json()) as any).name).toBe(result.jobId);
     expect(result.errorsUrl).toBe(`${result.jobUrl}/errors`);
     expect(Date.parse(result.times.ended)).toBeGreaterThanOrEqual(Date.parse(result.times.created));
-    const output = (await outbox.getBlobClient('iris/day-1/predictions.csv').downloadToBuffer()).toString('utf8');
+    const output = (await drops.outbox.getBlobClient('iris/day-1/predictions.csv').downloadToBuffer()).toString('utf8');
     expect(output.trim().split('\n').length).toBeGreaterThan(10);
     // The job the result names is the one GET answers, created by the drop.
     const job = await app.job('iris', result.jobId);
@@ -67,22 +44,22 @@ describe('blob drops', () => {
     expect(job.properties.createdBy.name).toBe('blob drop');
 
     // The marker rewritten (a new ETag: the trigger fires again): still the one job.
-    const before = (await outbox.getBlobClient('iris/day-1/_result.json').getProperties()).etag;
-    await put(inbox, 'iris/day-1/_SUCCESS', 'again');
+    const before = (await drops.outbox.getBlobClient('iris/day-1/_result.json').getProperties()).etag;
+    await drops.put('iris/day-1/_SUCCESS', 'again');
     // A later drop, to know the trigger has seen the rewritten marker by the time it is done.
-    await dropFolder('iris/day-1b', ['iris-part-3.csv']);
-    await resultOf('iris/day-1b/_result.json');
-    expect((await dropJobs('iris', 'iris/day-1')).map((j) => j.name)).toEqual([result.jobId]);
-    expect((await outbox.getBlobClient('iris/day-1/_result.json').getProperties()).etag).toBe(before);
+    await drops.dropFolder('iris/day-1b', ['iris-part-3.csv']);
+    await drops.resultOf('iris/day-1b/_result.json');
+    expect((await drops.jobsOfDrop('iris', 'iris/day-1')).map((j) => j.name)).toEqual([result.jobId]);
+    expect((await drops.outbox.getBlobClient('iris/day-1/_result.json').getProperties()).etag).toBe(before);
   });
 
   it('a single file under the endpoint becomes a UriFile job', async () => {
-    await put(inbox, 'iris/single.csv', readFileSync(join(DATA, 'iris-part-3.csv')));
-    const result = await resultOf('iris/single.csv/_result.json');
+    await drops.put('iris/single.csv', readFileSync(join(DATA, 'iris-part-3.csv')));
+    const result = await drops.resultOf('iris/single.csv/_result.json');
     expect(result).toMatchObject({ status: 'Completed', drop: { path: 'iris/single.csv', kind: 'file' }, counts: { itemsTotal: 1, itemsSucceeded: 1 } });
     const job = await app.job('iris', result.jobId);
     expect(job.properties.inputData.input_data).toMatchObject({ jobInputType: 'UriFile' });
-    expect(await outbox.getBlobClient('iris/single.csv/predictions.csv').exists()).toBe(true);
+    expect(await drops.outbox.getBlobClient('iris/single.csv/predictions.csv').exists()).toBe(true);
   });
 
   it('_job.json picks the deployment, overrides settings, adds literal inputs and sets the output', async () => {
@@ -93,7 +70,7 @@ describe('blob drops', () => {
       inputs: { threshold: 0.5 },
       output: { uri: 'azureml://datastores/workspaceblobstore/paths/drops/custom/scores.csv' },
     };
-    await dropFolder('iris/custom', ['iris-part-1.csv', 'iris-part-2.csv', 'iris-part-3.csv'], { '_job.json': JSON.stringify(jobFile) });
+    await drops.dropFolder('iris/custom', ['iris-part-1.csv', 'iris-part-2.csv', 'iris-part-3.csv'], { '_job.json': JSON.stringify(jobFile) });
     const result = await app.waitUntil('the custom result', () => app.readWorkspaceBlob('drops/custom/_result.json'), 120_000, 200).then((t) => JSON.parse(t));
     expect(result).toMatchObject({ status: 'Completed', deploymentName: 'second', outputUri: 'azureml://datastores/workspaceblobstore/paths/drops/custom/scores.csv' });
     const job = await app.job('iris', result.jobId);
@@ -102,34 +79,34 @@ describe('blob drops', () => {
     expect(job.properties.progress.miniBatchesTotal).toBe(3);
     expect(await app.readWorkspaceBlob('drops/custom/scores.csv')).toBeTruthy();
     // Nothing in the default outbox folder: the output (and its result) went where _job.json said.
-    expect(await readJson(outbox, 'iris/custom/_result.json')).toBeUndefined();
+    expect(await drops.readJson(drops.outbox, 'iris/custom/_result.json')).toBeUndefined();
   });
 
   it('a drop for an unknown endpoint, or with a malformed _job.json, gets a _result.json that explains it and no job', async () => {
-    await dropFolder('nosuch/day-1', ['iris-part-1.csv']);
-    await dropFolder('iris/broken', ['iris-part-1.csv'], { '_job.json': '{ "miniBatchSize": 2, ' });
-    await dropFolder('iris/refused', ['iris-part-1.csv'], { '_job.json': JSON.stringify({ miniBatchSize: 0 }) });
-    const unknown = await resultOf('nosuch/day-1/_result.json');
+    await drops.dropFolder('nosuch/day-1', ['iris-part-1.csv']);
+    await drops.dropFolder('iris/broken', ['iris-part-1.csv'], { '_job.json': '{ "miniBatchSize": 2, ' });
+    await drops.dropFolder('iris/refused', ['iris-part-1.csv'], { '_job.json': JSON.stringify({ miniBatchSize: 0 }) });
+    const unknown = await drops.resultOf('nosuch/day-1/_result.json');
     expect(unknown).toMatchObject({ status: 'Failed', jobId: null, endpointName: 'nosuch', error: { code: 'NotFound' } });
     expect(unknown.error.message).toMatch(/nosuch/);
-    const broken = await resultOf('iris/broken/_result.json');
+    const broken = await drops.resultOf('iris/broken/_result.json');
     expect(broken).toMatchObject({ status: 'Failed', jobId: null, error: { code: 'InvalidJobFile', target: '_job.json' } });
     expect(broken.error.message).toMatch(/not valid JSON/);
-    const refused = await resultOf('iris/refused/_result.json');
+    const refused = await drops.resultOf('iris/refused/_result.json');
     expect(refused).toMatchObject({ status: 'Failed', jobId: null });
     expect(refused.error.message).toMatch(/miniBatchSize/);
-    expect(await dropJobs('iris', 'iris/broken')).toEqual([]);
-    expect(await dropJobs('iris', 'iris/refused')).toEqual([]);
+    expect(await drops.jobsOfDrop('iris', 'iris/broken')).toEqual([]);
+    expect(await drops.jobsOfDrop('iris', 'iris/refused')).toEqual([]);
   });
 
   it('a host SIGKILLed between the trigger and the job start still yields exactly one job', async () => {
-    await dropFolder('iris/crash', ['iris-part-1.csv', 'iris-part-2.csv']);
+    await drops.dropFolder('iris/crash', ['iris-part-1.csv', 'iris-part-2.csv']);
     // Kill as soon as the drop's job is recorded: the trigger has no receipt yet, or the job has not started.
-    const seen = await app.waitUntil('the crash drop\'s job', async () => (await dropJobs('iris', 'iris/crash'))[0], 60_000, 20);
+    const seen = await app.waitUntil('the crash drop\'s job', async () => (await drops.jobsOfDrop('iris', 'iris/crash'))[0], 60_000, 20);
     await app.host.kill();
     await app.startHost();
-    const result = await resultOf('iris/crash/_result.json');
+    const result = await drops.resultOf('iris/crash/_result.json');
     expect(result).toMatchObject({ status: 'Completed', jobId: seen.name });
-    expect((await dropJobs('iris', 'iris/crash')).map((j) => j.name)).toEqual([seen.name]);
+    expect((await drops.jobsOfDrop('iris', 'iris/crash')).map((j) => j.name)).toEqual([seen.name]);
   });
 });

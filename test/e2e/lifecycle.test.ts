@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { TableClient } from '@azure/data-tables';
 import { AppStack, startApp } from '../support/appHost';
 import { repoRoot } from '../support/devhost';
 
 // An endpoint's lifecycle against its jobs: a delete while one runs is refused naming it; once the
-// job ended the delete goes through and the job stays readable by id (GET /api/jobs/{id}).
+// job ended the delete goes through and the job stays readable by id (GET /api/jobs/{id}), through
+// its index row, or without one (a job recorded by an older build) by the scan.
 
 let app: AppStack;
 
@@ -38,5 +40,20 @@ describe('deleting an endpoint', () => {
     expect(byId.status).toBe(200);
     expect(byId.body.properties).toMatchObject({ status: 'Completed', endpointName: 'doomed' });
     expect((await app.api('GET', 'jobs/batchjob-nosuchjob-00000000')).status).toBe(404);
+
+    // The index row names the endpoint; without it the job is still found, and indexed again.
+    const table = TableClient.fromConnectionString(app.azurite.connectionString, 'jobs', { allowInsecureConnection: true });
+    const indexRows = async () => {
+      const rows: { partitionKey: string; Endpoint: unknown }[] = [];
+      for await (const e of table.listEntities({ queryOptions: { filter: `RowKey eq '${jobId}'` } })) if (e['Spec'] === undefined) rows.push({ partitionKey: e.partitionKey!, Endpoint: e['Endpoint'] });
+      return rows;
+    };
+    const [index] = await indexRows();
+    expect(index).toMatchObject({ partitionKey: expect.stringMatching(/^jobid:/), Endpoint: 'doomed' });
+    await table.deleteEntity(index!.partitionKey, jobId);
+    const scanned = await app.api('GET', `jobs/${jobId}`);
+    expect(scanned.status).toBe(200);
+    expect(scanned.body.properties).toMatchObject({ status: 'Completed', endpointName: 'doomed' });
+    expect(await indexRows()).toEqual([index]);
   }, 120_000);
 });

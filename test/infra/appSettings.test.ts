@@ -15,7 +15,7 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
   AUTH_DISABLED: 'local development only; the app refuses it in Azure',
   AUTH_OPENID_CONFIG_URL: "the default (each issuer's own metadata) is Entra's",
   WEBSITE_HOSTNAME: 'set by the platform to the app\'s host name',
-  SCORING_WORK_DIR: "the default (the instance's temp folder) is what Flex Consumption offers",
+  SCORING_WORK_DIR: "the default (the app's folder under the instance's temp folder) is what Flex Consumption offers",
   LOCAL_ISSUER_DIR: "the studio's local sign-in, local development only: it is refused in Azure",
   STUDIO_CLIENT_ID: "optional: the studio's SPA app registration, which the template does not create (docs/studio.md); without it the studio page says sign-in is not configured",
   STUDIO_AUTHORITY: 'optional: the default (derived from AUTH_ISSUERS, which the template sets to Entra) is right',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { spawnHost as spawnLocalHost, type SpawnedHost, type SpawnHostOptions } from '../../devhost/localStack';
+import { spawnHost as spawnLocalHost, startStack, waitForPartitionsSpread, type SpawnedHost, type SpawnHostOptions } from '../../devhost/localStack';
 import { HOST_KEYS } from '../../scripts/support/appStack';
 
 export { repoRoot } from '../../scripts/support/appStack';
@@ -17,6 +17,26 @@ export function spawnHost(options: Omit<SpawnHostOptions, 'stdio'>): Promise<Spa
     ...options,
     env: { DEVHOST_FUNCTION_KEY: keys.functionKey, DEVHOST_MASTER_KEY: keys.masterKey, DEVHOST_LOG_LEVEL: process.env.DEVHOST_LOG_LEVEL ?? 'warn', ...options.env },
   });
+}
+
+/**
+ * `count` hosts on one shared task hub (devhost/localStack.ts `startStack` with `hosts`), with the
+ * test keys and quiet logs, once each owns a partition. `hostEnv` adds settings per host.
+ */
+export async function spawnSharedHosts(count: number, options: { appDir: string; connectionString: string; env: Record<string, string>; hostEnv?: (index: number) => Record<string, string> }): Promise<SpawnedHost[]> {
+  const stack = await startStack({
+    appDir: options.appDir,
+    storage: { connectionString: options.connectionString },
+    issuer: false,
+    hosts: count,
+    hostEnv: options.hostEnv,
+    env: { DEVHOST_FUNCTION_KEY: keys.functionKey, DEVHOST_MASTER_KEY: keys.masterKey, DEVHOST_LOG_LEVEL: process.env.DEVHOST_LOG_LEVEL ?? 'warn', ...options.env },
+  });
+  await waitForPartitionsSpread(stack.hosts).catch(async (err: unknown) => {
+    await stack.stop();
+    throw err;
+  });
+  return stack.hosts;
 }
 
 /** Polls a status URL until it stops answering 202 (the async HTTP pattern). */

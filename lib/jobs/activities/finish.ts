@@ -1,5 +1,5 @@
 import type { FinishRequest } from '../contracts';
-import { errorReport, progressOverview } from '../jobLogs';
+import { ERROR_REPORT_MINI_BATCHES, errorReport, progressOverview } from '../jobLogs';
 import type { MiniBatchRecord } from '../miniBatchStore';
 import { assembleOutput, committedBy, OutputTooLargeError } from '../../output/assembly';
 import { OutputExistsError } from '../../output/blocks';
@@ -32,12 +32,13 @@ export const finishActivity = (deps: JobActivityDeps) =>
     const record = await jobs.getOrThrow(request.endpointName, request.jobId);
     // A re-run after the final status was written (a crash before Durable recorded the result):
     // the job has ended; only the clean-up may still be owed.
-    if (isTerminal(record.status)) {
-      await releaseUnwrittenOutput(deps, record, record.status);
-      await deps.jobEnded?.(record);
+    const alreadyEnded = async (ended: JobRecord): Promise<JobStatus> => {
+      await releaseUnwrittenOutput(deps, ended, ended.status);
+      await deps.jobEnded?.(ended);
       await deps.plans.deleteJob(request.jobId).catch(() => undefined);
-      return record.status;
-    }
+      return ended.status;
+    };
+    if (isTerminal(record.status)) return alreadyEnded(record);
     let outcome: JobStatus = request.outcome;
     let error = request.error;
     // Finalizing is reached only once every mini-batch is done. Another outcome then comes from the
@@ -50,8 +51,14 @@ export const finishActivity = (deps: JobActivityDeps) =>
     }
     const progress = request.plan && request.totals ? progressOf(request.plan, request.totals) : undefined;
     if (outcome === 'Completed' && record.status === 'CancelRequested') outcome = 'Canceled';
+    // The first failures are kept for the log (GET .../errors pages through all of them): a big
+    // job whose every item failed would otherwise hold all its rows, and their text, in memory.
     const problems: MiniBatchRecord[] = [];
-    for await (const mb of miniBatches.list(request.jobId, `(Status eq 'Failed' or FailedItems gt 0)`)) problems.push(mb);
+    let moreProblems = 0;
+    for await (const mb of miniBatches.list(request.jobId, `(Status eq 'Failed' or FailedItems gt 0)`)) {
+      if (problems.length < ERROR_REPORT_MINI_BATCHES) problems.push(mb);
+      else moreProblems++;
+    }
     if (outcome === 'Completed' && request.totals && request.totals.itemsSucceeded === 0 && request.totals.itemsFailed > 0) {
       // Azure ML's "No succeeded mini batch item returned from run()": an empty output helps no one.
       const first = problems.find((p) => p.error) ?? problems[0];
@@ -60,8 +67,13 @@ export const finishActivity = (deps: JobActivityDeps) =>
       error = { code: 'NoSucceededItems', message: `No item succeeded (${request.totals.itemsFailed} failed)${reason ? `; the first failure: ${reason}` : ''}. See GET .../errors for each one.` };
     }
     if (outcome === 'Completed' && !recovered) {
-      await jobs.update(request.endpointName, request.jobId, { status: 'Finalizing', progress }, { step: 'finalize' });
-      if (record.spec.settings.outputAction === 'AppendRow') {
+      const finalizing = await jobs.update(request.endpointName, request.jobId, { status: 'Finalizing', progress }, { step: 'finalize' });
+      // Another writer came between the read above and this write: a job that ended meanwhile (the
+      // stuck-job rule's finish) stays as it ended, and a cancel accepted before Finalizing wins.
+      // Either way no output is committed.
+      if (!finalizing.applied && isTerminal(finalizing.record.status)) return alreadyEnded(finalizing.record);
+      if (!finalizing.applied && finalizing.record.status === 'CancelRequested') outcome = 'Canceled';
+      else if (record.spec.settings.outputAction === 'AppendRow') {
         if (!request.plan) throw new Error('a completed job must report its plan');
         try {
           await assembleOutput(deps, await deps.outputBlob(record.spec.output), request.jobId, request.plan);
@@ -76,7 +88,7 @@ export const finishActivity = (deps: JobActivityDeps) =>
     const finalRecord: JobRecord = { ...record, progress: progress ?? record.progress, error };
     const writeLogs = async () => {
       await deps.writeLog(request.jobId, 'job_progress_overview.txt', progressOverview(finalRecord, outcome, endTime));
-      return deps.writeLog(request.jobId, 'user/error.txt', errorReport(problems));
+      return deps.writeLog(request.jobId, 'user/error.txt', errorReport(problems, moreProblems));
     };
     const logsUri = await writeLogs().catch((err: unknown) => {
       if (recovered) return undefined;
@@ -90,5 +102,6 @@ export const finishActivity = (deps: JobActivityDeps) =>
     // The plan and parts are needed by nothing once the job has ended. Best effort: a leftover
     // is only storage, and a failure here must not turn a finished job into a failed one.
     await deps.plans.deleteJob(request.jobId).catch(() => undefined);
-    return outcome;
+    // What was recorded: another writer may have ended the job first.
+    return ended.record.status;
   };

@@ -10,7 +10,15 @@ import { scorerSpecOf } from './scorerSpec';
 export const prepareActivity = (deps: JobActivityDeps) =>
   async function prepare(ref: JobRef): Promise<PrepareResult> {
     // A re-run (after a crash, or a retry) finds the status the first run left (status.ts: prepare).
-    const preparing = await deps.jobs.update(ref.endpointName, ref.jobId, (current) => ({ status: 'Preparing', startTime: current.startTime ?? deps.now().toISOString() }), { step: 'prepare' });
+    // A job already Running stays so: a twin of this activity that runs late must not move a job
+    // whose mini-batches are scoring back to Preparing (its progress reports would be refused) nor
+    // write its progress back to zero when it moves it to Running again below.
+    const preparing = await deps.jobs.update(
+      ref.endpointName,
+      ref.jobId,
+      (current) => (current.status === 'Running' ? {} : { status: 'Preparing', startTime: current.startTime ?? deps.now().toISOString() }),
+      { step: 'prepare' },
+    );
     if (!preparing.applied) return { ok: false, canceled: preparing.record.status === 'CancelRequested' || preparing.record.status === 'Canceled' };
     const { spec } = preparing.record;
     // Download the model and code and start the scoring workers while the input is listed.
@@ -32,6 +40,9 @@ export const prepareActivity = (deps: JobActivityDeps) =>
     if (!planned.ok) return planned;
     const { plan } = planned;
     const running = await deps.jobs.update(ref.endpointName, ref.jobId, { status: 'Running', progress: progressOf(plan, ZERO_TOTALS) }, { step: 'run' });
+    // A twin of this activity (Durable runs one twice at times) moved the job to Running first: it
+    // planned the same, so this run succeeded too. (Refusing it would fail the job, with no error.)
+    if (!running.applied && running.record.status === 'Running') return { ok: true, plan, complete: listed.complete };
     if (!running.applied) return { ok: false, canceled: running.record.status === 'CancelRequested' };
     return { ok: true, plan, complete: listed.complete };
   };

@@ -45,8 +45,6 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
     return record;
   }
 
-  const attemptsSeen = new Map<string, number>();
-
   return async function scoreMiniBatch(input: MiniBatchRef): Promise<MiniBatchOutcome> {
     const record = await recentJob(input);
     // A job being canceled, or one that has ended (its orchestration terminated or failed): stop.
@@ -57,15 +55,15 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
     if (!files) throw new Error(`mini-batch ${input.index} is not in the job's plan`);
     const dir = join(deps.workDir, input.jobId, `${input.index}-${randomBytes(6).toString('hex')}`);
     const started = Date.now();
-    // Attempts are counted in this process (the row is written once, when the attempt ends); a
-    // failed attempt also reads the row, so a mini-batch that fails for good shows them all.
-    const key = `${input.jobId}/${input.index}`;
-    let attempt = (attemptsSeen.get(key) ?? 0) + 1;
-    attemptsSeen.set(key, attempt);
-    if (attemptsSeen.size > 10_000) attemptsSeen.delete(attemptsSeen.keys().next().value!);
+    // Attempts are counted in the mini-batch's row (retries land on any instance, duplicates run
+    // concurrently), while the files download.
+    const counting = deps.miniBatches.startAttempt(input.jobId, input.index, files);
+    counting.catch(() => undefined); // awaited below, also when the download fails first
+    let attempt: number | undefined;
     try {
       const scorerSpec = await scorerSpecOf(deps, spec);
-      const inputs = await miniBatchInputs(deps, scorerSpec, files, dir);
+      const [inputs, counted] = await Promise.all([miniBatchInputs(deps, scorerSpec, files, dir), counting]);
+      attempt = counted;
       const downloaded = Date.now();
       // Output blocks are staged as the worker produces them (block ids from index + sequence), so
       // a mini-batch holds a few blocks in memory whatever its files' sizes; the row written below
@@ -93,10 +91,8 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
       await writeUserLog(deps, record, input.index, attempt, result.logs);
       // Where the time went, for the errors route and for tuning: download, scoring (staging overlaps it), output.
       const timings = { downloadMs: downloaded - started, scoreMs: scored - downloaded, workerMs: result.durationMs, stageMs };
-      attemptsSeen.delete(key);
       await deps.miniBatches.record(input.jobId, input.index, files, {
         status: 'Succeeded',
-        attempts: attempt,
         succeededItems: result.succeededItems,
         failedItems: result.failedItems,
         outputRows: result.outputRows,
@@ -107,12 +103,16 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
       });
       return { succeededItems: result.succeededItems, failedItems: result.failedItems, outputRows: result.outputRows };
     } catch (err) {
-      const previous = await deps.miniBatches.tryGet(input.jobId, input.index).catch(() => undefined);
-      attempt = Math.max(attempt, (previous?.attempts ?? 0) + 1);
-      attemptsSeen.set(key, attempt);
+      attempt ??= await counting.catch(() => undefined);
+      if (attempt === undefined) throw err; // not even counted (storage): Durable retries the same attempt
       const error = { code: codeOf(err), message: messageOf(err), stack: (err as Error)?.stack, attempt };
-      await writeUserLog(deps, record, input.index, attempt, (err as { logs?: LogEntry[] }).logs ?? [], error.message);
-      await deps.miniBatches.record(input.jobId, input.index, files, { status: 'Failed', attempts: attempt, error, durationMs: Date.now() - started });
+      // A duplicate of an earlier attempt that fails after the next attempt started leaves the row
+      // to that attempt (a Failed status there would count one attempt too many).
+      const current = await deps.miniBatches.tryGet(input.jobId, input.index).catch(() => undefined);
+      if (!current || current.attempts <= attempt) {
+        await writeUserLog(deps, record, input.index, attempt, (err as { logs?: LogEntry[] }).logs ?? [], error.message);
+        await deps.miniBatches.record(input.jobId, input.index, files, { status: 'Failed', error, durationMs: Date.now() - started });
+      }
       // A scorer that cannot even start fails every mini-batch the same way: no retry, stop the job.
       if (isFatal(err)) return { succeededItems: 0, failedItems: files.length, outputRows: 0, fatal: { code: error.code, message: error.message } };
       throw new Error(`mini-batch ${input.index} attempt ${attempt}: ${error.code}: ${error.message}`);

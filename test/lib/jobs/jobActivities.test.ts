@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
@@ -128,6 +128,20 @@ describe('job activities run again', () => {
     expect((await jobs.get('ep', record.jobId))!.status).toBe('Completed');
   });
 
+  it("mini-batches run at once (one of them twice) leave no folder of the job in the work folder", async () => {
+    const { record, ref } = await newJob();
+    const prepared = await activities.prepare(ref);
+    if (!prepared.ok) throw new Error('prepare failed');
+    const { chunkSize } = prepared.plan;
+    const outcomes = await Promise.all([0, 1, 1].map((index) => activities.scoreMiniBatch({ ...ref, index, chunkSize })));
+    expect(outcomes.map((o) => o.succeededItems)).toEqual([1, 1, 1]);
+    expect(existsSync(join(deps.workDir, record.jobId))).toBe(false);
+    // A failing one too, whether it throws (retried) or not.
+    const flaky = createJobActivities({ ...deps, downloadInputFile: () => Promise.reject(Object.assign(new Error('503 Server Busy'), { code: 'ServerBusy' })) });
+    await expect(flaky.scoreMiniBatch({ ...ref, index: 2, chunkSize })).rejects.toThrow('ServerBusy');
+    expect(existsSync(join(deps.workDir, record.jobId))).toBe(false);
+  });
+
   it('a job whose output was committed before its logs failed for good still ends Completed', async () => {
     const { record, ref } = await newJob();
     const prepared = await activities.prepare(ref);
@@ -209,6 +223,7 @@ describe('scoreMiniBatch failures', () => {
     const outcome = await activities.scoreMiniBatch({ ...ref, index: 0, chunkSize: prepared.plan.chunkSize });
     expect(outcome).toMatchObject({ succeededItems: 0, failedItems: 1, fatal: { code: 'AssetNotFound' } });
     expect(await deps.miniBatches.tryGet(record.jobId, 0)).toMatchObject({ status: 'Failed', attempts: 1, error: { code: 'AssetNotFound' } });
+    expect(existsSync(join(deps.workDir, record.jobId))).toBe(false);
   });
 
   it('throws (so Durable retries) a failure that is not marked fatal', async () => {
@@ -217,6 +232,44 @@ describe('scoreMiniBatch failures', () => {
     if (!prepared.ok) throw new Error('prepare failed');
     const flaky = createJobActivities({ ...deps, downloadInputFile: () => Promise.reject(Object.assign(new Error('503 Server Busy'), { code: 'ServerBusy' })) });
     await expect(flaky.scoreMiniBatch({ ...ref, index: 0, chunkSize: prepared.plan.chunkSize })).rejects.toThrow('mini-batch 0 attempt 1: ServerBusy: 503 Server Busy');
+  });
+});
+
+describe('scoreMiniBatch attempts are counted in storage (retries land on any instance, duplicates run at once)', () => {
+  const busy = () => Promise.reject(Object.assign(new Error('503 Server Busy'), { code: 'ServerBusy' }));
+
+  it('a retry on another instance numbers on from the row; a duplicate of an attempt counts nothing', async () => {
+    const { record, ref } = await newJob();
+    const prepared = await activities.prepare(ref);
+    if (!prepared.ok) throw new Error('prepare failed');
+    const mb = { ...ref, index: 0, chunkSize: prepared.plan.chunkSize };
+    // Each createJobActivities is one instance (one process's memory).
+    const failing = () => createJobActivities({ ...deps, downloadInputFile: busy });
+    await expect(failing().scoreMiniBatch(mb)).rejects.toThrow('mini-batch 0 attempt 1: ServerBusy');
+    await expect(failing().scoreMiniBatch(mb)).rejects.toThrow('mini-batch 0 attempt 2: ServerBusy');
+    expect(await deps.miniBatches.tryGet(record.jobId, 0)).toMatchObject({ status: 'Failed', attempts: 2, error: { code: 'ServerBusy', attempt: 2 } });
+    // The third attempt runs twice at once on two fresh instances: both are attempt 3.
+    await Promise.all([createJobActivities(deps).scoreMiniBatch(mb), createJobActivities(deps).scoreMiniBatch(mb)]);
+    const row = await deps.miniBatches.tryGet(record.jobId, 0);
+    expect(row).toMatchObject({ status: 'Succeeded', attempts: 3, succeededItems: 1 });
+    expect(row?.error).toBeUndefined();
+    // A late copy of it after the success is still attempt 3.
+    await createJobActivities(deps).scoreMiniBatch(mb);
+    expect(await deps.miniBatches.tryGet(record.jobId, 0)).toMatchObject({ status: 'Succeeded', attempts: 3 });
+    // An attempt whose host died before it ended (row Running) is redelivered: the same attempt.
+    await deps.miniBatches.startAttempt(record.jobId, 2, []);
+    await createJobActivities(deps).scoreMiniBatch({ ...mb, index: 2 });
+    expect(await deps.miniBatches.tryGet(record.jobId, 2)).toMatchObject({ status: 'Succeeded', attempts: 1 });
+  });
+
+  it('concurrent starts after a failure count one new attempt (the row\'s ETag decides)', async () => {
+    const { record } = await newJob();
+    const store = deps.miniBatches;
+    expect(await store.startAttempt(record.jobId, 5, [])).toBe(1);
+    await store.record(record.jobId, 5, [], { status: 'Failed', error: { code: 'X', message: 'x', attempt: 1 } });
+    const starts = await Promise.all(Array.from({ length: 6 }, () => store.startAttempt(record.jobId, 5, [])));
+    expect(starts).toEqual(Array(6).fill(2));
+    expect(await store.tryGet(record.jobId, 5)).toMatchObject({ status: 'Running', attempts: 2 });
   });
 });
 

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { TableClient } from '@azure/data-tables';
 import { newJobId } from '../../../lib/jobs/jobId';
 import { JobStore } from '../../../lib/jobs/jobStore';
 import type { JobStatus } from '../../../lib/jobs/types';
@@ -7,11 +8,78 @@ import { jobRecord } from './fixtures';
 import { failure } from '../../support/failure';
 
 let store: JobStore;
+// The same table through a client that records every request (method and URL): how a read is done.
+let requests: string[] = [];
+let counted: JobStore;
+let raw: TableClient;
 
 
 beforeAll(() => {
   const clients = storageClients({ connectionString: inject('storageConnectionString') });
   store = new JobStore(clients.table('libjobstoretest'));
+  const record = { name: 'record', sendRequest: async (req: { method: string; url: string }, next: (r: any) => Promise<any>) => (requests.push(`${req.method} ${decodeURIComponent(req.url)}`), next(req)) };
+  raw = TableClient.fromConnectionString(inject('storageConnectionString'), 'libjobstoretest', { allowInsecureConnection: true });
+  counted = new JobStore(TableClient.fromConnectionString(inject('storageConnectionString'), 'libjobstoretest', { allowInsecureConnection: true, additionalPolicies: [{ policy: record as any, position: 'perCall' }] }));
+});
+
+/** The requests `fn` makes through `counted`. */
+async function requestsOf<T>(fn: () => Promise<T>): Promise<{ result: T; requests: string[] }> {
+  await counted.get('warm-up', newJobId()); // the table's create-once happens here, not in fn
+  requests = [];
+  const result = await fn();
+  return { result, requests };
+}
+
+const isPointRead = (r: string) => /^GET .*\(PartitionKey='[^']*',RowKey='[^']*'\)/.test(r) && !r.includes('$filter');
+
+describe('JobStore findById (any endpoint, by the job index)', () => {
+  it('finds a job by id alone with two point reads, whichever endpoint it is on', async () => {
+    const id = newJobId();
+    await store.create(jobRecord('Index-Ep', id));
+    const { result, requests } = await requestsOf(() => counted.findById(id));
+    expect(result).toMatchObject({ jobId: id, spec: { endpointName: 'Index-Ep' } });
+    expect(requests).toHaveLength(2);
+    expect(requests.every(isPointRead), requests.join('\n')).toBe(true);
+  });
+
+  it('finds a job recorded before the index (no index row) by a scan, and indexes it for the next read', async () => {
+    const id = newJobId();
+    await store.create(jobRecord('old-ep', id));
+    const index: any[] = [];
+    for await (const e of raw.listEntities({ queryOptions: { filter: `RowKey eq '${id}'` } })) if (e['Spec'] === undefined) index.push(e);
+    expect(index.map((e) => [e.partitionKey.slice(0, 6), e['Endpoint']])).toEqual([['jobid:', 'old-ep']]);
+    await raw.deleteEntity(index[0]!.partitionKey, id); // what an older build wrote: the job row alone
+
+    const first = await requestsOf(() => counted.findById(id));
+    expect(first.result).toMatchObject({ jobId: id, spec: { endpointName: 'old-ep' } });
+    expect(first.requests.some((r) => r.includes('$filter'))).toBe(true);
+    const second = await requestsOf(() => counted.findById(id));
+    expect(second.result?.jobId).toBe(id);
+    expect(second.requests.every(isPointRead), second.requests.join('\n')).toBe(true);
+  });
+
+  it('answers undefined for unknown and impossible ids, and for an index row whose job row was never written', async () => {
+    expect(await store.findById(newJobId())).toBeUndefined();
+    expect(await store.findById("x' or RowKey ne '")).toBeUndefined();
+    const id = newJobId();
+    await store.create(jobRecord('half-ep', id));
+    await raw.deleteEntity('half-ep', id); // as if the job's row had failed after its index row
+    const { result, requests } = await requestsOf(() => counted.findById(id));
+    expect(result).toBeUndefined();
+    expect(requests.every(isPointRead), requests.join('\n')).toBe(true); // no scan: the index says where
+    // A retried create of that job goes through (the index row is its own).
+    await store.create(jobRecord('half-ep', id));
+    expect((await store.findById(id))?.spec.endpointName).toBe('half-ep');
+  });
+
+  it('keeps job ids unique across endpoints: the same id on another endpoint is a 409', async () => {
+    const id = newJobId();
+    await store.create(jobRecord('first-ep', id));
+    const err = await failure(store.create(jobRecord('second-ep', id)));
+    expect([err.status, err.code]).toEqual([409, 'Conflict']);
+    expect(await store.get('second-ep', id)).toBeUndefined();
+    expect((await store.findById(id))?.spec.endpointName).toBe('first-ep');
+  });
 });
 
 describe('JobStore create and get', () => {

@@ -1,0 +1,61 @@
+import { inject } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ContainerClient } from '@azure/storage-blob';
+import { LocalAssets } from '../../../lib/assets/localAssets';
+import { listFirstInputFiles, listInputFiles } from '../../../lib/inputs/listFiles';
+import { downloadInputFile } from '../../../lib/inputs/download';
+import type { JobActivityDeps } from '../../../lib/jobs/activities';
+import { JobStore } from '../../../lib/jobs/jobStore';
+import { MiniBatchStore } from '../../../lib/jobs/miniBatchStore';
+import { OutputClaims } from '../../../lib/jobs/outputClaims';
+import { OutputParts } from '../../../lib/output/parts';
+import { PlanManifest } from '../../../lib/jobs/planManifest';
+import { openRegistry } from '../../../lib/registry/open';
+import type { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
+import { storageClients } from '../../../lib/storage/clients';
+import { repoRoot } from '../../support/devhost';
+
+/**
+ * The job activities' dependencies, every one real: Azurite (tables and containers named from
+ * `prefix`), the scorer pool given, the Iris model in `onnx/` and three one-row files in `heart/`
+ * of the workspace container. `jobs` may be a JobStore subclass (to act between two of its calls).
+ */
+export async function realActivityDeps(prefix: string, scorer: ScorerPool, jobs?: (table: ReturnType<ReturnType<typeof storageClients>['table']>) => JobStore): Promise<{ deps: JobActivityDeps; workspace: ContainerClient }> {
+  const clients = storageClients({ connectionString: inject('storageConnectionString') });
+  const workspaceName = `${prefix}ws`;
+  const dataDeps = { registry: openRegistry(clients, { table: `${prefix}reg`, workspaceBlobContainer: workspaceName }), blob: clients.blob };
+  const workspace = clients.blob.getContainerClient(workspaceName);
+  const scratch = clients.blob.getContainerClient(`${prefix}scratch`);
+  await workspace.createIfNotExists();
+  const model = join(repoRoot, 'samples', 'iris', 'model');
+  for (const name of ['MLmodel', 'model.onnx']) await workspace.getBlockBlobClient(`onnx/${name}`).uploadData(readFileSync(join(model, name)));
+  for (let i = 0; i < 3; i++) await workspace.getBlockBlobClient(`heart/f${i}.csv`).upload(`sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.${i + 1}\n`, 59);
+  const work = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  const assets = new LocalAssets(dataDeps, join(work, 'assets'));
+  const place = (path: string) => workspace.getBlockBlobClient(path);
+  const jobsTable = clients.table(`${prefix}jobs`);
+  const deps: JobActivityDeps = {
+    jobs: jobs ? jobs(jobsTable) : new JobStore(jobsTable),
+    miniBatches: new MiniBatchStore(clients.table(`${prefix}mb`)),
+    outputClaims: new OutputClaims(jobsTable),
+    plans: new PlanManifest(scratch),
+    parts: new OutputParts(scratch),
+    listInputFiles: (input) => listInputFiles(input, dataDeps),
+    listFirstInputFiles: (input, enough) => listFirstInputFiles(input, dataDeps, enough),
+    downloadInputFile: (file, dir) => downloadInputFile(file, dir, dataDeps),
+    outputBlob: async (location) => place(location.path),
+    writeLog: async (jobId, name, text) => {
+      await place(`azureml/${jobId}/logs/${name}`).upload(text, Buffer.byteLength(text));
+      return `azureml://datastores/workspaceblobstore/paths/azureml/${jobId}/logs/`;
+    },
+    localModel: (spec) => assets.model(spec),
+    localCode: (spec) => assets.code(spec),
+    scorer,
+    workDir: join(work, 'jobs'),
+    tuning: { chunkSize: 10, retryDelayMs: 10, progressIntervalMs: 100, downloadConcurrency: 2, directOutputBlocks: 100 },
+    now: () => new Date(),
+  };
+  return { deps, workspace };
+}

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ContainerClient } from '@azure/storage-blob';
+import { createJobActivities, type JobActivities, type JobActivityDeps } from '../../../lib/jobs/activities';
+import { newJobId } from '../../../lib/jobs/jobId';
+import { JobStore } from '../../../lib/jobs/jobStore';
+import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
+import { jobRecord } from './fixtures';
+import { realActivityDeps } from './realDeps';
+
+// Activities run at least once, sometimes twice at the same time, and other writers act between
+// an activity's read of the job and its write. prepare: a twin that moved the job to Running
+// first is not a failure. finish reads the job, then moves it to Finalizing before it commits the
+// output; in between act the cancel route (a cancel accepted before Finalizing must win: the job ends
+// Canceled with no output), and the stuck-job rule's own finish (a job that has ended stays as it
+// ended: no output is committed under a Failed job). Real Azurite, scorer pool and Iris model.
+
+/** Runs `between` once, right after a read of job `armed` (the next one, or the one after `skip` more): what another writer does then. */
+class JobStoreWithAGap extends JobStore {
+  armed?: { jobId: string; between: () => Promise<unknown>; skip?: number };
+  override async get(endpoint: string, jobId: string) {
+    const record = await super.get(endpoint, jobId);
+    const armed = this.armed;
+    if (armed?.jobId === jobId) {
+      if (armed.skip) {
+        armed.skip--;
+        return record;
+      }
+      this.armed = undefined;
+      await armed.between();
+    }
+    return record;
+  }
+}
+
+let workspace: ContainerClient;
+let jobs: JobStoreWithAGap;
+const scorer = new ScorerPool({ maxWorkers: 1 });
+let deps: JobActivityDeps;
+let activities: JobActivities;
+
+beforeAll(async () => {
+  ({ deps, workspace } = await realActivityDeps('libfinishrace', scorer, (table) => new JobStoreWithAGap(table)));
+  jobs = deps.jobs as JobStoreWithAGap;
+  activities = createJobActivities(deps);
+});
+afterAll(() => scorer.close());
+
+/** A job whose three mini-batches have scored: what finish sees at the end of a run. */
+async function scoredJob() {
+  const record = jobRecord('ep', newJobId());
+  record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
+  await jobs.create(record);
+  const ref = { endpointName: 'ep', jobId: record.jobId };
+  const prepared = await activities.prepare(ref);
+  if (!prepared.ok) throw new Error('prepare failed');
+  for (const index of [0, 1, 2]) await activities.scoreMiniBatch({ ...ref, index, chunkSize: prepared.plan.chunkSize });
+  const totals = { miniBatchesSucceeded: 3, miniBatchesFailed: 0, itemsSucceeded: 3, itemsFailed: 0 };
+  return { record, ref, plan: prepared.plan, totals };
+}
+
+describe('finish, with another writer between its read and Finalizing', () => {
+  it('a cancel accepted then ends the job Canceled, with no output', async () => {
+    const { record, ref, plan, totals } = await scoredJob();
+    let cancel: Awaited<ReturnType<JobStore['update']>> | undefined;
+    jobs.armed = { jobId: record.jobId, between: async () => (cancel = await JobStore.prototype.update.call(jobs, 'ep', record.jobId, { status: 'CancelRequested' }, { step: 'cancel' })) };
+    const outcome = await activities.finish({ ...ref, plan, totals, outcome: 'Completed' });
+    expect(cancel?.applied).toBe(true); // the cancel route answered 202: CancelRequested
+    expect(outcome).toBe('Canceled');
+    expect((await jobs.get('ep', record.jobId))!.status).toBe('Canceled');
+    expect(await workspace.getBlobClient(record.spec.output.path).exists()).toBe(false);
+  });
+
+  it('a job another finish ended Failed meanwhile stays Failed, with no output', async () => {
+    const { record, ref, plan, totals } = await scoredJob();
+    const error = { code: 'SystemError', message: "The job's orchestration ended (Terminated) without recording a result." };
+    jobs.armed = { jobId: record.jobId, between: () => activities.finish({ ...ref, outcome: 'Failed', error }) };
+    const outcome = await activities.finish({ ...ref, plan, totals, outcome: 'Completed' });
+    expect(outcome).toBe('Failed');
+    expect((await jobs.get('ep', record.jobId))!).toMatchObject({ status: 'Failed', error });
+    expect(await workspace.getBlobClient(record.spec.output.path).exists()).toBe(false);
+  });
+});
+
+describe('prepare, run twice at once', () => {
+  it('the run whose move to Running finds its twin already there plans the same and reports ok', async () => {
+    const record = jobRecord('ep', newJobId());
+    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
+    await jobs.create(record);
+    const ref = { endpointName: 'ep', jobId: record.jobId };
+    let twin: Awaited<ReturnType<JobActivities['prepare']>> | undefined;
+    // Between this run's move to Preparing and its move to Running, the twin runs from start to end.
+    jobs.armed = { jobId: record.jobId, skip: 1, between: async () => (twin = await activities.prepare(ref)) };
+    const late = await activities.prepare(ref);
+    expect(twin).toMatchObject({ ok: true, plan: { miniBatches: 3 } });
+    expect(late).toEqual(twin);
+    expect((await jobs.get('ep', record.jobId))!.status).toBe('Running');
+  });
+});
+
+describe('prepare, run again late', () => {
+  it('leaves a job whose mini-batches are scoring Running, with its progress', async () => {
+    const record = jobRecord('ep', newJobId());
+    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
+    await jobs.create(record);
+    const ref = { endpointName: 'ep', jobId: record.jobId };
+    const first = await activities.prepare(ref);
+    if (!first.ok) throw new Error('prepare failed');
+    await activities.scoreMiniBatch({ ...ref, index: 0, chunkSize: first.plan.chunkSize });
+    await activities.reportProgress({ ...ref, totals: { miniBatchesSucceeded: 1, miniBatchesFailed: 0, itemsSucceeded: 1, itemsFailed: 0 }, running: 1 });
+    // The twin of the first prepare, delivered late while the job scores; look at the job as it lists the input.
+    const seen: string[] = [];
+    jobs.armed = { jobId: record.jobId, skip: 1, between: async () => seen.push((await JobStore.prototype.get.call(jobs, 'ep', record.jobId))!.status) };
+    expect(await activities.prepare(ref)).toEqual(first);
+    expect(seen).toEqual(['Running']);
+    expect((await jobs.get('ep', record.jobId))!).toMatchObject({ status: 'Running', progress: { miniBatchesSucceeded: 1, itemsSucceeded: 1 } });
+  });
+});
