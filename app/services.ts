@@ -8,7 +8,7 @@ import { MiniBatchStore } from '../lib/jobs/miniBatchStore';
 import { OutputClaims } from '../lib/jobs/outputClaims';
 import { PlanManifest } from '../lib/jobs/planManifest';
 import { OutputParts } from '../lib/output/parts';
-import { downloadInputFile } from '../lib/inputs/download';
+import { downloadInputBytes, downloadInputFile } from '../lib/inputs/download';
 import { guardedAgent } from '../lib/inputs/safeFetch';
 import type { DataDeps } from '../lib/inputs/resolveInput';
 import { listFirstInputFiles, listInputFiles } from '../lib/inputs/listFiles';
@@ -82,6 +82,7 @@ export function jobActivities(): JobActivities {
     listInputFiles: (input) => listInputFiles(input, dataDeps),
     listFirstInputFiles: (input, enough) => listFirstInputFiles(input, dataDeps, enough),
     downloadInputFile: (file, dir) => downloadInputFile(file, dir, dataDeps),
+    downloadInputBytes: (file) => downloadInputBytes(file, dataDeps),
     outputBlob: (location) => outputPlaces.blob(location),
     writeLog: (jobId, name, text) => outputPlaces.writeLog(jobId, name, text),
     localModel: (spec) => assets.model(spec),

@@ -46,6 +46,18 @@ export function azuriteConnectionString(ports: { blob: number; queue: number; ta
   );
 }
 
+/** `UseDevelopmentStorage=true` means Azurite on its usual ports; other values are kept. */
+export function resolveConnectionString(value: string): string {
+  if (/^\s*UseDevelopmentStorage=true\s*;?\s*$/i.test(value)) {
+    return azuriteConnectionString({ blob: 10000, queue: 10001, table: 10002 });
+  }
+  return value;
+}
+
+export function isAzurite(connectionString: string): boolean {
+  return connectionString.includes(`AccountName=${AZURITE_ACCOUNT}`) && connectionString.includes(AZURITE_KEY);
+}
+
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

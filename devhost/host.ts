@@ -14,7 +14,7 @@ import { HttpHost, send } from './http/server';
 import { Invoker } from './invoker';
 import { createLogger, parseLogLevel, type Logger } from './log';
 import { applyLocalSettings, readHostSettings } from './settings';
-import { hostStorage } from './storage';
+import { hostStorage, waitForStorage } from './storage';
 import { startTriggers, type TriggerListener } from './triggers';
 import { blobWebhook } from './triggers/blobWebhook';
 import type { BlobEventTarget } from './triggers/types';
@@ -105,6 +105,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   });
   const usesDurable = registrations.some((r) => /^(orchestrationTrigger|activityTrigger|entityTrigger)$/i.test(r.trigger.type) ||
     Object.values(r.bindings).some((b) => b.type === 'durableClient'));
+  // Started together with its storage (localStack.ts): the app is loaded; now wait for storage.
+  const storageWaitMs = Number(env.DEVHOST_STORAGE_WAIT_MS ?? 0);
+  if (storageWaitMs > 0) await waitForStorage(storage, storageWaitMs);
   if (usesDurable) await store.init();
 
   const http = new HttpHost({

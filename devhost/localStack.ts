@@ -3,10 +3,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { azuritePorts, connectionStringOn } from './azuritePorts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, startAzurite, type RunningAzurite } from './azurite';
+import { azuriteConnectionString, freePort, isAzurite, resolveConnectionString, startAzurite, type RunningAzurite } from './azurite';
 import { startLocalIssuer, type LocalIssuer } from './issuer';
 import { applyLocalSettings } from './settings';
-import { isAzurite, resolveConnectionString } from './storage';
 
 /**
  * The one way to run a Functions app locally with everything it needs, used by `npm start`, the
@@ -60,6 +59,8 @@ export interface SpawnHostOptions {
   /** Own process group, so a terminal's Ctrl+C reaches only the parent, which then stops the host once. */
   detached?: boolean;
   startTimeoutMs?: number;
+  /** Gives up starting (kills the host): e.g. the Azurite it was started with failed. */
+  signal?: AbortSignal;
 }
 
 /** Runs `dist/devhost/main.js` as a child process, like a developer would, and waits until it serves. */
@@ -85,6 +86,10 @@ export async function spawnHost(options: SpawnHostOptions): Promise<SpawnedHost>
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`devhost exited with ${child.exitCode}:\n${output}`);
+    if (options.signal?.aborted) {
+      child.kill('SIGKILL');
+      throw new Error('devhost start given up', { cause: options.signal.reason });
+    }
     if (await fetch(`${url}/admin/host/status`).then((r) => r.ok, () => false)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -160,24 +165,39 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
   const storage = options.storage ?? { inMemory: true };
   let azurite: RunningAzurite | undefined;
   let issuer: LocalIssuer | undefined;
+  // Azurite and the host start side by side (each takes 2-3 s, mostly loading code): the host
+  // loads the app meanwhile, then waits for storage to answer (DEVHOST_STORAGE_WAIT_MS).
+  let azuriteStarting: Promise<RunningAzurite> | undefined;
+  const azuriteFailed = new AbortController();
   try {
     let connectionString: string;
     if ('connectionString' in storage) connectionString = storage.connectionString;
     else {
-      azurite = 'inMemory' in storage
-        ? await startAzurite({ location: '', inMemory: true })
-        : await startAzurite({ location: storage.location ?? tempDir('azurite-'), blobPort: storage.ports?.blob, queuePort: storage.ports?.queue, tablePort: storage.ports?.table });
-      connectionString = azurite.connectionString;
+      const fixed = 'ports' in storage ? storage.ports : undefined;
+      const ports = fixed ?? { blob: await freePort(), queue: await freePort(), table: await freePort() };
+      const location = 'inMemory' in storage ? '' : (storage.location ?? tempDir('azurite-'));
+      azuriteStarting = startAzurite({ location, inMemory: 'inMemory' in storage, blobPort: ports.blob, queuePort: ports.queue, tablePort: ports.table });
+      azuriteStarting.catch((err: unknown) => azuriteFailed.abort(err));
+      connectionString = azuriteConnectionString(ports);
     }
     if (options.issuer !== false) {
       issuer = await startLocalIssuer({ dataDir: options.issuer?.dataDir ?? tempDir('issuer-'), port: options.issuer?.port });
     }
     const count = options.hosts ?? 1;
-    const env = { ...(issuer ? { AUTH_ISSUERS: issuer.issuer, AUTH_AUDIENCES: issuer.audience } : {}), ...(count > 1 ? { DEVHOST_SHARED_HUB: 'true' } : {}), ...options.env };
-    const start = (index: number, port?: number) =>
-      spawnHost({ appDir: options.appDir, connectionString, env: { ...env, ...options.hostEnv?.(index) }, port, listen: options.listen, stdio: options.stdio, detached: options.detached });
-    const started = await Promise.allSettled(Array.from({ length: count }, (_, i) => start(i, i === 0 ? options.port : undefined)));
-    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const env = {
+      ...(issuer ? { AUTH_ISSUERS: issuer.issuer, AUTH_AUDIENCES: issuer.audience } : {}),
+      ...(count > 1 ? { DEVHOST_SHARED_HUB: 'true' } : {}),
+      ...(azuriteStarting ? { DEVHOST_STORAGE_WAIT_MS: '60000' } : {}),
+      ...options.env,
+    };
+    const start = (index: number, port?: number, signal?: AbortSignal) =>
+      spawnHost({ appDir: options.appDir, connectionString, env: { ...env, ...options.hostEnv?.(index) }, port, listen: options.listen, stdio: options.stdio, detached: options.detached, signal });
+    const [started, [azuriteStarted]] = await Promise.all([
+      Promise.allSettled(Array.from({ length: count }, (_, i) => start(i, i === 0 ? options.port : undefined, azuriteFailed.signal))),
+      Promise.allSettled([azuriteStarting]),
+    ]);
+    if (azuriteStarted!.status === 'fulfilled') azurite = azuriteStarted!.value;
+    const failed = [azuriteStarted!, ...started].find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
       throw failed.reason;
@@ -206,7 +226,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     return stack;
   } catch (err) {
     await issuer?.stop();
-    await azurite?.stop();
+    await azuriteStarting?.then((started) => started.stop(), () => undefined);
     for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
     throw err;
   }

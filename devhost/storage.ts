@@ -1,7 +1,7 @@
 import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteConnectionString } from './azurite';
+import { isAzurite, resolveConnectionString } from './azurite';
 
 /** Storage clients the host itself uses (state, triggers); built from a connection string. */
 export interface HostStorage {
@@ -12,16 +12,8 @@ export interface HostStorage {
   table(name: string): TableClient;
 }
 
-export function resolveConnectionString(value: string): string {
-  if (/^\s*UseDevelopmentStorage=true\s*;?\s*$/i.test(value)) {
-    return azuriteConnectionString({ blob: 10000, queue: 10001, table: 10002 });
-  }
-  return value;
-}
-
-export function isAzurite(connectionString: string): boolean {
-  return connectionString.includes(`AccountName=${AZURITE_ACCOUNT}`) && connectionString.includes(AZURITE_KEY);
-}
+// In azurite.ts, which loads no Azure SDK: npm start reads them before anything else starts.
+export { isAzurite, resolveConnectionString };
 
 export function hostStorage(connection: string): HostStorage {
   const cs = resolveConnectionString(connection);
@@ -33,4 +25,18 @@ export function hostStorage(connection: string): HostStorage {
     tables: TableServiceClient.fromConnectionString(cs, { allowInsecureConnection: insecure }),
     table: (name) => TableClient.fromConnectionString(cs, name, { allowInsecureConnection: insecure }),
   };
+}
+
+/**
+ * Waits until the blob, queue and table endpoints answer HTTP (any status), for up to `timeoutMs`;
+ * then returns either way (a storage that is still down fails the first real call, as before).
+ * For a host started together with its Azurite (DEVHOST_STORAGE_WAIT_MS): it loads the app while
+ * Azurite starts, instead of after.
+ */
+export async function waitForStorage(storage: HostStorage, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const answers = (url: string) => fetch(url, { signal: AbortSignal.timeout(2000) }).then(() => true, () => false);
+  for (const url of [storage.blob.url, storage.queue.url, storage.tables.url]) {
+    while (!(await answers(url)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
 }

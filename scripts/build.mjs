@@ -1,6 +1,7 @@
 // `npm run build`: compiles the app to dist/ with `tsc --incremental`, and skips tsc altogether
 // when nothing changed since the last successful build (so `npm start` on an unchanged tree starts
-// in a few seconds). Plain JavaScript: it runs before anything is compiled.
+// in a few seconds); then builds the studio with Vite, skipped the same way (below). Plain
+// JavaScript: it runs before anything is compiled.
 // - Compiled files whose source is gone are deleted first: the Functions host loads every .js
 //   under dist/functions and dist/orchestrations, so a file left from a moved or deleted source
 //   would still be registered. (This replaced deleting those folders before each build, which made
@@ -72,15 +73,37 @@ if (missing) {
   rmSync(buildInfo, { force: true });
   rmSync(stamp, { force: true });
 }
+const require = createRequire(import.meta.url);
 if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest) {
   console.log('build: up to date');
-  process.exit(0);
+} else {
+  rmSync(stamp, { force: true });
+  const result = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--incremental'], { stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+  // The CLI is package.json's bin: executable, as npm links it.
+  if (existsSync(join(dist, 'cli', 'main.js'))) chmodSync(join(dist, 'cli', 'main.js'), 0o755);
+  writeFileSync(stamp, '');
+  utimesSync(stamp, started, started);
 }
-rmSync(stamp, { force: true });
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json'), '--incremental'], { stdio: 'inherit' });
-if (result.status !== 0) process.exit(result.status ?? 1);
-// The CLI is package.json's bin: executable, as npm links it.
-if (existsSync(join(dist, 'cli', 'main.js'))) chmodSync(join(dist, 'cli', 'main.js'), 0o755);
-writeFileSync(stamp, '');
-utimesSync(stamp, started, started);
+
+// The studio (Vite, 6-8 s): rebuilt only when a file under studio/ (sources, index.html, its
+// Vite config and tsconfig), package.json or package-lock.json (its packages) is newer than the
+// stamp its last successful build left (dist/.studio-build-ok, outside the served folder; removed
+// before a build starts, so a failed or interrupted one is redone), or dist/studio has no index.html.
+const studioOut = join(dist, 'studio');
+const studioStamp = join(dist, '.studio-build-ok');
+{
+  let studioNewest = Math.max(...['package.json', 'package-lock.json'].map((f) => statSync(join(root, f)).mtimeMs));
+  for (const path of files(join(root, 'studio'))) studioNewest = Math.max(studioNewest, statSync(path).mtimeMs);
+  if (existsSync(studioStamp) && existsSync(join(studioOut, 'index.html')) && statSync(studioStamp).mtimeMs >= studioNewest) {
+    console.log('build: studio up to date');
+  } else {
+    const studioStarted = new Date();
+    rmSync(studioStamp, { force: true });
+    const vite = join(dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
+    const result = spawnSync(process.execPath, [vite, 'build', '--config', join(root, 'studio', 'vite.config.mts'), '--logLevel', 'warn'], { stdio: 'inherit', cwd: root });
+    if (result.status !== 0) process.exit(result.status ?? 1);
+    writeFileSync(studioStamp, '');
+    utimesSync(studioStamp, studioStarted, studioStarted);
+  }
+}

@@ -2,10 +2,6 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack, stopOnSignals } from '../devhost/localStack';
-import { loadSettings } from '../app/settings';
-import { storageClients } from '../lib/storage/clients';
-import { registerSample, SAMPLE, uploadSampleFiles } from './seedSample';
-import { AppClient } from './support/appClient';
 
 /**
  * `npm start`: Azurite + local token issuer + the local Functions host running this app, with the
@@ -20,10 +16,14 @@ async function main(): Promise<void> {
     },
   });
   const appDir = resolve(__dirname, '..', '..');
-  const stack = await startLocalStack({ appDir, port: Number(values.port), host: values.host });
+  const starting = startLocalStack({ appDir, port: Number(values.port), host: values.host });
+  // The sample's code (Azure SDKs, the app's settings) loads while Azurite and the host start.
+  const sampleCode = values['no-sample'] ? undefined : loadSampleCode();
+  const stack = await starting;
   stopOnSignals(stack);
   const url = stack.host.url;
-  if (!values['no-sample']) {
+  if (sampleCode) {
+    const { loadSettings, storageClients, AppClient, uploadSampleFiles, registerSample, SAMPLE } = await sampleCode;
     // After the stack started: it sets AzureWebJobsStorage for this process. The local issuer's
     // auth settings go to the host only, so they are added here (settings refuse no issuer at all).
     const issuer = stack.issuer;
@@ -50,6 +50,16 @@ async function main(): Promise<void> {
   console.log(`  curl ${url}/api/health`);
   if (stack.issuer) console.log('  TOKEN=$(npm run --silent token -- --roles BatchEndpoints.Invoke)   # then see README: invoke the iris endpoint');
   console.log('Stop:  Ctrl+C\n');
+}
+
+async function loadSampleCode() {
+  const [settings, clients, client, sample] = await Promise.all([
+    import('../app/settings.js'),
+    import('../lib/storage/clients.js'),
+    import('./support/appClient.js'),
+    import('./seedSample.js'),
+  ]);
+  return { loadSettings: settings.loadSettings, storageClients: clients.storageClients, AppClient: client.AppClient, ...sample };
 }
 
 main().catch((err: Error) => {

@@ -55,3 +55,21 @@ export async function downloadInputFile(file: InputFile, destDir: string, deps: 
     throw storageProblem(err, `The input file '${file.name}'`);
   }
 }
+
+/**
+ * Downloads one blob input file into memory, as bytes with an ArrayBuffer of their own (so they
+ * can be transferred to a scoring worker). For small files whose scorer does not need a path:
+ * saves writing the file and reading it back. Public https files are not fetched this way.
+ */
+export async function downloadInputBytes(file: InputFile, deps: DataDeps, options: DownloadOptions = {}): Promise<Uint8Array> {
+  const { ref } = file;
+  if (ref.kind === 'https') throw new Error(`downloadInputBytes: '${file.name}' is an https file; download it to disk`);
+  try {
+    const container = await containerFor(ref, deps, { recentDatastore: true });
+    const bytes = await container.getBlobClient(ref.path).downloadToBuffer(0, undefined, { abortSignal: options.signal });
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    return own ? bytes : new Uint8Array(bytes);
+  } catch (err) {
+    throw storageProblem(err, `The input file '${file.name}'`);
+  }
+}

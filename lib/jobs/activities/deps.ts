@@ -19,6 +19,8 @@ export interface JobActivityDeps {
   /** The first `enough` files in the same order, and whether that is all of them. */
   listFirstInputFiles(input: JobDataInput, enough: number): Promise<{ files: InputFile[]; complete: boolean }>;
   downloadInputFile(file: InputFile, destDir: string): Promise<string>;
+  /** A blob input file's bytes in memory (the no-code scorer's small files; see miniBatchInputs.ts). */
+  downloadInputBytes?(file: InputFile): Promise<Uint8Array>;
   outputBlob(location: JobOutputLocation): Promise<BlockBlobClient>;
   /** Writes `logs/<name>` for the job; returns the logs folder URI. */
   writeLog(jobId: string, name: string, text: string): Promise<string>;

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isFatal } from '../../util/fatal';
-import { mapLimited } from '../../util/mapLimited';
 import type { JobRef, MiniBatchOutcome, MiniBatchRef } from '../contracts';
 import { formatBlockRanges, newBlockTag, stageOutputBlock } from '../../output/blocks';
 import { isTerminal } from '../status';
@@ -10,6 +9,7 @@ import type { JobRecord } from '../types';
 import type { JobActivityDeps } from './deps';
 import { messageOf } from '../../util/messageOf';
 import { codeOf } from './errors';
+import { miniBatchInputs } from './miniBatchInputs';
 import { scorerSpecOf } from './scorerSpec';
 import type { LogEntry } from '../../scoring/runtime/types';
 
@@ -61,13 +61,10 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
     counting.catch(() => undefined); // awaited below, also when the download fails first
     let attempt: number | undefined;
     try {
-      // A mini-batch of the same job that just ended may remove the job folder between the two
-      // levels mkdir creates: once more then.
-      await mkdir(dir, { recursive: true }).catch(() => mkdir(dir, { recursive: true }));
-      const [paths, counted] = await Promise.all([mapLimited(files, deps.tuning.downloadConcurrency, (file) => deps.downloadInputFile(file, dir)), counting]);
+      const scorerSpec = await scorerSpecOf(deps, spec);
+      const [inputs, counted] = await Promise.all([miniBatchInputs(deps, scorerSpec, files, dir), counting]);
       attempt = counted;
       const downloaded = Date.now();
-      const scorerSpec = await scorerSpecOf(deps, spec);
       // Output blocks are staged as the worker produces them (block ids from index, sequence and
       // this execution's tag), so a mini-batch holds a few blocks in memory whatever its files'
       // sizes; the row written below lists the blocks that are output and the tag, and only listed
@@ -84,7 +81,7 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
       const result = await deps.scorer.run(
         scorerSpec,
         {
-          files: paths.map((path, i) => ({ path, name: files[i]!.name })),
+          files: inputs,
           params: spec.params,
           miniBatchIndex: input.index,
           timeoutMs: spec.settings.timeoutMs,

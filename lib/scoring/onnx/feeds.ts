@@ -12,7 +12,7 @@ interface ElementKind {
   allocate(size: number): Float32Array | Float64Array | Int32Array | BigInt64Array | string[];
 }
 
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const NON_DECIMAL_PREFIX = /^0[xXoObB]/;
 const INTEGER = /^[+-]?\d+$/;
 // What pandas reads as special floats; anything else non-decimal is an error, not NaN.
 const SPECIAL_FLOATS: Record<string, number> = { nan: NaN, inf: Infinity, '+inf': Infinity, '-inf': -Infinity, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity };
@@ -21,9 +21,16 @@ function toFloat(cell: unknown): number | { problem: string } {
   if (typeof cell === 'number') return cell;
   if (typeof cell === 'bigint') return Number(cell);
   if (typeof cell === 'string') {
-    const s = cell.trim();
+    // trim() only when an end is not plain ASCII (it allocates; this runs once per cell).
+    const first = cell.charCodeAt(0);
+    const last = cell.charCodeAt(cell.length - 1);
+    const s = first > 32 && first < 127 && last > 32 && last < 127 ? cell : cell.trim();
     if (s === '') return { problem: 'empty value' };
-    if (DECIMAL.test(s)) return Number(s);
+    // Number() of a trimmed, non-empty string accepts exactly: decimals ([+-], digits, a point, an
+    // exponent), 'Infinity' with an optional sign (a special float below too), and unsigned
+    // 0x/0o/0b literals, refused here. Cheaper than a regex test first (this runs once per cell).
+    const value = Number(s);
+    if (value === value && !(s.charCodeAt(0) === 48 && NON_DECIMAL_PREFIX.test(s))) return value;
     const special = SPECIAL_FLOATS[s.toLowerCase()];
     if (special !== undefined) return special;
   }

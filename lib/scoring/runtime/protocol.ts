@@ -19,6 +19,8 @@ export interface WorkerRequest {
   warm?: boolean;
   /** Where the output blocks go (blockChannel.ts); transferred with the task. */
   port?: MessagePort;
+  /** The task's stop flag and native-call count (nativeCallGate.ts), shared with the pool. */
+  gate: SharedArrayBuffer;
 }
 
 /** A mini-batch's result as the worker sends it: its output went over the port, `blocksSent` blocks. */

@@ -6,7 +6,9 @@ import { BlockReceiver } from './blockChannel';
 import type { BlockSink } from './outputBlocks';
 import { MiniBatchError, thrownStack } from './errors';
 import { isWorkerEvent, type WorkerData, type WorkerEvent, type WorkerReply, type WorkerRequest } from './protocol';
+import { NativeCallGate } from './nativeCallGate';
 import { specKey } from './specKey';
+import { WorkerSlots } from './workerSlots';
 import type { LogEntry, MiniBatchResult, MiniBatchTask, ScorerSpec } from './types';
 import { scorerWorkerFile } from './workerFile';
 
@@ -23,7 +25,10 @@ export interface ScorerPoolOptions {
 
 interface SpecPool {
   piscina: Piscina<WorkerRequest, WorkerReply>;
-  running: number;
+  /** Tasks not settled yet (a timed-out one until its thread is stopped), each with its stop(). */
+  tasks: Map<Promise<WorkerReply>, () => Promise<void>>;
+  /** Tasks wait here for a worker, not in piscina's queue (workerSlots.ts says why). */
+  slots: WorkerSlots;
   /** Side-channel events (timeout start, logs) of running tasks, by task id. */
   listeners: Map<number, (event: WorkerEvent) => void>;
 }
@@ -32,14 +37,17 @@ const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_POOLS = 8;
 /** A warm-up that hangs (a script whose init() never returns) is given up after this. */
 const WARM_TIMEOUT_MS = 120_000;
+/** close() lets running mini-batches finish for this long (piscina's default closeTimeout). */
+const CLOSE_TIMEOUT_MS = 30_000;
 
 /**
  * Runs mini-batches in worker threads: one piscina pool per distinct ScorerSpec, so a worker's
  * process.env, loaded script and init() state belong to one deployment, and warm workers are
- * reused by every mini-batch of that deployment. A mini-batch that passes its timeout has its
- * worker thread terminated (an infinite loop cannot be interrupted any other way); a worker that
- * dies (process.exit(), an exception thrown from a timer) fails only its own mini-batch. Either
- * way the pool starts a fresh worker for the next mini-batch.
+ * reused by every mini-batch of that deployment. A mini-batch that passes its timeout fails at
+ * once, and its worker thread is terminated (an infinite loop cannot be interrupted any other
+ * way) as soon as it is outside any ONNX Runtime call (stopping it inside one would abort the
+ * process: nativeCallGate.ts); a worker that dies (process.exit(), an exception thrown from a
+ * timer) fails only its own mini-batch. Either way the pool starts a fresh worker for the next.
  */
 export class ScorerPool {
   // Map order is recency: a used pool is re-inserted at the end.
@@ -70,10 +78,15 @@ export class ScorerPool {
     if (!(task.timeoutMs > 0 && Number.isFinite(task.timeoutMs))) throw new RangeError(`timeoutMs must be a positive number, got ${task.timeoutMs}`);
     const pool = this.#poolFor(spec);
     const taskId = this.#nextTaskId++;
-    const abort = new AbortController();
     const streamedLogs: LogEntry[] = [];
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
+    let timeUp!: (err: Error) => void;
+    const timeout = new Promise<never>((_, reject) => (timeUp = reject));
+    const collected = new Map<number, Uint8Array>();
+    const onBlock: BlockSink = options.onBlock ?? (async (seq, bytes) => void collected.set(seq, bytes));
+    const { port1, port2 } = new MessageChannel();
+    const blocks = new BlockReceiver(port1, onBlock);
     // The clock starts when a worker picks the task up, not while it waits for a free worker:
     // a queue behind other mini-batches must not use up this one's time.
     pool.listeners.set(taskId, (event) => {
@@ -82,17 +95,19 @@ export class ScorerPool {
       } else {
         timer ??= setTimeout(() => {
           timedOut = true;
-          abort.abort();
+          // The mini-batch fails now; its thread is stopped once outside any native call.
+          running.stop();
+          timeUp(new Error(`timed out after ${task.timeoutMs} ms`));
         }, task.timeoutMs);
       }
     });
-    const collected = new Map<number, Uint8Array>();
-    const onBlock: BlockSink = options.onBlock ?? (async (seq, bytes) => void collected.set(seq, bytes));
-    const { port1, port2 } = new MessageChannel();
-    const blocks = new BlockReceiver(port1, onBlock);
-    pool.running++;
+    // Input bytes go to the worker without a copy; a view that shares its ArrayBuffer (a pooled
+    // Buffer) is copied first, since transferring would take the whole buffer away.
+    const files = task.files.map((f) => (f.bytes && !ownsBuffer(f.bytes) ? { ...f, bytes: f.bytes.slice() } : f));
+    const inputs = [...new Set(files.flatMap((f) => (f.bytes ? [f.bytes.buffer as ArrayBuffer] : [])))];
+    const running = this.#submit(pool, { taskId, task: { ...task, files }, port: port2 }, [port2, ...inputs]);
     try {
-      const reply = await pool.piscina.run({ taskId, task, port: port2 }, { signal: abort.signal, transferList: [port2] });
+      const reply = await Promise.race([running.reply, timeout]);
       if (!reply.ok) {
         // A block that could not be stored stopped the worker: that failure is the one to report.
         const failure = blocks.failure;
@@ -100,17 +115,16 @@ export class ScorerPool {
         throw MiniBatchError.fromJSON(reply.error, reply.logs);
       }
       const { blocksSent, ...result } = reply.result;
-      await blocks.settle(blocksSent);
+      await Promise.race([blocks.settle(blocksSent), timeout]);
       if (options.onBlock) return result;
       return { ...result, output: Buffer.concat(result.blocks.map((seq) => collected.get(seq)!)) };
     } catch (err) {
-      if (err instanceof MiniBatchError || blocks.failure) throw err;
+      if (!timedOut && (err instanceof MiniBatchError || blocks.failure)) throw err;
       throw this.#lostWorker(err, task, timedOut, streamedLogs);
     } finally {
       blocks.close();
       clearTimeout(timer);
       pool.listeners.delete(taskId);
-      pool.running--;
     }
   }
 
@@ -128,11 +142,14 @@ export class ScorerPool {
       Array.from({ length: count }, async () => {
         const taskId = this.#nextTaskId++;
         pool.listeners.set(taskId, () => undefined);
+        const running = this.#submit(pool, { taskId, task, warm: true });
+        const timer = setTimeout(() => running.stop(), WARM_TIMEOUT_MS);
         try {
-          await pool.piscina.run({ taskId, task, warm: true }, { signal: AbortSignal.timeout(WARM_TIMEOUT_MS) });
+          await running.reply;
         } catch {
           // a lost worker or a slow init(): the mini-batches will say what happens
         } finally {
+          clearTimeout(timer);
           pool.listeners.delete(taskId);
         }
       }),
@@ -147,7 +164,51 @@ export class ScorerPool {
     this.#closed = true;
     const pools = [...this.#pools.values()];
     this.#pools.clear();
-    await Promise.all(pools.map((p) => p.piscina.close()));
+    await Promise.all(pools.map((p) => this.#closePool(p)));
+  }
+
+  /**
+   * Lets a pool's running tasks finish (up to CLOSE_TIMEOUT_MS), then stops the rest, each once
+   * it is outside native calls, and ends the threads. (piscina's own close() would terminate them
+   * wherever they are.)
+   */
+  async #closePool(pool: SpecPool): Promise<void> {
+    const settled = Promise.allSettled([...pool.tasks.keys()]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([settled, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS).unref()))]);
+    clearTimeout(timer);
+    pool.slots.close();
+    await Promise.all([...pool.tasks.values()].map((stop) => stop()));
+    await pool.piscina.destroy();
+  }
+
+  /**
+   * Starts a piscina task that can be stopped without killing the process: `stop()` keeps its
+   * worker from entering another native call, waits until it is outside any, and only then
+   * aborts the task, which terminates the thread (nativeCallGate.ts says why). A task that
+   * finished meanwhile keeps its worker.
+   */
+  #submit(pool: SpecPool, request: Omit<WorkerRequest, 'gate'>, transferList: Transferable[] = []): { reply: Promise<WorkerReply>; stop: () => Promise<void> } {
+    const gate = new NativeCallGate();
+    const abort = new AbortController();
+    let stopping: Promise<void> | undefined;
+    const stop = () => (stopping ??= gate.stopOutsideNativeCalls().then(() => abort.abort()));
+    const reply = (async () => {
+      await pool.slots.acquire();
+      try {
+        return await pool.piscina.run({ ...request, gate: gate.buffer }, { signal: abort.signal, transferList: transferList as never });
+      } finally {
+        pool.slots.release();
+      }
+    })();
+    pool.tasks.set(reply, stop);
+    // Settles after the caller may have given up on it (a timeout): never an unhandled rejection.
+    reply
+      .catch(() => undefined)
+      .finally(() => {
+        pool.tasks.delete(reply);
+      });
+    return { reply, stop };
   }
 
   /** The worker replies with every scoring failure, so a rejected task means its worker is gone. */
@@ -207,17 +268,21 @@ export class ScorerPool {
     // A worker that dies while idle (e.g. a script's stray timer threw after run() returned) has
     // no task to fail; piscina replaces it on demand. Without a listener the error would crash the host.
     piscina.on('error', () => {});
-    return { piscina, running: 0, listeners };
+    return { piscina, tasks: new Map(), slots: new WorkerSlots(this.#maxWorkers), listeners };
   }
 
   #closeLeastRecentlyUsed(keep: string): void {
     for (const [key, pool] of this.#pools) {
       if (this.#pools.size <= this.#maxPools) return;
-      if (key === keep || pool.running > 0) continue; // busy pools stay: the cap is soft
+      if (key === keep || pool.tasks.size > 0) continue; // busy pools stay: the cap is soft
       this.#pools.delete(key);
       void pool.piscina.close().catch(() => {});
     }
   }
+}
+
+function ownsBuffer(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
 }
 
 function positiveInteger(value: number, name: string): number {

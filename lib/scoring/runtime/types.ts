@@ -27,8 +27,12 @@ export interface ScorerSpec {
 }
 
 export interface MiniBatchTask {
-  /** Local paths, and the names shown in outputs and errors (the input-relative names). */
-  files: { path: string; name: string }[];
+  /**
+   * Local paths, and the names shown in outputs and errors (the input-relative names). The no-code
+   * scorer also takes a file's `bytes` instead (its `path` then only gives the format by its
+   * extension): transferred to the worker, not copied, so the caller's view is emptied.
+   */
+  files: { path: string; name: string; bytes?: Uint8Array }[];
   /** Literal inputs of the invoke: `context.params`. */
   params: Record<string, string>;
   miniBatchIndex: number;

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { MiniBatchError, thrownStack } from './errors';
 import { EVENT_CHANNEL, type WorkerData, type WorkerEvent, type WorkerReply, type WorkerRequest } from './protocol';
 import { portSink } from './blockChannel';
+import { gateOnnxRuntimeCalls, setCurrentGate } from './nativeCallGate';
 import { DEFAULT_OUTPUT_BLOCK_BYTES, OutputBlockWriter } from './outputBlocks';
 import type { ScoredCounts } from './scoredBatch';
 import { scoreWithScript, warmScript } from './scriptScorer';
@@ -13,6 +14,8 @@ import { createScriptLogger, TaskLog, type ScriptLogger } from './taskLog';
 import type { MiniBatchTask, ScorerSpec } from './types';
 
 const { spec, onnxIntraOpThreads } = workerData as WorkerData;
+// Before anything loads ONNX Runtime: the pool must never stop this thread inside one of its calls.
+gateOnnxRuntimeCalls();
 let current: TaskLog | undefined;
 const logger = createScriptLogger(() => current);
 
@@ -27,8 +30,9 @@ for (const [method, level] of [['log', 'info'], ['info', 'info'], ['debug', 'deb
 /** A script's lines go out in slices of this many: the same pieces the tabular scorer makes. */
 const SCRIPT_SLICE = 10_000;
 
-export default async function scoreMiniBatch({ taskId, task, warm, port }: WorkerRequest): Promise<WorkerReply> {
+export default async function scoreMiniBatch({ taskId, task, warm, port, gate }: WorkerRequest): Promise<WorkerReply> {
   const start = performance.now();
+  setCurrentGate(gate);
   post({ channel: EVENT_CHANNEL, taskId, type: 'started' });
   const log = new TaskLog(spec.loggingLevel, (entry) => post({ channel: EVENT_CHANNEL, taskId, type: 'log', entry }));
   current = log;
@@ -57,6 +61,7 @@ export default async function scoreMiniBatch({ taskId, task, warm, port }: Worke
     return { ok: false, error: error.toJSON(), logs: log.entries() };
   } finally {
     current = undefined;
+    setCurrentGate(undefined);
   }
 }
 

@@ -1,7 +1,7 @@
 import { messageOf } from '../../util/messageOf';
-import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { InputFileError } from './errors';
+import { fileBlocks } from './source';
 import { selectColumns, type TableChunk } from './table';
 
 /**
@@ -13,8 +13,9 @@ export async function* readJsonl(
   displayName: string,
   chunkRows: number,
   wanted?: readonly string[],
+  bytes?: Uint8Array,
 ): AsyncGenerator<TableChunk> {
-  const input = createReadStream(filePath, { encoding: 'utf8' });
+  const input = fileBlocks(filePath, bytes, 64 * 1024, 'utf8');
   const reader = createInterface({ input, crlfDelay: Infinity });
   let rows: Record<string, unknown>[] = [];
   let lines: number[] = [];

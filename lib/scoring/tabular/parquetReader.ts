@@ -1,5 +1,6 @@
 import { messageOf } from '../../util/messageOf';
 import { InputFileError } from './errors';
+import { ownArrayBuffer } from './source';
 import { selectColumns, type TableChunk } from './table';
 
 /**
@@ -12,6 +13,7 @@ export async function* readParquet(
   displayName: string,
   chunkRows: number,
   wanted?: readonly string[],
+  bytes?: Uint8Array,
 ): AsyncGenerator<TableChunk> {
   // Both packages are ESM-only; dynamic import keeps this module CommonJS.
   const { asyncBufferFromFile, parquetMetadataAsync, parquetScan, parquetSchema } = await import('hyparquet');
@@ -20,7 +22,7 @@ export async function* readParquet(
   let scan;
   let fileColumns: string[];
   try {
-    const file = await asyncBufferFromFile(filePath);
+    const file = bytes ? ownArrayBuffer(bytes) : await asyncBufferFromFile(filePath);
     const metadata = await parquetMetadataAsync(file);
     fileColumns = parquetSchema(metadata).children.map((c) => c.element.name);
     scan = await parquetScan({ file, metadata, compressors, columns: selectColumns(fileColumns, wanted) });

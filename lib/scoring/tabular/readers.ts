@@ -7,7 +7,7 @@ import { readJsonl } from './jsonlReader';
 import { readParquet } from './parquetReader';
 import type { ReadTableOptions, TableChunk } from './table';
 
-type Reader = (filePath: string, displayName: string, chunkRows: number, wanted?: readonly string[]) => AsyncGenerator<TableChunk>;
+type Reader = (filePath: string, displayName: string, chunkRows: number, wanted?: readonly string[], bytes?: Uint8Array) => AsyncGenerator<TableChunk>;
 
 const READERS: Record<string, Reader> = { '.csv': readCsv, '.parquet': readParquet, '.jsonl': readJsonl };
 
@@ -32,10 +32,10 @@ export async function* readTable(filePath: string, options: ReadTableOptions): A
   }
   let size: number;
   try {
-    size = (await stat(filePath)).size;
+    size = options.bytes ? options.bytes.byteLength : (await stat(filePath)).size;
   } catch (err) {
     throw new InputFileError(displayName, `cannot read file (${messageOf(err)})`, { cause: err });
   }
   if (size === 0) throw new InputFileError(displayName, 'the file is empty (0 bytes)');
-  yield* reader(filePath, displayName, options.chunkRows, options.columns);
+  yield* reader(filePath, displayName, options.chunkRows, options.columns, options.bytes);
 }

@@ -15,6 +15,8 @@ export interface ScoreFileOptions {
   /** Name written in the `file` column and used in errors (default: the path's base name). */
   fileName?: string;
   chunkRows?: number;
+  /** The file's content, already in memory (then `filePath` only names the file). */
+  bytes?: Uint8Array;
 }
 
 export interface ScoredChunk {
@@ -39,7 +41,7 @@ export async function* scoreTabularFile(model: OnnxModel, filePath: string, opti
   // The file column is the same on every row and a row number never needs quoting: only the
   // prediction is formatted per row (this runs once per output row).
   const fileField = csvField(fileName);
-  for await (const chunk of readTable(filePath, { chunkRows, columns: requiredColumns(model), displayName: fileName })) {
+  for await (const chunk of readTable(filePath, { chunkRows, columns: requiredColumns(model), displayName: fileName, bytes: options.bytes })) {
     bindings ??= planInputs(model, chunk.fileColumns, fileName);
     const feeds = buildFeeds(bindings, chunk, fileName);
     let output;

@@ -23,6 +23,8 @@ export interface ReadTableOptions {
   columns?: readonly string[];
   /** Name used in error messages (default: the file's base name). */
   displayName?: string;
+  /** The file's content, already in memory: read instead of the file (whose name then only gives the format). */
+  bytes?: Uint8Array;
 }
 
 /** "row 12 (line 14)": where a chunk's row is, for messages. Rows are 0-based like the output. */

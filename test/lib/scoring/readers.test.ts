@@ -8,6 +8,9 @@ import { releaseInferenceSessions } from '../../../lib/scoring/onnx/sessionCache
 import { InputFileError } from '../../../lib/scoring/tabular/errors';
 import { readTable } from '../../../lib/scoring/tabular/readers';
 import type { TableChunk } from '../../../lib/scoring/tabular/table';
+import { parse as parseSync } from 'csv-parse/sync';
+import { buildFeeds } from '../../../lib/scoring/onnx/feeds';
+import { planInputs } from '../../../lib/scoring/onnx/inputMapping';
 import { errorOf, FEATURES, IRIS_DATA_DIR, IRIS_MODEL_DIR, scoreAll, tempDir, writeFile } from './helpers';
 
 const dir = tempDir();
@@ -30,6 +33,22 @@ function column(chunks: TableChunk[], name: string): unknown[] {
 
 const HEADER = FEATURES.join(',');
 
+/** Each row's first feature as buildFeeds converts it, or its error message. */
+function buildFeedsPerRow(chunk: TableChunk): (number | string)[] {
+  const bindings = planInputs(model, chunk.fileColumns, 'numbers.csv');
+  return Array.from({ length: chunk.rowCount }, (_, i) => {
+    const row: TableChunk = { ...chunk, firstRow: i, rowCount: 1, columns: new Map([...chunk.columns].map(([k, v]) => [k, [v[i]]])), lines: [chunk.lines![i]!] };
+    try {
+      return (buildFeeds(bindings, row, 'numbers.csv')['features']!.data as Float32Array)[0]!;
+    } catch (err) {
+      return (err as Error).message.replace(/^numbers\.csv: /, '');
+    }
+  });
+}
+
+/** Line breaks inside a record's fields. */
+const embedded = (record: string[]) => record.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0);
+
 describe('CSV reader', () => {
   it('reads quoted fields, CRLF, BOM and blank lines, with source line numbers', async () => {
     const file = writeFile(dir, 'ok.csv', `\uFEFFa,"b, with comma",c\r\n1,"2",3\r\n\r\n"4","x ""q""\ny",6\r\n`);
@@ -47,6 +66,33 @@ describe('CSV reader', () => {
     expect([...chunks[0]!.columns.keys()]).toEqual(['j']);
     expect(column(chunks, 'j')[2499]).toBe('4998');
     expect(chunks[2]!.lines![499]).toBe(2501);
+  });
+
+  // Quote-free text is split directly; from the first block (1 MiB) with a quote or a bare CR on,
+  // csv-parse reads the rest. Both must give what csv-parse alone gives, with the same line numbers.
+  it('gives csv-parse\'s records and line numbers whichever path reads them', async () => {
+    // One line ending per file: csv-parse takes the first one it sees as the only one.
+    const body = (i: number, eol: string) => `${i},${i % 7 === 0 ? ' ' : ''}${(i / 3).toFixed(2)},é${i}${eol}${i % 500 === 0 ? `${eol}  ${eol}` : ''}`;
+    const plain = (eol: string) => Array.from({ length: 60_000 }, (_, i) => body(i, eol)).join(''); // about 1.3 MB: two blocks or more
+    const cases = {
+      'plain.csv': `\uFEFFi,x,s\r\n${plain('\r\n')}`,
+      'quote-late.csv': `i,x,s\n${plain('\n')}"60000","6""0\n1",q\n1,2,3\n`,
+      'bare-cr.csv': `i,x,s\r${Array.from({ length: 3000 }, (_, i) => `${i},${i},s${i}`).join('\r')}\r`,
+    };
+    for (const [name, content] of Object.entries(cases)) {
+      const chunks = await readAll(writeFile(dir, name, content), 25_000);
+      const expected = parseSync(content, { bom: true, skip_empty_lines: false, relax_column_count: true }) as string[][];
+      // csv-parse's own line numbers (its `info` option): each kept record's first line.
+      const expectedLines = (parseSync(content, { bom: true, skip_empty_lines: false, relax_column_count: true, info: true }) as { record: string[]; info: { lines: number } }[])
+        .map(({ record, info }) => ({ record, line: info.lines - embedded(record) }))
+        .filter(({ record }) => !(record.length === 1 && record[0]!.trim() === ''))
+        .slice(1)
+        .map(({ line }) => line);
+      const rows = expected.filter((r) => !(r.length === 1 && r[0]!.trim() === '')).slice(1);
+      expect(chunks[0]!.fileColumns, name).toEqual(['i', 'x', 's']);
+      for (const [j, col] of ['i', 'x', 's'].entries()) expect(column(chunks, col), `${name} ${col}`).toEqual(rows.map((r) => r[j]));
+      expect(chunks.flatMap((c) => c.lines!), name).toEqual(expectedLines);
+    }
   });
 
   it.each([
@@ -68,6 +114,17 @@ describe('CSV reader', () => {
     const file = writeFile(dir, 'lines.csv', `${HEADER}\n\n5.1,3.5,1.4,0.2\n"6.0\n",3,5,2\n\n  \n7,x,6,2\n`);
     // Lines: 1 header, 2 blank, 3 row 0, 4-5 row 1 (quoted line break), 6-7 blank, 8 row 2.
     expect(await errorOf(scoreAll(model, file))).toBe("lines.csv: row 2 (line 8), column 'sepal_width': 'x' is not a number");
+  });
+
+  it('reads decimals, exponents and pandas\' special floats as numbers, and nothing else', async () => {
+    const good = ['1', '-1', '+1.5', '.5', '5.', '-.5e3', '1E+2', '1e-2', '007', ' 2 ', '\u00a03\u00a0', 'nan', 'NaN', 'inf', '-Infinity', '+infinity'];
+    const bad = ['0x10', '0X1f', '0o7', '0b1', '-0x1', '1_000', '1e', 'e5', '.', '+', '1.2.3', '١', 'Infinityx', '1 2', '0x'];
+    const rows = [...good, ...bad].map((v) => `"${v}",1,1,1`).join('\n');
+    const file = writeFile(dir, 'numbers.csv', `${HEADER}\n${rows}\n`);
+    const chunk = (await readAll(file))[0]!;
+    const cells = buildFeedsPerRow(chunk);
+    expect(cells.slice(0, good.length)).toEqual([1, -1, 1.5, 0.5, 5, -500, 100, 0.01, 7, 2, 3, NaN, NaN, Infinity, -Infinity, Infinity].map(Math.fround)); // float32 input
+    expect(cells.slice(good.length)).toEqual(bad.map((v) => `row ${good.length + bad.indexOf(v)} (line ${good.length + bad.indexOf(v) + 2}), column 'sepal_length': '${v}' is not a number`));
   });
 
   it('a non-numeric value names the file, row, line, column and value', async () => {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeLines } from '../../../../lib/scoring/runtime/outputText';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,22 @@ describe('ScorerPool: no-code tabular scoring', () => {
     expect(result.itemErrors).toEqual([{ file: 'nested/bad.csv', message: "nested/bad.csv: row 1 (line 3), column 'sepal_width': 'x' is not a number" }]);
     expect(result.logs).toContainEqual({ level: 'warning', message: result.itemErrors[0]!.message });
     expect(result.logs).toContainEqual({ level: 'info', message: 'iris.parquet: 150 row(s) scored' });
+  });
+
+  it('scores files handed over as bytes like the same files on disk, taking the bytes without a copy', async () => {
+    const names = ['iris-part-1.csv', 'iris.jsonl', 'iris.parquet'];
+    const onDisk = names.map((name) => ({ path: path.join(IRIS_DATA_DIR, name), name }));
+    const expected = await pool.run(tabular(IRIS_MODEL_DIR), { files: onDisk, params: {}, miniBatchIndex: 0, timeoutMs: 10_000 });
+    const bytes = names.map((name) => new Uint8Array(readFileSync(path.join(IRIS_DATA_DIR, name))));
+    // A view into a shared ArrayBuffer (as small Buffers are) is copied, not taken away.
+    const shared = Buffer.concat([Buffer.from('xx'), readFileSync(path.join(IRIS_DATA_DIR, 'iris-part-2.csv'))]).subarray(2);
+    const inMemory = [...names.map((name, i) => ({ path: name, name, bytes: bytes[i] })), { path: 'iris-part-2.csv', name: 'part-2.csv', bytes: shared }];
+    const result = await pool.run(tabular(IRIS_MODEL_DIR), { files: inMemory, params: {}, miniBatchIndex: 0, timeoutMs: 10_000 });
+    const part2 = await pool.run(tabular(IRIS_MODEL_DIR), { files: [{ path: path.join(IRIS_DATA_DIR, 'iris-part-2.csv'), name: 'part-2.csv' }], params: {}, miniBatchIndex: 0, timeoutMs: 10_000 });
+    expect(decodeLines(result.output)).toEqual([...decodeLines(expected.output), ...decodeLines(part2.output)]);
+    expect(result).toMatchObject({ succeededItems: 4, failedItems: 0 });
+    expect(bytes.map((b) => b.byteLength)).toEqual([0, 0, 0]); // transferred to the worker
+    expect(shared.byteLength).toBeGreaterThan(0);
   });
 
   it('counts an unsupported, empty or missing file as one failed item each', async () => {
