@@ -1,28 +1,18 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
-import { LocalAssets } from '../../../lib/assets/localAssets';
-import { listFirstInputFiles, listInputFiles } from '../../../lib/inputs/listFiles';
-import { downloadInputFile } from '../../../lib/inputs/download';
 import { createJobActivities, type JobActivities, type JobActivityDeps } from '../../../lib/jobs/activities';
 import { newJobId } from '../../../lib/jobs/jobId';
-import { JobStore } from '../../../lib/jobs/jobStore';
-import { MiniBatchStore } from '../../../lib/jobs/miniBatchStore';
-import { OutputClaims } from '../../../lib/jobs/outputClaims';
-import { OutputParts } from '../../../lib/output/parts';
-import { PlanManifest } from '../../../lib/jobs/planManifest';
-import { openRegistry } from '../../../lib/registry/open';
+import type { JobStore } from '../../../lib/jobs/jobStore';
+import type { OutputClaims } from '../../../lib/jobs/outputClaims';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
-import { storageClients } from '../../../lib/storage/clients';
-import { repoRoot } from '../../support/devhost';
 import { jobRecord } from './fixtures';
+import { realActivityDeps } from './realDeps';
 
 // The job activities with every dependency real (Azurite, the scorer pool, the Iris model), run
 // the way Durable re-runs them: again after a crash before their result was recorded.
 
-const WORKSPACE = 'libactivitiesws';
 let workspace: ContainerClient;
 let scratch: ContainerClient;
 let jobs: JobStore;
@@ -32,40 +22,9 @@ let deps: JobActivityDeps;
 let activities: JobActivities;
 
 beforeAll(async () => {
-  const clients = storageClients({ connectionString: inject('storageConnectionString') });
-  const dataDeps = { registry: openRegistry(clients, { table: 'libactivitiesreg', workspaceBlobContainer: WORKSPACE }), blob: clients.blob };
-  workspace = clients.blob.getContainerClient(WORKSPACE);
-  scratch = clients.blob.getContainerClient('libactivitiesscratch');
-  await workspace.createIfNotExists();
-  jobs = new JobStore(clients.table('libactivitiesjobs'));
-  claims = new OutputClaims(clients.table('libactivitiesjobs'));
-  const model = join(repoRoot, 'samples', 'iris', 'model');
-  for (const name of ['MLmodel', 'model.onnx']) await workspace.getBlockBlobClient(`onnx/${name}`).uploadData(readFileSync(join(model, name)));
-  for (let i = 0; i < 3; i++) await workspace.getBlockBlobClient(`heart/f${i}.csv`).upload(`sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.${i + 1}\n`, 59);
-  const work = mkdtempSync(join(tmpdir(), 'lib-activities-'));
-  const assets = new LocalAssets(dataDeps, join(work, 'assets'));
-  const place = (path: string) => workspace.getBlockBlobClient(path);
-  deps = {
-    jobs,
-    miniBatches: new MiniBatchStore(clients.table('libactivitiesmb')),
-    outputClaims: claims,
-    plans: new PlanManifest(scratch),
-    parts: new OutputParts(scratch),
-    listInputFiles: (input) => listInputFiles(input, dataDeps),
-    listFirstInputFiles: (input, enough) => listFirstInputFiles(input, dataDeps, enough),
-    downloadInputFile: (file, dir) => downloadInputFile(file, dir, dataDeps),
-    outputBlob: async (location) => place(location.path),
-    writeLog: async (jobId, name, text) => {
-      await place(`azureml/${jobId}/logs/${name}`).upload(text, Buffer.byteLength(text));
-      return `azureml://datastores/workspaceblobstore/paths/azureml/${jobId}/logs/`;
-    },
-    localModel: (spec) => assets.model(spec),
-    localCode: (spec) => assets.code(spec),
-    scorer,
-    workDir: join(work, 'jobs'),
-    tuning: { chunkSize: 2, retryDelayMs: 10, progressIntervalMs: 100, downloadConcurrency: 2, directOutputBlocks: 2 },
-    now: () => new Date(),
-  };
+  ({ deps, workspace, scratch } = await realActivityDeps('libactivities', scorer, undefined, { chunkSize: 2, directOutputBlocks: 2 }));
+  jobs = deps.jobs;
+  claims = deps.outputClaims;
   activities = createJobActivities(deps);
 });
 afterAll(() => scorer.close());

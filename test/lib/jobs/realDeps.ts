@@ -20,9 +20,15 @@ import { repoRoot } from '../../support/devhost';
 /**
  * The job activities' dependencies, every one real: Azurite (tables and containers named from
  * `prefix`), the scorer pool given, the Iris model in `onnx/` and three one-row files in `heart/`
- * of the workspace container. `jobs` may be a JobStore subclass (to act between two of its calls).
+ * of the workspace container. `jobs` may be a JobStore subclass (to act between two of its calls);
+ * `tuning` overrides the defaults (e.g. small chunks and few direct blocks to reach the parts).
  */
-export async function realActivityDeps(prefix: string, scorer: ScorerPool, jobs?: (table: ReturnType<ReturnType<typeof storageClients>['table']>) => JobStore): Promise<{ deps: JobActivityDeps; workspace: ContainerClient }> {
+export async function realActivityDeps(
+  prefix: string,
+  scorer: ScorerPool,
+  jobs?: (table: ReturnType<ReturnType<typeof storageClients>['table']>) => JobStore,
+  tuning?: Partial<JobActivityDeps['tuning']>,
+): Promise<{ deps: JobActivityDeps; workspace: ContainerClient; scratch: ContainerClient }> {
   const clients = storageClients({ connectionString: inject('storageConnectionString') });
   const workspaceName = `${prefix}ws`;
   const dataDeps = { registry: openRegistry(clients, { table: `${prefix}reg`, workspaceBlobContainer: workspaceName }), blob: clients.blob };
@@ -54,8 +60,8 @@ export async function realActivityDeps(prefix: string, scorer: ScorerPool, jobs?
     localCode: (spec) => assets.code(spec),
     scorer,
     workDir: join(work, 'jobs'),
-    tuning: { chunkSize: 10, retryDelayMs: 10, progressIntervalMs: 100, downloadConcurrency: 2, directOutputBlocks: 100 },
+    tuning: { chunkSize: 10, retryDelayMs: 10, progressIntervalMs: 100, downloadConcurrency: 2, directOutputBlocks: 100, ...tuning },
     now: () => new Date(),
   };
-  return { deps, workspace };
+  return { deps, workspace, scratch };
 }
