@@ -1,5 +1,5 @@
 import { mapLimited } from '../util/mapLimited';
-import { ensureContainer, statusOf } from '../storage/once';
+import { ensureContainer, isAlreadyExists, statusOf } from '../storage/once';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { InputFile } from './types';
 
@@ -24,10 +24,25 @@ export class PlanManifest {
     return this.container.getBlockBlobClient(`${jobId}/chunk-${String(chunk).padStart(6, '0')}.json`);
   }
 
-  async write(jobId: string, chunk: number, batches: InputFile[][]): Promise<void> {
+  /**
+   * Writes one chunk of the plan once (If-None-Match: *) and returns the chunk as stored. A chunk
+   * already there was written by an earlier run of the planning activity (a retry, or a twin that
+   * Durable ran at the same time) and mini-batches may be scoring from it: it is kept and returned,
+   * never replaced by a plan made from a later listing.
+   */
+  async write(jobId: string, chunk: number, batches: InputFile[][]): Promise<InputFile[][]> {
     await ensureContainer(this.container);
     const text = JSON.stringify(batches);
-    await this.blob(jobId, chunk).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+    try {
+      await this.blob(jobId, chunk).upload(text, Buffer.byteLength(text), {
+        blobHTTPHeaders: { blobContentType: 'application/json' },
+        conditions: { ifNoneMatch: '*' },
+      });
+      return batches;
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      return this.read(jobId, chunk);
+    }
   }
 
   /** Deletes everything the job keeps in this container (its plan, and its output parts). */
