@@ -6,6 +6,7 @@ import { validateInputUri, type DataDeps } from '../inputs/resolveInput';
 import { outputAlreadyExists, outputBlobClient, outputExists, resolveOutputLocation, type OutputLocation } from '../output/location';
 import { REQUEST_ID_HEADER, requestHash, RETRY_SOON, type IdempotencyStore } from './idempotency';
 import { applyOverrides, parseInvokeRequest } from './invokeRequest';
+import { checkTimeoutFitsHost, type FunctionTimeout } from '../registry/functionTimeout';
 import { newJobId } from './jobId';
 import type { JobStore } from './jobStore';
 import { STALE_OUTPUT_CLAIM_MS, type OutputClaims, type OutputHolder } from './outputClaims';
@@ -22,6 +23,8 @@ export interface CreateJobDeps {
   /** Starts the job's orchestration (instance id = job id); must tolerate being called again. */
   startOrchestration(job: JobRecord): Promise<void>;
   now(): Date;
+  /** The host's functionTimeout: a mini-batch timeout must be shorter (lib/registry/functionTimeout). */
+  functionTimeout?: FunctionTimeout;
 }
 
 export interface CreateJobRequest {
@@ -45,6 +48,8 @@ export async function createJob(deps: CreateJobDeps, request: CreateJobRequest):
   const parsed = parseInvokeRequest(request.body);
   const resolved = await deps.registry.resolveDeployment(request.endpointName, request.deploymentName);
   const settings = applyOverrides(resolved.settings, parsed.overrides);
+  // Also a deployment's own timeout: it may predate a lower functionTimeout.
+  checkTimeoutFitsHost(settings.timeout, deps.functionTimeout, parsed.overrides.timeout ? 'properties.retrySettings.timeout' : `the deployment's retrySettings.timeout`);
   const inputField = `properties.inputData.${parsed.input.name}.uri`;
   const input = await validateInputUri(parsed.input.uri, parsed.input.type, deps.data, inputField);
   // SSRF: refuse a public URL to a non-public address now, before a job exists (the download checks again).

@@ -111,3 +111,19 @@ describe('an invoke whose orchestration cannot be started', () => {
     expect((await jobs.get(EP, again.job.jobId))?.status).toBe('NotStarted');
   });
 });
+
+describe('an invoke whose mini-batch timeout the host would cut short', () => {
+  it('is refused with a 400 naming both values, before anything is recorded', async () => {
+    const functionTimeout = { ms: 60_000, text: '00:01:00', source: 'host.json' };
+    const started: JobRecord[] = [];
+    const request = { endpointName: EP, body: body(`timeout-${Date.now()}.csv`), caller: alice };
+    const longer = { ...request, body: { properties: { ...request.body.properties, retrySettings: { timeout: 'PT5M' } } } };
+    const before = (await jobs.list(EP, { top: 100 })).items.length;
+    const err = await failure(createJob({ ...deps, functionTimeout, startOrchestration: async (job) => void started.push(job) }, longer));
+    expect([err.status, err.code, err.target]).toEqual([400, 'ValidationError', 'properties.retrySettings.timeout']);
+    expect(err.message).toMatch(/PT5M.*functionTimeout of 00:01:00 \(host\.json\)/);
+    expect((await jobs.list(EP, { top: 100 })).items.length).toBe(before);
+    // The deployment's own PT30S fits.
+    expect((await createJob({ ...deps, functionTimeout, startOrchestration: async (job) => void started.push(job) }, request)).created).toBe(true);
+  });
+});
