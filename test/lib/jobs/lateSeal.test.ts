@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerClient } from '@azure/storage-blob';
 import { createJobActivities, type JobActivities, type JobActivityDeps } from '../../../lib/jobs/activities';
 import { newJobId } from '../../../lib/jobs/jobId';
-import { JobStore } from '../../../lib/jobs/jobStore';
+import { JobStoreWithAGap } from './jobStoreWithAGap';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
 import { jobRecord } from './fixtures';
 import { realActivityDeps } from './realDeps';
@@ -11,20 +11,6 @@ import { realActivityDeps } from './realDeps';
 // queued when an operator terminated the orchestration and the job was settled Failed) must not
 // leave a part blob behind: finish deleted the job's scratch folder already, and nothing would
 // delete it again. Real Azurite, scorer pool and Iris model; every chunk writes through parts.
-
-/** Runs `between` once, right after the next read of job `armed`, before the reader goes on with what it read. */
-class JobStoreWithAGap extends JobStore {
-  armed?: { jobId: string; between: () => Promise<unknown> };
-  override async get(endpoint: string, jobId: string) {
-    const record = await super.get(endpoint, jobId);
-    const armed = this.armed;
-    if (armed?.jobId === jobId) {
-      this.armed = undefined;
-      await armed.between();
-    }
-    return record;
-  }
-}
 
 let scratch: ContainerClient;
 let deps: JobActivityDeps;
@@ -43,14 +29,20 @@ const leftOver = async (jobId: string) => {
   return names;
 };
 
+/** A job of one-file mini-batches, prepared: every chunk (of one) writes through a part. */
+async function preparedJob() {
+  const record = jobRecord('ep', newJobId());
+  record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
+  await deps.jobs.create(record);
+  const ref = { endpointName: 'ep', jobId: record.jobId };
+  const prepared = await activities.prepare(ref);
+  if (!prepared.ok) throw new Error('prepare failed');
+  return { record, ref, prepared };
+}
+
 describe('a seal after the job ended', () => {
   it('writes no part blob, so nothing of the job is left in the scratch container', async () => {
-    const record = jobRecord('ep', newJobId());
-    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
-    await deps.jobs.create(record);
-    const ref = { endpointName: 'ep', jobId: record.jobId };
-    const prepared = await activities.prepare(ref);
-    if (!prepared.ok) throw new Error('prepare failed');
+    const { record, ref, prepared } = await preparedJob();
     expect(prepared.plan).toMatchObject({ chunkSize: 1, partsFromChunk: 0 });
     await activities.scoreMiniBatch({ ...ref, index: 0, chunkSize: 1, toPart: true });
     // The job ends (settled Failed after a terminate) before chunk 0's seal runs.
@@ -61,12 +53,7 @@ describe('a seal after the job ended', () => {
   });
 
   it('that started before the job ended and committed after the clean-up removes its part again', async () => {
-    const record = jobRecord('ep', newJobId());
-    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
-    await deps.jobs.create(record);
-    const ref = { endpointName: 'ep', jobId: record.jobId };
-    const prepared = await activities.prepare(ref);
-    if (!prepared.ok) throw new Error('prepare failed');
+    const { record, ref, prepared } = await preparedJob();
     await activities.scoreMiniBatch({ ...ref, index: 0, chunkSize: 1, toPart: true });
     // The seal reads the job (not ended yet); then the job ends and finish cleans up; then the seal commits.
     (deps.jobs as JobStoreWithAGap).armed = {

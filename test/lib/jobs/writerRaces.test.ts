@@ -3,6 +3,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { createJobActivities, type JobActivities, type JobActivityDeps } from '../../../lib/jobs/activities';
 import { newJobId } from '../../../lib/jobs/jobId';
 import { JobStore } from '../../../lib/jobs/jobStore';
+import { JobStoreWithAGap } from './jobStoreWithAGap';
 import { PlanManifest } from '../../../lib/jobs/planManifest';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
 import { jobRecord } from './fixtures';
@@ -14,24 +15,6 @@ import { realActivityDeps } from './realDeps';
 // output; in between act the cancel route (a cancel accepted before Finalizing must win: the job ends
 // Canceled with no output), and the stuck-job rule's own finish (a job that has ended stays as it
 // ended: no output is committed under a Failed job). Real Azurite, scorer pool and Iris model.
-
-/** Runs `between` once, right after a read of job `armed` (the next one, or the one after `skip` more): what another writer does then. */
-class JobStoreWithAGap extends JobStore {
-  armed?: { jobId: string; between: () => Promise<unknown>; skip?: number };
-  override async get(endpoint: string, jobId: string) {
-    const record = await super.get(endpoint, jobId);
-    const armed = this.armed;
-    if (armed?.jobId === jobId) {
-      if (armed.skip) {
-        armed.skip--;
-        return record;
-      }
-      this.armed = undefined;
-      await armed.between();
-    }
-    return record;
-  }
-}
 
 let workspace: ContainerClient;
 let scratch: ContainerClient;
