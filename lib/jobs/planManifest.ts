@@ -1,5 +1,5 @@
 import { mapLimited } from '../util/mapLimited';
-import { ensureContainer, statusOf } from '../storage/once';
+import { ensureContainer, isAlreadyExists, statusOf } from '../storage/once';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { InputFile } from './types';
 
@@ -24,10 +24,39 @@ export class PlanManifest {
     return this.container.getBlockBlobClient(`${jobId}/chunk-${String(chunk).padStart(6, '0')}.json`);
   }
 
-  async write(jobId: string, chunk: number, batches: InputFile[][]): Promise<void> {
+  /**
+   * Writes one chunk of the plan and returns the chunk as stored. A chunk only grows: it is created
+   * once (If-None-Match: *), and a chunk already there may only be extended, replaced If-Match
+   * the version read when it is a strict prefix of this one (a chunk planned in two steps). One
+   * that is the same, longer, or different was written by an earlier run of the planning activity
+   * (a retry, or a twin Durable ran at the same time) and mini-batches may be scoring from it: it
+   * is kept and returned, never replaced by a plan made from a later listing.
+   */
+  async write(jobId: string, chunk: number, batches: InputFile[][]): Promise<InputFile[][]> {
     await ensureContainer(this.container);
+    const blob = this.blob(jobId, chunk);
     const text = JSON.stringify(batches);
-    await this.blob(jobId, chunk).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+    const options = { blobHTTPHeaders: { blobContentType: 'application/json' } };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await blob.upload(text, Buffer.byteLength(text), { ...options, conditions: { ifNoneMatch: '*' } });
+        return batches;
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+      }
+      this.cache.delete(`${jobId}/${chunk}`);
+      try {
+        const { etag } = await blob.getProperties();
+        const stored = JSON.parse((await blob.downloadToBuffer(0, undefined, { conditions: { ifMatch: etag } })).toString('utf8')) as InputFile[][];
+        if (stored.length >= batches.length || !startsWith(batches, stored)) return stored;
+        await blob.upload(text, Buffer.byteLength(text), { ...options, conditions: { ifMatch: etag } });
+        return batches;
+      } catch (err) {
+        // Changed or deleted between the reads and the write: look again.
+        if (statusOf(err) !== 412 && statusOf(err) !== 404) throw err;
+      }
+    }
+    throw new Error(`Plan chunk ${chunk} of job ${jobId} kept changing while it was written; try again.`);
   }
 
   /** Deletes everything the job keeps in this container (its plan, and its output parts). */
@@ -56,4 +85,9 @@ export class PlanManifest {
     while (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
     return batches;
   }
+}
+
+/** Whether `whole` begins with the mini-batches of `head`, file for file. */
+export function startsWith(whole: InputFile[][], head: InputFile[][]): boolean {
+  return head.length <= whole.length && head.every((batch, i) => JSON.stringify(batch) === JSON.stringify(whole[i]));
 }

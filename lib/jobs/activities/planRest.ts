@@ -2,7 +2,7 @@ import type { JobPlan, JobRef, PrepareResult } from '../contracts';
 import type { InputFile } from '../types';
 import type { JobActivityDeps } from './deps';
 import { inputError } from './errors';
-import { planFiles } from './planFiles';
+import { inputChanged, planFiles } from './planFiles';
 import { progressOf } from './progress';
 
 /**
@@ -20,7 +20,7 @@ export const planRestActivity = (deps: JobActivityDeps) =>
     }
     const first = (await deps.plans.read(input.jobId, 0)).flat();
     if (first.some((f, i) => files[i]?.name !== f.name)) {
-      return { ok: false, error: { code: 'InputChanged', message: `The input ${spec.input.uri} changed while the job was starting (files were added or removed among the first ones); run the job again.` } };
+      return { ok: false, error: inputChanged(spec) };
     }
     const planned = await planFiles(deps, input, spec, files.slice(input.plan.totalFiles), input.plan.miniBatches, files.length, input.plan);
     if (!planned.ok) return planned;

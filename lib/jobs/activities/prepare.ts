@@ -39,10 +39,13 @@ export const prepareActivity = (deps: JobActivityDeps) =>
     const planned = await planFiles(deps, ref, spec, listed.files, 0, listed.files.length, newLayout(deps, spec));
     if (!planned.ok) return planned;
     const { plan } = planned;
+    // A plan adopted from an earlier run (planFiles) was made from that run's listing: a full first
+    // chunk may have more after it, which planRest lists (and checks the first files are the same).
+    const complete = planned.adopted ? plan.totalFiles < firstFiles : listed.complete;
     const running = await deps.jobs.update(ref.endpointName, ref.jobId, { status: 'Running', progress: progressOf(plan, ZERO_TOTALS) }, { step: 'run' });
     // A twin of this activity (Durable runs one twice at times) moved the job to Running first: it
     // planned the same, so this run succeeded too. (Refusing it would fail the job, with no error.)
-    if (!running.applied && running.record.status === 'Running') return { ok: true, plan, complete: listed.complete };
+    if (!running.applied && running.record.status === 'Running') return { ok: true, plan, complete };
     if (!running.applied) return { ok: false, canceled: running.record.status === 'CancelRequested' };
-    return { ok: true, plan, complete: listed.complete };
+    return { ok: true, plan, complete };
   };
