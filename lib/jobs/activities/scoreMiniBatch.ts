@@ -12,6 +12,7 @@ import { codeOf } from './errors';
 import { miniBatchInputs } from './miniBatchInputs';
 import { scorerSpecOf } from './scorerSpec';
 import type { LogEntry } from '../../scoring/runtime/types';
+import type { RowVersion } from '../miniBatchStore';
 
 /**
  * What the scoring code wrote for one mini-batch (context.logger, console.*, already filtered by the
@@ -60,10 +61,11 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
     const counting = deps.miniBatches.startAttempt(input.jobId, input.index, files);
     counting.catch(() => undefined); // awaited below, also when the download fails first
     let attempt: number | undefined;
+    let seen: RowVersion | undefined;
     try {
       const scorerSpec = await scorerSpecOf(deps, spec);
       const [inputs, counted] = await Promise.all([miniBatchInputs(deps, scorerSpec, files, dir), counting]);
-      attempt = counted;
+      ({ attempt, seen } = counted);
       const downloaded = Date.now();
       // Output blocks are staged as the worker produces them (block ids from index, sequence and
       // this execution's tag), so a mini-batch holds a few blocks in memory whatever its files'
@@ -103,12 +105,12 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
         durationMs: Date.now() - started,
         timings,
         itemErrors: result.itemErrors,
-      });
+      }, seen); // conditional on the row as this start left it: no read unless another execution wrote it
       // A twin's success was recorded first: its rows are the output, report its counts.
       const won = twin ?? result;
       return { succeededItems: won.succeededItems, failedItems: won.failedItems, outputRows: won.outputRows };
     } catch (err) {
-      attempt ??= await counting.catch(() => undefined);
+      attempt ??= (await counting.catch(() => undefined))?.attempt;
       if (attempt === undefined) throw err; // not even counted (storage): Durable retries the same attempt
       const error = { code: codeOf(err), message: messageOf(err), stack: (err as Error)?.stack, attempt };
       // A duplicate of an earlier attempt that fails after the next attempt started leaves the row
