@@ -103,10 +103,10 @@ async function printFirstResult(stack: AppStack, job: any, invokedAt: number, st
   const lines = [`job row: created ${at(job.properties.creationTime)}, started ${at(job.properties.startTime)}`];
   for (const id of [job.name, `${job.name}-chunk-0`]) {
     const events = (await stack.orchestration(id))?.historyEvents ?? [];
-    let scheduled = 0;
+    let scheduled = false;
     for (const e of events) {
-      if (e.EventType === 'TaskScheduled' && e.Name === 'scoreMiniBatch' && ++scheduled > 1) continue;
-      if (e.EventType === 'TaskCompleted' && scheduled > 0) continue;
+      if (scheduled) break; // up to the first mini-batch scheduled
+      scheduled = e.EventType === 'TaskScheduled' && String(e.Name).endsWith('scoreMiniBatch');
       lines.push(`${id === job.name ? 'job' : 'chunk-0'}: ${e.EventType}${e.Name ? ` ${e.Name}` : ''} ${at(e.Timestamp)}`);
     }
   }
