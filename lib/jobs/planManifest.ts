@@ -38,6 +38,19 @@ export class PlanManifest {
     await mapLimited(names, 16, (name) => this.container.deleteBlob(name, { deleteSnapshots: 'include' }).catch(ignoreNotFound));
   }
 
+  /**
+   * The files of one mini-batch. A chunk cached before planRest completed it (prepare plans the
+   * first chunk's head only) is read again for a mini-batch past what it held.
+   */
+  async miniBatch(jobId: string, index: number, chunkSize: number): Promise<InputFile[] | undefined> {
+    const chunk = Math.floor(index / chunkSize);
+    const offset = index - chunk * chunkSize;
+    const cached = await this.read(jobId, chunk);
+    if (offset < cached.length) return cached[offset];
+    this.cache.delete(`${jobId}/${chunk}`);
+    return (await this.read(jobId, chunk))[offset];
+  }
+
   /** The mini-batches of one chunk (index within the chunk = mini-batch index - chunk start). */
   read(jobId: string, chunk: number): Promise<InputFile[][]> {
     const key = `${jobId}/${chunk}`;

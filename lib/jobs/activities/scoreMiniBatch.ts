@@ -52,7 +52,7 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
     if (record.status === 'CancelRequested' || isTerminal(record.status)) return { succeededItems: 0, failedItems: 0, outputRows: 0, canceled: true };
     const { spec } = record;
     const chunk = Math.floor(input.index / input.chunkSize);
-    const files = (await deps.plans.read(input.jobId, chunk))[input.index - chunk * input.chunkSize];
+    const files = await deps.plans.miniBatch(input.jobId, input.index, input.chunkSize);
     if (!files) throw new Error(`mini-batch ${input.index} is not in the job's plan`);
     const dir = join(deps.workDir, input.jobId, `${input.index}-${randomBytes(6).toString('hex')}`);
     const started = Date.now();
