@@ -27,13 +27,12 @@ export const batchJob: OrchestrationHandler = function* (context: OrchestrationC
     let scorerError: ChunkResult['error'];
     // A chunk's part is sealed (copied onto the output) while the next chunk scores.
     let sealing: Task | undefined;
-    // A chunk is one sub-orchestration, except the first when prepare planned only its head: the
-    // head, then (after planRest) the rest of that chunk.
-    for (let from = 0; from < plan.miniBatches && !stopped; ) {
-      const chunk = Math.floor(from / plan.chunkSize);
-      const input: ChunkInput = { ...ref, plan, from, to: Math.min((chunk + 1) * plan.chunkSize, plan.miniBatches), totals };
-      from = input.to;
-      const scoring = chunkTask(context, input, input.from % plan.chunkSize === 0 ? `${ref.jobId}-chunk-${chunk}` : `${ref.jobId}-chunk-${chunk}-${input.from}`);
+    for (let from = 0, chunk = 0; from < plan.miniBatches && !stopped; from += plan.chunkSize, chunk++) {
+      // Prepare planned only the first chunk's head (scoring starts after a short listing): the
+      // chunk plans the rest itself, without waiting for the head's last mini-batches.
+      const head = !planned && plan.miniBatches < plan.chunkSize;
+      const input: ChunkInput = { ...ref, plan, from, to: Math.min(from + plan.chunkSize, plan.miniBatches), totals, ...(head ? { planRest: true as const } : {}) };
+      const scoring = chunkTask(context, input, `${ref.jobId}-chunk-${chunk}`);
       // (A task is scheduled when it is yielded: the seal starts here, with the chunk.)
       let result: ChunkResult;
       if (sealing) {
@@ -61,12 +60,16 @@ export const batchJob: OrchestrationHandler = function* (context: OrchestrationC
       totals = result.totals;
       stopped = result.stopped;
       scorerError = result.error;
+      if (result.plan) {
+        plan = result.plan;
+        planned = true;
+      }
       if (!stopped && plan.partsFromChunk !== undefined && chunk >= plan.partsFromChunk) {
         const seal: SealPartRequest = { ...ref, chunk, from: input.from, to: input.to };
         sealing = activityTask(context, 'sealPart', seal, retry);
       }
-      // A big input's other listing pages are planned after the first chunk (or its head): listing
-      // them while it runs competes with its first mini-batches for the storage service.
+      // A big input's other listing pages are planned after the first chunk: listing them while it
+      // runs competes with its first mini-batches for the storage service.
       if (!planned && !stopped) {
         const rest = yield* callActivity(context, 'planRest', { ...ref, plan }, retry);
         planned = true;
@@ -78,7 +81,7 @@ export const batchJob: OrchestrationHandler = function* (context: OrchestrationC
     }
     // The last part must be on the output blob before finish commits it.
     if (sealing) yield sealing;
-    if (stopped === 'ScorerFailed') {
+    if (stopped === 'ScorerFailed' || stopped === 'PlanRestFailed') {
       return yield* finish({ plan, totals, outcome: 'Failed', error: scorerError });
     }
     if (stopped === 'Canceled') {

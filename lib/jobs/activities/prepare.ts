@@ -35,10 +35,11 @@ export const prepareActivity = (deps: JobActivityDeps) =>
       .then((scorerSpec) => deps.scorer.warm(scorerSpec, parallelism, spec.params))
       .catch(() => undefined);
     // Scoring starts after one short listing page: enough mini-batches to fill the window twice.
-    // Listing costs about a millisecond a file (the service, and the SDK parsing its XML), so the
-    // first chunk's 500 files would hold the first result back by half a second. The rest, the
-    // first chunk's included, is planned by planRest after these ran. Not for a first chunk that
-    // goes to a part: a part is sealed once, when its chunk is done.
+    // Listing costs about a millisecond a file on Azurite (the service, and the SDK parsing its
+    // XML), so the first chunk's 500 files held the first result back by half a second or more.
+    // The first chunk calls planRest once this head is scheduled (batchJobChunk), which plans the
+    // rest, the first chunk's included. Not for a first chunk that goes to a part (only when
+    // OUTPUT_DIRECT_BLOCKS is below the chunk size): its seal takes the range the chunk started with.
     const firstMiniBatches = miniBatchesPlannedFirst(deps, spec.settings.instanceCount * spec.settings.maxConcurrencyPerInstance, newLayout(deps, spec).partsFromChunk === 0);
     const firstFiles = firstMiniBatches * spec.settings.miniBatchSize;
     let listed: { files: InputFile[]; complete: boolean };
