@@ -28,6 +28,14 @@ export class PlanManifest {
     await ensureContainer(this.container);
     const text = JSON.stringify(batches);
     await this.blob(jobId, chunk).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+    // This host's mini-batches of the chunk need not read back what it just wrote.
+    this.remember(`${jobId}/${chunk}`, Promise.resolve(JSON.parse(text) as InputFile[][]));
+  }
+
+  private remember(key: string, batches: Promise<InputFile[][]>): void {
+    this.cache.delete(key);
+    this.cache.set(key, batches);
+    while (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
   }
 
   /** Deletes everything the job keeps in this container (its plan, and its output parts). */
@@ -65,8 +73,7 @@ export class PlanManifest {
       .downloadToBuffer()
       .then((data) => JSON.parse(data.toString('utf8')) as InputFile[][]);
     batches.catch(() => this.cache.delete(key));
-    this.cache.set(key, batches);
-    while (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
+    this.remember(key, batches);
     return batches;
   }
 }

@@ -47,12 +47,15 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
   }
 
   return async function scoreMiniBatch(input: MiniBatchRef): Promise<MiniBatchOutcome> {
+    // The plan is read while the job's status is (both are cached: this matters for a host's first mini-batch).
+    const planned = deps.plans.miniBatch(input.jobId, input.index, input.chunkSize);
+    planned.catch(() => undefined); // awaited below unless the job is over
     const record = await recentJob(input);
     // A job being canceled, or one that has ended (its orchestration terminated or failed): stop.
     if (record.status === 'CancelRequested' || isTerminal(record.status)) return { succeededItems: 0, failedItems: 0, outputRows: 0, canceled: true };
     const { spec } = record;
     const chunk = Math.floor(input.index / input.chunkSize);
-    const files = await deps.plans.miniBatch(input.jobId, input.index, input.chunkSize);
+    const files = await planned;
     if (!files) throw new Error(`mini-batch ${input.index} is not in the job's plan`);
     const dir = join(deps.workDir, input.jobId, `${input.index}-${randomBytes(6).toString('hex')}`);
     const started = Date.now();
