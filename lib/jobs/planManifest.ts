@@ -37,20 +37,26 @@ export class PlanManifest {
     const blob = this.blob(jobId, chunk);
     const text = JSON.stringify(batches);
     const options = { blobHTTPHeaders: { blobContentType: 'application/json' } };
+    const key = `${jobId}/${chunk}`;
+    // This host's mini-batches of the chunk need not read back what it just wrote or found.
+    const stored = (chunkAsStored: InputFile[][]): InputFile[][] => {
+      this.remember(key, Promise.resolve(chunkAsStored));
+      return chunkAsStored;
+    };
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         await blob.upload(text, Buffer.byteLength(text), { ...options, conditions: { ifNoneMatch: '*' } });
-        return batches;
+        return stored(JSON.parse(text) as InputFile[][]);
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;
       }
-      this.cache.delete(`${jobId}/${chunk}`);
+      this.cache.delete(key);
       try {
         const { etag } = await blob.getProperties();
-        const stored = JSON.parse((await blob.downloadToBuffer(0, undefined, { conditions: { ifMatch: etag } })).toString('utf8')) as InputFile[][];
-        if (stored.length >= batches.length || !startsWith(batches, stored)) return stored;
+        const existing = JSON.parse((await blob.downloadToBuffer(0, undefined, { conditions: { ifMatch: etag } })).toString('utf8')) as InputFile[][];
+        if (existing.length >= batches.length || !startsWith(batches, existing)) return stored(existing);
         await blob.upload(text, Buffer.byteLength(text), { ...options, conditions: { ifMatch: etag } });
-        return batches;
+        return stored(JSON.parse(text) as InputFile[][]);
       } catch (err) {
         // Changed or deleted between the reads and the write: look again.
         if (statusOf(err) !== 412 && statusOf(err) !== 404) throw err;
@@ -59,12 +65,31 @@ export class PlanManifest {
     throw new Error(`Plan chunk ${chunk} of job ${jobId} kept changing while it was written; try again.`);
   }
 
+  private remember(key: string, batches: Promise<InputFile[][]>): void {
+    this.cache.delete(key);
+    this.cache.set(key, batches);
+    while (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
+  }
+
   /** Deletes everything the job keeps in this container (its plan, and its output parts). */
   async deleteJob(jobId: string): Promise<void> {
     for (const key of [...this.cache.keys()]) if (key.startsWith(`${jobId}/`)) this.cache.delete(key);
     const names: string[] = [];
     for await (const blob of this.container.listBlobsFlat({ prefix: `${jobId}/` })) names.push(blob.name);
     await mapLimited(names, 16, (name) => this.container.deleteBlob(name, { deleteSnapshots: 'include' }).catch(ignoreNotFound));
+  }
+
+  /**
+   * The files of one mini-batch. A chunk cached before planRest completed it (prepare plans the
+   * first chunk's head only) is read again for a mini-batch past what it held.
+   */
+  async miniBatch(jobId: string, index: number, chunkSize: number): Promise<InputFile[] | undefined> {
+    const chunk = Math.floor(index / chunkSize);
+    const offset = index - chunk * chunkSize;
+    const cached = await this.read(jobId, chunk);
+    if (offset < cached.length) return cached[offset];
+    this.cache.delete(`${jobId}/${chunk}`);
+    return (await this.read(jobId, chunk))[offset];
   }
 
   /** The mini-batches of one chunk (index within the chunk = mini-batch index - chunk start). */
@@ -81,8 +106,7 @@ export class PlanManifest {
       .downloadToBuffer()
       .then((data) => JSON.parse(data.toString('utf8')) as InputFile[][]);
     batches.catch(() => this.cache.delete(key));
-    this.cache.set(key, batches);
-    while (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
+    this.remember(key, batches);
     return batches;
   }
 }
