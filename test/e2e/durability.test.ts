@@ -62,6 +62,9 @@ interface ScoringTask {
   /** Positions in the chunk's history: scheduled, and completed (-1 if it never completed). */
   scheduledPos: number;
   completedPos: number;
+  /** Episodes (replays) of the chunk it was scheduled and completed in. */
+  scheduledEpisode: number;
+  completedEpisode: number;
   /** The attempt failed (it scored nothing; a retry is its own task). */
   failed?: boolean;
 }
@@ -82,18 +85,22 @@ async function scoringTasks(jobId: string): Promise<ScoringTask[][]> {
     if (instance === 'none') return chunks;
     const history = instance.historyEvents;
     const tasks = new Map<number, ScoringTask>();
+    let episode = 0;
     history.forEach((e, pos) => {
+      if (e.EventType === 'OrchestratorStarted') episode++;
       if (e.EventType === 'TaskScheduled' && e.Name === 'batchJob_scoreMiniBatch') {
-        tasks.set(e.EventId, { index: JSON.parse(e.Input).index, scheduledAt: Date.parse(e.Timestamp), canceled: false, scheduledPos: pos, completedPos: -1 });
+        tasks.set(e.EventId, { index: JSON.parse(e.Input).index, scheduledAt: Date.parse(e.Timestamp), canceled: false, scheduledPos: pos, completedPos: -1, scheduledEpisode: episode, completedEpisode: -1 });
       } else if (e.EventType === 'TaskCompleted' && tasks.has(e.TaskScheduledId)) {
         const task = tasks.get(e.TaskScheduledId)!;
         task.completedPos = pos;
+        task.completedEpisode = episode;
         task.canceled = JSON.parse(e.Result).canceled === true;
       } else if (e.EventType === 'TaskFailed' && tasks.has(e.TaskScheduledId)) {
         // An attempt that failed (e.g. it read the plan as the ended job's clean-up deleted it) ended
         // too; it scored nothing, and its retry is a task of its own.
         const task = tasks.get(e.TaskScheduledId)!;
         task.completedPos = pos;
+        task.completedEpisode = episode;
         task.failed = true;
       }
     });
@@ -118,8 +125,11 @@ async function expectScoringStopped(jobId: string, dir: string, recordedBy: numb
   // The end stopped the job, not the end of its input (a terminated job's chunk may also just finish its range).
   if (options.metTheEnd) expect(canceled.length).toBeGreaterThanOrEqual(1);
   expect(canceled.length).toBeLessThanOrEqual(PARALLELISM);
-  const firstCanceledAt = Math.min(...canceled.map((t) => t.completedPos));
-  expect(last.filter((t) => t.scheduledPos > firstCanceledAt)).toEqual([]);
+  // Nothing is scheduled in a later episode than the one that read the first canceled result. The
+  // episode that read it may have read other results before it too (several complete between two
+  // replays), and scheduled for those before it came to the canceled one.
+  const firstCanceled = canceled.reduce((a, b) => (b.completedPos < a.completedPos ? b : a), canceled[0]!);
+  if (firstCanceled) expect(last.filter((t) => t.scheduledEpisode > firstCanceled.completedEpisode)).toEqual([]);
   for (const chunk of chunks.slice(0, -1)) expect(chunk.some((t) => t.canceled)).toBe(false);
   const tasks = chunks.flat();
   expect(tasks.every((t) => t.completedPos >= 0)).toBe(true); // nothing was left running
@@ -174,7 +184,8 @@ describe('durability of a running job', () => {
 
     const scored = await expectScoringStopped(jobId, dir, recordedBy, { metTheEnd: true });
     expect(job.properties.progress.miniBatchesSucceeded).toBe(scored.length);
-    expect(job.properties.progress.miniBatchesTotal).toBe(30);
+    // 30, or the first chunk's head (8 here) when the cancel came before planRest listed the rest.
+    expect([8, 30]).toContain(job.properties.progress.miniBatchesTotal);
 
     const again = await app.api('POST', `batchEndpoints/slow/jobs/${jobId}/cancel`, undefined, { roles: ['BatchEndpoints.Invoke'] });
     expect(again.status).toBe(409);
