@@ -1,3 +1,4 @@
+import { deploymentWarmer } from '../../app/services';
 import { route } from '../shared/routes';
 import { deleteResponse, handle, param, putResponse, readResourceBody, registry, withWarnings, type Handler } from './common';
 
@@ -17,6 +18,8 @@ export const putDeployment: Handler = (request, context) =>
   handle(request, context, 'Manage', async (caller) => {
     const { body, warnings } = await readResourceBody(request, context, 'deployment');
     const { deployment, created } = await deployments.put(param(request, 'endpoint'), param(request, 'deployment'), body, caller);
+    // Its scoring workers start now, in the background: the PUT neither waits nor fails for them.
+    void deploymentWarmer().warm(deployment.endpointName, deployment.name);
     return withWarnings(putResponse(created, deployments.envelope(deployment)), warnings);
   });
 
