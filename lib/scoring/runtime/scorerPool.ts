@@ -168,6 +168,16 @@ export class ScorerPool {
     return outcome;
   }
 
+  /** Worker threads running for a spec now (0 without a pool): e.g. those a deployment warmed ahead left for its jobs. */
+  workersFor(spec: ScorerSpec): number {
+    return this.#pools.get(specKey(spec))?.piscina.threads.length ?? 0;
+  }
+
+  /** Specs with a live pool. */
+  get poolCount(): number {
+    return this.#pools.size;
+  }
+
   /**
    * Stops every worker. Running mini-batches may finish first, for up to piscina's closeTimeout
    * (30 s); later ones are stopped and reject with WorkerCrashed.
