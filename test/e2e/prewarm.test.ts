@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppStack, startApp, folderInput, samplesDir } from '../support/appHost';
+import { AppStack, startApp, samplesDir } from '../support/appHost';
 
 /**
  * Scoring workers started ahead of the first job (lib/jobs/deploymentWarmer.ts), through the real

@@ -6,6 +6,7 @@ import { scorerSpecOf } from '../../../lib/jobs/activities/scorerSpec';
 import { createJob } from '../../../lib/jobs/createJob';
 import { DeploymentWarmer, type DeploymentWarmerDeps } from '../../../lib/jobs/deploymentWarmer';
 import { IdempotencyStore } from '../../../lib/jobs/idempotency';
+import { OutputClaims } from '../../../lib/jobs/outputClaims';
 import type { DataDeps } from '../../../lib/inputs/resolveInput';
 import type { WarmOutcome } from '../../../lib/scoring/runtime/scorerPool';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
@@ -64,9 +65,9 @@ describe('DeploymentWarmer', () => {
     expect(logs.at(-1)).toMatch(/^info: Scoring workers of deployment 'blue' of batch endpoint 'warm' warmed ahead of its first job: 2 worker\(s\) with the model loaded/);
 
     // A job as the invoke records it (settings from the deployment), prepared by the real activity.
-    const idempotency = new IdempotencyStore(storageClients({ connectionString: inject('storageConnectionString') }).table(`${PREFIX}jobs`));
+    const jobsTable = storageClients({ connectionString: inject('storageConnectionString') }).table(`${PREFIX}jobs`);
     const { job } = await createJob(
-      { registry: data.registry, jobs: deps.jobs, idempotency, outputClaims: deps.outputClaims, data, startOrchestration: async () => {}, now: () => new Date() },
+      { registry: data.registry, jobs: deps.jobs, idempotency: new IdempotencyStore(jobsTable), outputClaims: new OutputClaims(jobsTable), data, startOrchestration: async () => {}, now: () => new Date() },
       { endpointName: 'warm', body: { properties: { inputData: { heart: { jobInputType: 'UriFolder', uri: `${ds}/heart/` } } } }, caller },
     );
     const spec = await scorerSpecOf(deps, job.spec);
