@@ -28,13 +28,19 @@ export interface DeploymentWarmerDeps extends Pick<JobActivityDeps, 'localModel'
  */
 export class DeploymentWarmer {
   readonly #warming = new Set<string>();
+  /** Asked again while warming (a second PUT may have changed the model or settings): once more after. */
+  readonly #again = new Set<string>();
 
   constructor(private readonly deps: DeploymentWarmerDeps) {}
 
   /** Warms one deployment (the endpoint's default when none is named); resolves when done, never rejects. */
   async warm(endpointName: string, deploymentName?: string): Promise<void> {
     const key = `${endpointName}/${deploymentName ?? ''}`.toLowerCase();
-    if (this.deps.limit < 1 || this.#warming.has(key)) return;
+    if (this.deps.limit < 1) return;
+    if (this.#warming.has(key)) {
+      this.#again.add(key);
+      return;
+    }
     const what = deploymentName ? `deployment '${deploymentName}' of batch endpoint '${endpointName}'` : `the default deployment of batch endpoint '${endpointName}'`;
     if (this.#warming.size >= this.deps.limit) {
       this.deps.log('debug', `Scoring workers of ${what} not warmed ahead: ${this.#warming.size} deployment(s) are warming already`);
@@ -66,6 +72,7 @@ export class DeploymentWarmer {
     } finally {
       this.#warming.delete(key);
     }
+    if (this.#again.delete(key)) await this.warm(endpointName, deploymentName);
   }
 
   /**

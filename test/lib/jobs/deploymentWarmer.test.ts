@@ -107,6 +107,11 @@ describe('DeploymentWarmer', () => {
     expect(logs.slice(count).map((l) => l.split(':')[0])).toEqual(['debug', 'info']);
     expect(logs.slice(count)[0]).toMatch(/deployment 'blue' of batch endpoint 'broken' not warmed ahead: 1 deployment\(s\) are warming already/);
 
+    // Asked again while it warms (a second PUT): warmed once more afterwards, not twice at once.
+    const again = logs.length;
+    await Promise.all([one.warm('warm', 'blue'), one.warm('warm', 'blue'), one.warm('warm', 'blue')]);
+    expect(logs.slice(again).map((l) => l.split(':')[0])).toEqual(['info', 'info']);
+
     // 'broken' was changed last: with limit 1 it is the one warmed at start.
     const start = logs.length;
     await new DeploymentWarmer(warmerDeps(1)).warmDefaults();
