@@ -47,6 +47,16 @@ export class DeploymentWarmer {
       return;
     }
     this.#warming.add(key);
+    try {
+      await this.#warmOnce(endpointName, deploymentName, what);
+    } finally {
+      this.#warming.delete(key);
+    }
+    if (this.#again.delete(key)) await this.warm(endpointName, deploymentName);
+  }
+
+  /** Resolves, downloads and warms; logs the outcome, never throws. */
+  async #warmOnce(endpointName: string, deploymentName: string | undefined, what: string): Promise<void> {
     const started = Date.now();
     try {
       const resolved = await this.deps.resolveDeployment(endpointName, deploymentName);
@@ -69,10 +79,7 @@ export class DeploymentWarmer {
       }
     } catch (err) {
       this.deps.log('warning', `Scoring workers of ${what} could not be warmed; its jobs will report this: ${messageOf(err)}`);
-    } finally {
-      this.#warming.delete(key);
     }
-    if (this.#again.delete(key)) await this.warm(endpointName, deploymentName);
   }
 
   /**
