@@ -12,6 +12,9 @@ import type { WarmOutcome } from '../../../lib/scoring/runtime/scorerPool';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
 import { storageClients } from '../../../lib/storage/clients';
 import { realActivityDeps } from './realDeps';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../support/devhost';
 
 // Warming a deployment ahead of its first job, with every part real: the registry and the asset
 // cache on Azurite, the scorer pool's worker threads, ONNX Runtime loading the Iris model.
@@ -93,6 +96,21 @@ describe('DeploymentWarmer', () => {
     expect(logs.at(-1)).toMatch(/^warning: Scoring workers of deployment 'blue' of batch endpoint 'broken' could not be warmed \(0 ready\); its jobs will report this: the model cannot be used by the no-code scorer/);
     await expect(warmer.warm('nowhere', 'blue')).resolves.toBeUndefined();
     expect(logs.at(-1)).toMatch(/^warning: Scoring workers of deployment 'blue' of batch endpoint 'nowhere' could not be warmed; its jobs will report this: Batch endpoint 'nowhere'/);
+  });
+
+  it("a scoring script deployment: model and code downloaded ahead, no worker started, the user's init() not run (it gets a job's params)", async () => {
+    const script = readFileSync(join(repoRoot, 'test', 'fixtures', 'scripts', 'init-throws', 'score.js'));
+    await workspace.getBlockBlobClient('code/init-throws/score.js').uploadData(script);
+    await data.registry.codes.put('init-throws', '1', { properties: { codeUri: `${ds}/code/init-throws` } }, caller);
+    await data.registry.endpoints.put('script', { properties: {} }, caller);
+    await data.registry.deployments.put('script', 'blue', { properties: { model: 'azureml:onnx:1', codeConfiguration: { codeId: 'azureml:init-throws:1', scoringScript: 'score.js' } } }, caller);
+    const pools = scorer.poolCount;
+    await new DeploymentWarmer(warmerDeps()).warm('script', 'blue');
+    expect(logs.at(-1)).toMatch(/^info: Model and code of deployment 'blue' of batch endpoint 'script' downloaded ahead of its first job in \d+ ms \(its scoring script starts with the job\)$/);
+    expect(scorer.poolCount).toBe(pools);
+    // In the asset cache (the same promise the job's prepare gets).
+    const codeDir = await deps.localCode({ code: { name: 'init-throws', version: '1', codeUri: `${ds}/code/init-throws` } });
+    expect(readFileSync(join(codeDir!, 'score.js'))).toEqual(script);
   });
 
   it('warms at most `limit` deployments at once, none with 0, and at start the defaults of the endpoints last changed', async () => {
