@@ -7,19 +7,63 @@
  * starts in every thread at once (the threads wait for each other between passes).
  * Prints JSON: { rows, firstSeconds, secondSeconds, firstCpuSeconds, secondCpuSeconds } (CPU of
  * the whole process, every thread, from process.cpuUsage()).
+ * With RAW_STORAGE=<connection string> (one thread only) the files come from and go to storage, as
+ * a hand-written scorer with no orchestration would do it: the blobs `bench/scoring/<name>` of the
+ * workspace container, downloaded with the SDK (4 at a time) in groups of MINI_BATCH_SIZE files,
+ * each group scored from memory and its output staged as one block, the blocks committed at the
+ * end: the floor that storage I/O puts under the app, with the same SDK on the same Azurite.
  * Run: node dist/bench/rawScorer.js <csv folder> <model folder> [threads]
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { loadOnnxModel, type OnnxModel } from '../lib/scoring/onnx/model';
 import { scoreTabularFile } from '../lib/scoring/tabular/scoreFile';
+import { mapLimited } from '../lib/util/mapLimited';
+import { cpuSecondsOf } from './procStats';
+
+const STORAGE = process.env.RAW_STORAGE;
+const GROUP = Number(process.env.MINI_BATCH_SIZE ?? 10);
 
 async function pass(model: OnnxModel, dir: string, names: string[]): Promise<number> {
+  if (STORAGE) return storagePass(model, BlobServiceClient.fromConnectionString(STORAGE).getContainerClient('workspaceblobstore'), names);
   let rows = 0;
   for (const name of names) {
     for await (const chunk of scoreTabularFile(model, join(dir, name), { fileName: name })) rows += chunk.lines.length;
   }
+  return rows;
+}
+
+let passes = 0;
+const encoder = new TextEncoder();
+
+/** Downloads, scores and uploads: each group of files one staged block of one output blob per pass. */
+async function storagePass(model: OnnxModel, container: ContainerClient, names: string[]): Promise<number> {
+  const output = container.getBlockBlobClient(`bench/raw-output/${process.pid}-${passes++}.csv`);
+  const ids: string[] = [];
+  let rows = 0;
+  for (let g = 0; g < names.length; g += GROUP) {
+    const group = names.slice(g, g + GROUP);
+    const files = await mapLimited(group, 4, async (name) => {
+      const res = await container.getBlockBlobClient(`bench/scoring/${name}`).download();
+      const chunks: Buffer[] = [];
+      for await (const chunk of res.readableStreamBody!) chunks.push(chunk as Buffer);
+      return new Uint8Array(Buffer.concat(chunks));
+    });
+    const pieces: string[] = [];
+    for (let i = 0; i < group.length; i++) {
+      for await (const chunk of scoreTabularFile(model, group[i]!, { fileName: group[i], bytes: files[i] })) {
+        rows += chunk.lines.length;
+        pieces.push(`${chunk.lines.join('\n')}\n`);
+      }
+    }
+    const id = Buffer.from(String(g).padStart(12, '0')).toString('base64');
+    const bytes = encoder.encode(pieces.join(''));
+    await output.stageBlock(id, bytes, bytes.byteLength);
+    ids.push(id);
+  }
+  await output.commitBlockList(ids);
   return rows;
 }
 
@@ -72,10 +116,14 @@ async function oneThread(dir: string, modelDir: string, names: string[]) {
   const rows = await pass(model, dir, names);
   const t1 = performance.now();
   const cpu1 = process.cpuUsage();
+  // RAW_STORAGE_PID: the storage emulator's process, whose CPU during the second pass is reported too.
+  const storagePid = Number(process.env.RAW_STORAGE_PID ?? 0);
+  const storage0 = storagePid ? cpuSecondsOf(storagePid) : 0;
   if ((await pass(model, dir, names)) !== rows) throw new Error('the second pass scored a different number of rows');
   const t2 = performance.now();
   const second = cpuSeconds(cpu1);
-  return { rows, firstSeconds: (t1 - t0) / 1000, secondSeconds: (t2 - t1) / 1000, firstCpuSeconds: cpuSeconds(cpu0) - second, secondCpuSeconds: second };
+  const storageCpu = storagePid ? { storageSecondCpuSeconds: cpuSecondsOf(storagePid) - storage0 } : {};
+  return { rows, firstSeconds: (t1 - t0) / 1000, secondSeconds: (t2 - t1) / 1000, firstCpuSeconds: cpuSeconds(cpu0) - second, secondCpuSeconds: second, ...storageCpu };
 }
 
 async function main(): Promise<void> {
@@ -83,6 +131,7 @@ async function main(): Promise<void> {
   if (!dir || !modelDir) throw new Error('usage: rawScorer <csv folder> <model folder> [threads]');
   const names = readdirSync(dir).filter((n) => n.endsWith('.csv')).sort();
   const threads = Number(threadArg ?? 1);
+  if (STORAGE && threads !== 1) throw new Error('RAW_STORAGE runs in one thread');
   const result = threads > 1 ? await threaded(dir, modelDir, names, threads) : await oneThread(dir, modelDir, names);
   console.log(JSON.stringify(result));
 }

@@ -55,11 +55,13 @@ interface RawRun {
   secondSeconds: number;
   firstCpuSeconds: number;
   secondCpuSeconds: number;
+  /** With storage: the emulator's CPU during the second pass. */
+  storageSecondCpuSeconds?: number;
 }
 
-/** The raw scorer in a fresh process (bench/rawScorer.ts), in `threads` threads. */
-function rawScorer(dir: string, modelDir: string, threads: number): RawRun {
-  const out = execFileSync(process.execPath, [join(repoRoot, 'dist', 'bench', 'rawScorer.js'), dir, modelDir, String(threads)], { encoding: 'utf8' });
+/** The raw scorer in a fresh process (bench/rawScorer.ts), in `threads` threads; `env` adds RAW_STORAGE and the like. */
+function rawScorer(dir: string, modelDir: string, threads: number, env: Record<string, string> = {}): RawRun {
+  const out = execFileSync(process.execPath, [join(repoRoot, 'dist', 'bench', 'rawScorer.js'), dir, modelDir, String(threads)], { encoding: 'utf8', env: { ...process.env, ...env } });
   const run = JSON.parse(out) as RawRun & { rows: number };
   if (run.rows !== FILES * ROWS_PER_FILE) throw new Error(`raw scorer produced ${run.rows} rows`);
   return run;
@@ -84,6 +86,8 @@ interface JobRun {
 interface ModelRound {
   rawOne: RawRun;
   rawAll: RawRun;
+  /** The raw scorer in one thread with its files downloaded from and its output uploaded to Azurite. */
+  rawStorage: RawRun;
   cold: JobRun;
   warm: JobRun;
 }
@@ -96,6 +100,9 @@ function ratios(r: ModelRound) {
   return {
     appCpuPerRowRatio: r.warm.appCpu / r.rawOne.secondCpuSeconds,
     appCpuPerRowRatioWithAzurite: (r.warm.appCpu + r.warm.azuriteCpu) / r.rawOne.secondCpuSeconds,
+    // Against a hand-written scorer that also downloads and uploads through the SDK: what the
+    // app's orchestration, workers and exactly-once bookkeeping add over storage I/O itself.
+    appCpuPerRowVsRawWithStorage: r.warm.appCpu / r.rawStorage.secondCpuSeconds,
     warmVsRawAllCores: r.rawAll.secondSeconds / r.warm.seconds,
     warmVsRawAllCoresExAzurite: r.rawAll.secondSeconds / exAzurite,
     warmVsRawOneThread: r.rawOne.secondSeconds / r.warm.seconds,
@@ -159,13 +166,15 @@ async function round(n: number, names: string[], contents: string[], dir: string
     for (const model of MODELS) {
       const rawOne = rawScorer(dir, MODEL_DIRS[model]!, 1);
       const rawAll = rawScorer(dir, MODEL_DIRS[model]!, CORES);
+      const rawStorage = rawScorer(dir, MODEL_DIRS[model]!, 1, { RAW_STORAGE: stack.azurite.connectionString, RAW_STORAGE_PID: String(stack.azurite.pid), MINI_BATCH_SIZE: String(MINI_BATCH_SIZE) });
       console.log(
         `round ${n}: ${model}: raw one thread ${rawOne.firstSeconds.toFixed(2)} s cold, ${rawOne.secondSeconds.toFixed(2)} s warm (CPU ${us(rawOne.secondCpuSeconds, total)} us/row); ` +
-          `raw on ${CORES} cores ${rawAll.firstSeconds.toFixed(2)} s cold, ${rawAll.secondSeconds.toFixed(2)} s warm`,
+          `raw on ${CORES} cores ${rawAll.firstSeconds.toFixed(2)} s cold, ${rawAll.secondSeconds.toFixed(2)} s warm; ` +
+          `raw with storage I/O, one thread: ${rawStorage.secondSeconds.toFixed(2)} s warm (CPU ${us(rawStorage.secondCpuSeconds, total)} us/row, Azurite ${us(rawStorage.storageSecondCpuSeconds ?? 0, total)} us/row)`,
       );
       const cold = await job(stack, model, 'first job (cold workers)');
       const warm = await job(stack, model, 'second job (warm workers)');
-      out[model] = { rawOne, rawAll, cold, warm };
+      out[model] = { rawOne, rawAll, rawStorage, cold, warm };
       const f = ratios(out[model]);
       console.log(`  ${model} round ${n}: ${Object.entries(f).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
     }
@@ -215,12 +224,15 @@ async function main(): Promise<void> {
         appCpuPerRowMicroseconds: raw((r) => (r.warm.appCpu * 1e6) / total),
         azuriteCpuPerRowMicroseconds: raw((r) => (r.warm.azuriteCpu * 1e6) / total),
         rawCpuPerRowMicroseconds: raw((r) => (r.rawOne.secondCpuSeconds * 1e6) / total),
+        rawWithStorageCpuPerRowMicroseconds: raw((r) => (r.rawStorage.secondCpuSeconds * 1e6) / total),
+        rawWithStorageAzuriteCpuPerRowMicroseconds: raw((r) => ((r.rawStorage.storageSecondCpuSeconds ?? 0) * 1e6) / total),
       };
       console.log(`${model}, medians of ${ROUNDS} rounds:`);
       for (const [k, v] of Object.entries(medians)) {
         console.log(`  ${k.padEnd(30)} ${v.toFixed(2)}  (rounds ${perRound.map((f) => f[k as keyof Figures].toFixed(2)).join(', ')})${TARGETS[k as keyof Figures] ? `  target ${TARGETS[k as keyof Figures]}` : ''}`);
       }
       console.log(`  app CPU per row / raw CPU per row: ${absolute.appCpuPerRowMicroseconds.toFixed(2)} / ${absolute.rawCpuPerRowMicroseconds.toFixed(2)} us (Azurite ${absolute.azuriteCpuPerRowMicroseconds.toFixed(2)} us/row apart)`);
+      console.log(`  raw with storage I/O: ${absolute.rawWithStorageCpuPerRowMicroseconds.toFixed(2)} us/row (Azurite ${absolute.rawWithStorageAzuriteCpuPerRowMicroseconds.toFixed(2)} us/row apart)`);
       const entry = { ...medians, ...absolute, perRound };
       // The headline model's figures are top-level keys; every model's are under its name.
       if (model === MODELS[0]) Object.assign(json, medians, { model });

@@ -440,8 +440,12 @@ export class DurableEngine {
         try {
           const wakes = await queues.receiveWakes(partition, leaseMs);
           found += wakes.length;
-          for (const id of new Set(wakes.map((w) => w.value))) await this.handleWake(id);
-          await Promise.all(wakes.map((w) => queues.remove(queues.control[partition], w.message)));
+          const handled = new Set<string>();
+          for (const id of new Set(wakes.map((w) => w.value))) if (await this.handleWake(id)) handled.add(id);
+          // A wake-up this host did not handle (its lease on the partition is inside the safety
+          // margin, or moved) stays queued: it reappears after the visibility timeout, for whoever
+          // owns the partition then. Deleting it could leave the instance's inbox unread for good.
+          await Promise.all(wakes.filter((w) => handled.has(w.value)).map((w) => queues.remove(queues.control[partition], w.message)));
         } catch (err) {
           this.options.log.warn(`Control queue ${partition}: ${(err as Error).message}`);
         }
@@ -451,19 +455,21 @@ export class DurableEngine {
     }
   }
 
-  private async handleWake(instanceId: string): Promise<void> {
-    if (!this.ownsInstance(instanceId)) return; // the new owner loads it with its partition
+  /** Acts on a wake-up; false when this host does not own the instance's partition now (the wake-up is left for its owner). */
+  private async handleWake(instanceId: string): Promise<boolean> {
+    if (!this.ownsInstance(instanceId)) return false;
     const rt = this.runtimes.get(instanceId);
     if (rt) {
-      if (rt.reloading) return; // the reload reads the inbox
+      if (rt.reloading) return true; // the reload reads the inbox
       await this.readInbox(rt);
       if (rt.pending.length) this.wake(rt);
-      return;
+      return true;
     }
     const record = await this.options.store.getInstance(instanceId);
-    if (!record || !isActive(record.status)) return;
+    if (!record || !isActive(record.status)) return true;
     const loaded = await this.loadOnce(record);
     if (loaded) await this.resumeWork(loaded);
+    return true;
   }
 
   private readonly loading = new Set<string>();

@@ -93,6 +93,27 @@ describe('storage outages during GETs', () => {
     expect(back.body.value.map((j: { name: string }) => j.name)).toContain(jobId);
   });
 
+  it('keeps bounding a request whose deadline scope outlives another that ended', async () => {
+    const blob = storageClients({ connectionString: process.env.AzureWebJobsStorage! }).blob.getContainerClient('workspaceblobstore');
+    let release!: () => void;
+    const started = new Promise<void>((resolve) => (release = resolve));
+    // A long request: its scope stays open while a short one opens and closes.
+    const long = withStorageDeadline(DEADLINE_MS, async () => {
+      await started;
+      blobProxy.mode = 'frozen';
+      return blob.exists();
+    }).catch((e: unknown) => e);
+    await withStorageDeadline(DEADLINE_MS, () => blob.exists());
+    release();
+    try {
+      expect(await long).toBeInstanceOf(StorageDeadlineError);
+    } finally {
+      blobProxy.mode = 'up';
+    }
+    // Outside any scope nothing is bounded: the call waits for the service (here answering again).
+    expect(await blob.exists()).toBeTypeOf('boolean');
+  });
+
   it('bounds blob calls the same way (the output route, output checks at invoke)', async () => {
     const blob = storageClients({ connectionString: process.env.AzureWebJobsStorage! }).blob.getContainerClient('workspaceblobstore');
     expect(await withStorageDeadline(DEADLINE_MS, () => blob.exists())).toBeTypeOf('boolean');

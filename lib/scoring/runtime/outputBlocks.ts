@@ -7,7 +7,7 @@
  * never committed. Small files share a block (lines of files that ended well wait for the next).
  */
 
-/** Output block size (UTF-16 characters of output text; ASCII output is as many bytes). */
+/** Output block size in bytes (UTF-8). */
 export const DEFAULT_OUTPUT_BLOCK_BYTES = 8 * 1024 * 1024;
 
 /** Sends one block; resolves when the block may be forgotten (backpressure). */
@@ -16,12 +16,14 @@ export type BlockSink = (seq: number, bytes: Uint8Array) => Promise<void>;
 const encoder = new TextEncoder();
 
 export class OutputBlockWriter {
-  // Text of files that ended well, not sent yet (each piece ends in '\n').
-  #done: string[] = [];
-  #doneChars = 0;
-  // The current file's text not sent yet, and the blocks it has sent.
-  #file: string[] = [];
-  #fileChars = 0;
+  // Output of files that ended well, not sent yet, as UTF-8 (each piece ends in '\n'). Encoded as
+  // soon as it is added: bytes live outside the JS heap, so a mini-batch's output waiting for its
+  // block is not copied by every garbage collection meanwhile (as its strings were).
+  #done: Uint8Array[] = [];
+  #doneBytes = 0;
+  // The current file's output not sent yet, and the blocks it has sent.
+  #file: Uint8Array[] = [];
+  #fileBytes = 0;
   #fileRows = 0;
   #fileBlocks: number[] = [];
   #next = 0;
@@ -29,10 +31,10 @@ export class OutputBlockWriter {
   rows = 0;
 
   constructor(
-    private readonly blockChars: number,
+    private readonly blockBytes: number,
     private readonly sink: BlockSink,
   ) {
-    if (!(blockChars > 0)) throw new RangeError(`the output block size must be positive, got ${blockChars}`);
+    if (!(blockBytes > 0)) throw new RangeError(`the output block size must be positive, got ${blockBytes}`);
   }
 
   /** Blocks sent so far (kept or not). */
@@ -43,16 +45,16 @@ export class OutputBlockWriter {
   /** Lines of the current file (no line ends). */
   async add(lines: readonly string[]): Promise<void> {
     if (lines.length === 0) return;
-    const text = `${lines.join('\n')}\n`;
-    this.#file.push(text);
-    this.#fileChars += text.length;
+    const bytes = encoder.encode(`${lines.join('\n')}\n`);
+    this.#file.push(bytes);
+    this.#fileBytes += bytes.byteLength;
     this.#fileRows += lines.length;
-    if (this.#fileChars >= this.blockChars) {
+    if (this.#fileBytes >= this.blockBytes) {
       // What came before goes first, in a block of its own: this file may still fail.
       await this.#flushDone();
       this.#fileBlocks.push(await this.#send(this.#file));
       this.#file = [];
-      this.#fileChars = 0;
+      this.#fileBytes = 0;
     }
   }
 
@@ -60,10 +62,10 @@ export class OutputBlockWriter {
   async endFile(): Promise<void> {
     this.kept.push(...this.#fileBlocks);
     this.#done.push(...this.#file);
-    this.#doneChars += this.#fileChars;
+    this.#doneBytes += this.#fileBytes;
     this.rows += this.#fileRows;
     this.#resetFile();
-    if (this.#doneChars >= this.blockChars) await this.#flushDone();
+    if (this.#doneBytes >= this.blockBytes) await this.#flushDone();
   }
 
   /** The current file failed: none of its lines are output (its sent blocks stay unlisted). */
@@ -79,23 +81,33 @@ export class OutputBlockWriter {
 
   #resetFile(): void {
     this.#file = [];
-    this.#fileChars = 0;
+    this.#fileBytes = 0;
     this.#fileRows = 0;
     this.#fileBlocks = [];
   }
 
   async #flushDone(): Promise<void> {
-    if (this.#doneChars === 0) return;
+    if (this.#doneBytes === 0) return;
     const pieces = this.#done;
     this.#done = [];
-    this.#doneChars = 0;
+    this.#doneBytes = 0;
     this.kept.push(await this.#send(pieces));
   }
 
-  async #send(pieces: string[]): Promise<number> {
+  async #send(pieces: Uint8Array[]): Promise<number> {
     const seq = this.#next++;
-    // TextEncoder gives each block an ArrayBuffer of its own, which can be transferred (not copied).
-    await this.sink(seq, encoder.encode(pieces.length === 1 ? pieces[0]! : pieces.join('')));
+    // Each piece (from TextEncoder) and each joined block has an ArrayBuffer of its own, which can be transferred (not copied).
+    await this.sink(seq, pieces.length === 1 ? pieces[0]! : joined(pieces));
     return seq;
   }
+}
+
+function joined(pieces: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(pieces.reduce((sum, p) => sum + p.byteLength, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.byteLength;
+  }
+  return out;
 }

@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BlobServiceClient } from '@azure/storage-blob';
+import { BlobServiceClient, newPipeline, type RequestPolicy, type WebResource } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiError } from '../../../lib/http/apiError';
-import { downloadInputFile, localPathFor } from '../../../lib/inputs/download';
+import { downloadInputBytes, downloadInputFile, localPathFor } from '../../../lib/inputs/download';
 import { testOnlyAddressPolicy } from '../../../lib/inputs/ipPolicy';
 import { listInputFiles, relativeNameProblem } from '../../../lib/inputs/listFiles';
 import type { DataDeps } from '../../../lib/inputs/resolveInput';
@@ -189,6 +189,37 @@ describe('downloadInputFile', () => {
   it('refuses blob refs that point at a service other than Azure Storage', async () => {
     const ref = { kind: 'blob' as const, serviceUri: 'https://evil.example.com', container: 'ccc', path: 'x.csv' };
     await expect(downloadInputFile({ name: 'x.csv', ref }, dest, deps)).rejects.toThrow(/Refusing to reach blob service/);
+  });
+});
+
+describe('downloadInputBytes', () => {
+  /** `deps` whose blob client records the method of every request it sends. */
+  function recordingDeps(): { deps: DataDeps; methods: string[] } {
+    const methods: string[] = [];
+    const pipeline = newPipeline(blob.credential);
+    pipeline.factories.unshift({
+      create: (next: RequestPolicy): RequestPolicy => ({ sendRequest: (req: WebResource) => (methods.push(req.method), next.sendRequest(req)) }),
+    });
+    return { deps: { ...deps, blob: new BlobServiceClient(blob.url, pipeline) }, methods };
+  }
+
+  it('reads a blob into bytes with an ArrayBuffer of their own, in one GET (no HEAD first)', async () => {
+    // Larger than one socket read, so the body arrives in several chunks.
+    const content = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `${i},${i % 7}.5`).join('\n'));
+    await blob.getContainerClient(WS).getBlockBlobClient('bytes/big.csv').uploadData(content);
+    const { deps: recording, methods } = recordingDeps();
+    const bytes = await downloadInputBytes({ name: 'big.csv', ref: { kind: 'datastore', datastore: 'workspaceblobstore', path: 'bytes/big.csv' } }, recording);
+    expect(Buffer.from(bytes).equals(content)).toBe(true);
+    expect(bytes.byteOffset).toBe(0);
+    expect(bytes.buffer.byteLength).toBe(content.length);
+    expect(methods).toEqual(['GET']);
+  });
+
+  it('reads an empty blob, and maps a missing one to InputNotFound', async () => {
+    await blob.getContainerClient(WS).getBlockBlobClient('bytes/empty.csv').upload('', 0);
+    expect((await downloadInputBytes({ name: 'empty.csv', ref: { kind: 'datastore', datastore: 'workspaceblobstore', path: 'bytes/empty.csv' } }, deps)).length).toBe(0);
+    const err = await failure(downloadInputBytes({ name: 'x.csv', ref: { kind: 'datastore', datastore: 'workspaceblobstore', path: 'no/such.csv' } }, deps));
+    expect(err.code).toBe('InputNotFound');
   });
 });
 
