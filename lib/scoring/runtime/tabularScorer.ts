@@ -1,7 +1,7 @@
 import { messageOf } from '../../util/messageOf';
 import type { OnnxModel } from '../onnx/model';
 import { loadOnnxModel } from '../onnx/model';
-import { DEFAULT_CHUNK_ROWS, scoreTabularFile } from '../tabular/scoreFile';
+import { scoreTabularFile } from '../tabular/scoreFile';
 import { MiniBatchError } from './errors';
 import { BlockHandlingError } from './blockChannel';
 import { taskStopped } from './nativeCallGate';
@@ -24,12 +24,8 @@ function loadModel(spec: ScorerSpec, intraOpThreads?: number): Promise<OnnxModel
   return model;
 }
 
-/**
- * Rows of the synthetic table a worker scores once after loading the model: three ONNX Runtime
- * runs of a mini-batch's chunk size (DEFAULT_CHUNK_ROWS), since ORT's first runs at a new input
- * shape cost more (the 266k-weight MLP: 1.5-2x CPU on its first 10,000-row runs after 5,000-row ones).
- */
-const WARM_UP_ROWS = 3 * DEFAULT_CHUNK_ROWS;
+/** Rows of the synthetic table a worker scores once after loading the model. */
+const WARM_UP_ROWS = 20_000;
 let warmedUp = false;
 
 /**
@@ -47,7 +43,7 @@ export async function warmModel(spec: ScorerSpec, intraOpThreads?: number): Prom
   if (!table) return;
   try {
     const output = new OutputBlockWriter(DEFAULT_OUTPUT_BLOCK_BYTES, async () => {});
-    for await (const chunk of scoreTabularFile(onnx, 'warm-up.csv', { bytes: table })) await output.add(chunk.lines);
+    for await (const chunk of scoreTabularFile(onnx, 'warm-up.csv', { bytes: table, chunkRows: 5_000 })) await output.add(chunk.lines);
     output.dropFile();
   } catch {
     // best effort: a model that refuses these values still scores real data
