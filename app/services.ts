@@ -28,6 +28,8 @@ const config = settings();
 
 /** One set of clients and stores per worker process, shared by every entry point. */
 export const clients = storageClients(config.storage);
+/** The host's functionTimeout: deployments and invokes refuse mini-batch timeouts past it. */
+export const functionTimeout = config.functionTimeout;
 export const registry = openRegistry(clients, {
   table: config.tables.registry,
   workspaceBlobContainer: config.workspaceBlobContainer,

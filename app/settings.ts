@@ -1,11 +1,13 @@
 // Every app setting, parsed once (zod) the first time the app needs one. The only reader of
 // process.env in functions/, orchestrations/, lib/ and app/: lib gets the typed values injected.
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { readAuthConfig, type AuthConfig } from '../lib/auth/config';
 import { DIRECT_OUTPUT_BLOCKS, MAX_COMMITTED_BLOCKS } from '../lib/output/parts';
+import { parseFunctionTimeout, type FunctionTimeout } from '../lib/registry/functionTimeout';
 import { azureMarker, splitList } from '../lib/auth/safety';
 import type { StorageConnection } from '../lib/storage/clients';
 import type { StudioSettings } from '../lib/studio/studioConfig';
@@ -37,6 +39,8 @@ export interface Settings {
   drops: { inbox: string; outbox: string };
   scoring: { maxWorkers?: number; idleTimeoutMs: number; workDir: string; onnxIntraOpThreads: number; prewarmDeployments: number };
   studio: StudioSettings;
+  /** The host's functionTimeout (undefined: none); mini-batch timeouts must be shorter. */
+  functionTimeout?: FunctionTimeout;
 }
 
 const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -244,7 +248,27 @@ export function loadSettings(env: Env): Settings {
       ...(raw.LOCAL_ISSUER_DIR ? { localIssuerDir: raw.LOCAL_ISSUER_DIR } : {}),
       onAzure: azureMarker(env) !== undefined,
     },
+    ...withFunctionTimeout(functionTimeoutOf(env)),
   };
+}
+
+const withFunctionTimeout = (t: FunctionTimeout | undefined) => (t ? { functionTimeout: t } : {});
+
+/** The app's root (where host.json is): two levels above dist/app/, one above app/ when run from source. */
+function hostJsonPath(): string | undefined {
+  return [resolve(__dirname, '..', 'host.json'), resolve(__dirname, '..', '..', 'host.json')].find((p) => existsSync(p));
+}
+
+/**
+ * The host's functionTimeout as the real host reads it: the app setting
+ * `AzureFunctionsJobHost__functionTimeout` overrides host.json's `functionTimeout`.
+ */
+export function functionTimeoutOf(env: Env, hostJson = hostJsonPath()): FunctionTimeout | undefined {
+  const override = env.AzureFunctionsJobHost__functionTimeout;
+  if (override !== undefined && override.trim() !== '') return parseFunctionTimeout(override, 'app setting AzureFunctionsJobHost__functionTimeout');
+  if (!hostJson) return undefined;
+  const value = (JSON.parse(readFileSync(hostJson, 'utf8')) as { functionTimeout?: unknown }).functionTimeout;
+  return typeof value === 'string' ? parseFunctionTimeout(value, 'host.json') : undefined;
 }
 
 /**

@@ -63,7 +63,7 @@ async function run(mb: number, dir: string): Promise<Run> {
     await stack.apiOk('PUT', 'models/iris/versions/1', { properties: { modelType: 'mlflow_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/bench/model' } });
     await stack.apiOk('PUT', 'batchEndpoints/big', { properties: {} });
     await stack.apiOk('PUT', 'batchEndpoints/big/deployments/onnx', {
-      properties: { model: 'azureml:iris:1', miniBatchSize: 10, retrySettings: { maxRetries: 0, timeout: 'PT2H' }, resources: { instanceCount: 1 }, maxConcurrencyPerInstance: 1 },
+      properties: { model: 'azureml:iris:1', miniBatchSize: 10, retrySettings: { maxRetries: 0, timeout: 'PT29M' }, resources: { instanceCount: 1 }, maxConcurrencyPerInstance: 1 },
     });
     await stack.apiOk('PATCH', 'batchEndpoints/big', { properties: { defaults: { deploymentName: 'onnx' } } });
     const pid = stack.host.child.pid!;

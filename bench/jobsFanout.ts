@@ -84,12 +84,39 @@ async function run(count: number): Promise<Run> {
     for await (const mb of store.list(job.name)) {
       if (mb.status === 'Succeeded' && mb.updatedAt) first = Math.min(first, Date.parse(mb.updatedAt));
     }
+    if (process.env.BENCH_DEBUG) await printFirstResult(stack, job, invokedAt, store);
     // The busiest host's peak (each host is one instance, with its own memory).
     const peakMiB = Math.max(...stack.hosts.map((_, i) => stack.hostPeakMemoryMiB(i)));
     return { count, seconds, perMiniBatchMs: (seconds * 1000) / count, peakMiB, firstDoneMs: first - invokedAt };
   } finally {
     await stack.stop();
   }
+}
+
+/**
+ * Where the time to the first result went (BENCH_DEBUG=1): the job row's times, the orchestrations'
+ * history events up to the first mini-batch scheduled, and the first finished mini-batch's row, each
+ * in ms after the invoke.
+ */
+async function printFirstResult(stack: AppStack, job: any, invokedAt: number, store: MiniBatchStore): Promise<void> {
+  const at = (iso: string | undefined) => (iso ? `${Date.parse(iso) - invokedAt} ms` : '-');
+  const lines = [`job row: created ${at(job.properties.creationTime)}, started ${at(job.properties.startTime)}`];
+  for (const id of [job.name, `${job.name}-chunk-0`]) {
+    const events = (await stack.orchestration(id))?.historyEvents ?? [];
+    let scheduled = false;
+    for (const e of events) {
+      if (scheduled) break; // up to the first mini-batch scheduled
+      scheduled = e.EventType === 'TaskScheduled' && String(e.Name).endsWith('scoreMiniBatch');
+      lines.push(`${id === job.name ? 'job' : 'chunk-0'}: ${e.EventType}${e.Name ? ` ${e.Name}` : ''} ${at(e.Timestamp)}`);
+    }
+  }
+  let first: { updatedAt?: string; durationMs?: number; index: number; timings?: unknown } | undefined;
+  for await (const mb of store.list(job.name)) if (mb.status === 'Succeeded' && (!first || (mb.updatedAt ?? '') < (first.updatedAt ?? ''))) first = mb;
+  if (first?.updatedAt) {
+    const end = Date.parse(first.updatedAt) - invokedAt;
+    lines.push(`first mini-batch (${first.index}): started ${end - (first.durationMs ?? 0)} ms, recorded ${end} ms, timings ${JSON.stringify(first.timings)}`);
+  }
+  console.log(lines.map((l) => `  ${l}`).join('\n'));
 }
 
 async function main(): Promise<void> {

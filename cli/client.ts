@@ -78,13 +78,13 @@ export class ApiClient {
     while (next && items.length < limit) {
       const page: ApiResult<{ value: T[]; nextLink?: string }> = await this.request('GET', next, { roles });
       items.push(...(page.body?.value ?? []));
-      next = page.body?.nextLink ? this.relative(page.body.nextLink) : undefined;
+      next = page.body?.nextLink ? this.pathOf(page.body.nextLink) : undefined;
     }
     return items.slice(0, limit);
   }
 
   /** A nextLink (absolute) as a path under /api. */
-  private relative(link: string): string {
+  pathOf(link: string): string {
     const u = new URL(link, this.baseUrl);
     return `${u.pathname.replace(/^\/api\//, '')}${u.search}`;
   }

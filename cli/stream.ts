@@ -1,5 +1,5 @@
 import { MultiBar, Presets } from 'cli-progress';
-import { READ } from './client';
+import { READ, type ApiResult } from './client';
 import type { Context } from './context';
 import { CliError } from './errors';
 import { FINAL, jobPath } from './jobLookup';
@@ -136,12 +136,18 @@ interface ScoringLogs {
  * mini-batch-<n>.txt`, written when the mini-batch ends), each file printed once.
  */
 async function logScoringOutput(ctx: Context, endpoint: string, name: string, logs: ScoringLogs, log: (l: string) => void): Promise<void> {
-  const list = await ctx.client.request('GET', `${jobPath(endpoint, name)}/logs`, { roles: READ, accept: [404, 405] });
-  if (list.status >= 400) {
-    logs.available = false;
-    return;
+  const listed: { name: string; size: number }[] = [];
+  // The list is paged (nextLink): one page per 1,000 log files.
+  for (let next: string | undefined = `${jobPath(endpoint, name)}/logs`; next; ) {
+    const list: ApiResult<{ value?: { name: string; size: number }[]; nextLink?: string }> = await ctx.client.request('GET', next, { roles: READ, accept: [404, 405] });
+    if (list.status >= 400) {
+      logs.available = false;
+      return;
+    }
+    listed.push(...(list.body?.value ?? []));
+    next = list.body?.nextLink ? ctx.client.pathOf(list.body.nextLink) : undefined;
   }
-  const files = ((list.body?.value ?? []) as { name: string; size: number }[])
+  const files = listed
     .filter((f) => f.name.startsWith('user/stdout/') && f.size > 0 && !logs.seen.has(f.name))
     .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
   for (const file of files) {

@@ -28,7 +28,10 @@ export const batchJob: OrchestrationHandler = function* (context: OrchestrationC
     // A chunk's part is sealed (copied onto the output) while the next chunk scores.
     let sealing: Task | undefined;
     for (let from = 0, chunk = 0; from < plan.miniBatches && !stopped; from += plan.chunkSize, chunk++) {
-      const input: ChunkInput = { ...ref, plan, from, to: Math.min(from + plan.chunkSize, plan.miniBatches), totals };
+      // Prepare planned only the first chunk's head (scoring starts after a short listing): the
+      // chunk plans the rest itself, without waiting for the head's last mini-batches.
+      const head = !planned && plan.miniBatches < plan.chunkSize;
+      const input: ChunkInput = { ...ref, plan, from, to: Math.min(from + plan.chunkSize, plan.miniBatches), totals, ...(head ? { planRest: true as const } : {}) };
       const scoring = chunkTask(context, input, `${ref.jobId}-chunk-${chunk}`);
       // (A task is scheduled when it is yielded: the seal starts here, with the chunk.)
       let result: ChunkResult;
@@ -57,6 +60,10 @@ export const batchJob: OrchestrationHandler = function* (context: OrchestrationC
       totals = result.totals;
       stopped = result.stopped;
       scorerError = result.error;
+      if (result.plan) {
+        plan = result.plan;
+        planned = true;
+      }
       if (!stopped && plan.partsFromChunk !== undefined && chunk >= plan.partsFromChunk) {
         const seal: SealPartRequest = { ...ref, chunk, from: input.from, to: input.to };
         sealing = activityTask(context, 'sealPart', seal, retry);
@@ -74,7 +81,7 @@ export const batchJob: OrchestrationHandler = function* (context: OrchestrationC
     }
     // The last part must be on the output blob before finish commits it.
     if (sealing) yield sealing;
-    if (stopped === 'ScorerFailed') {
+    if (stopped === 'ScorerFailed' || stopped === 'PlanRestFailed') {
       return yield* finish({ plan, totals, outcome: 'Failed', error: scorerError });
     }
     if (stopped === 'Canceled') {

@@ -1,18 +1,22 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import { itemsInMiniBatch } from '../lib/jobs/plan';
-import { ORCHESTRATION, type ChunkInput, type ChunkResult, type MiniBatchOutcome, type MiniBatchRef, type ProgressUpdate } from '../lib/jobs/contracts';
+import { ORCHESTRATION, type ChunkInput, type ChunkResult, type JobPlan, type MiniBatchOutcome, type MiniBatchRef, type ProgressUpdate } from '../lib/jobs/contracts';
 import { activityTask, callActivity, resultOf, type TypedTask } from './activityCalls';
 
 /**
  * Scores mini-batches [from, to) of a job with at most `parallelism` in flight (a sliding
- * window: each completion lets the next one start). A mini-batch is retried `maxRetries` times;
+ * window: each completion lets the next one start); with `planRest`, [from, to) is the first
+ * chunk's head, and the chunk goes on to its end once planRest planned it. A mini-batch is retried `maxRetries` times;
  * one that still fails counts all its items as failed. Scheduling stops as soon as the failed
  * items exceed the error threshold (Azure ML semantics) or the job is being canceled.
  */
 export const batchJobChunk: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ChunkInput>();
-  const { plan } = input;
+  let { plan, to } = input;
+  // A first chunk of which prepare planned only the head: the rest is planned once the head is scheduled.
+  let planRest = input.planRest === true;
+  let planned: JobPlan | undefined;
   const totals = { ...input.totals };
   const retry = new df.RetryOptions(plan.retryDelayMs, plan.maxRetries + 1);
   const inFlight = new Map<Task, { index: number; task: TypedTask<MiniBatchOutcome> }>();
@@ -23,13 +27,27 @@ export const batchJobChunk: OrchestrationHandler = function* (context: Orchestra
   // ends); later ones at most once per interval. Chunks run one after another: this is per job.
   let lastProgress = -Infinity;
 
-  while (inFlight.size > 0 || (next < input.to && !stopped)) {
-    while (!stopped && next < input.to && inFlight.size < plan.parallelism) {
+  while (inFlight.size > 0 || (!stopped && (next < to || planRest))) {
+    if (planRest && next >= to && !stopped) {
+      // The head's mini-batches run on meanwhile (the first results come from them): only the
+      // scheduling waits for the plan. Idempotent, so a storage hiccup is retried.
+      planRest = false;
+      const rest = yield* callActivity(context, 'planRest', { endpointName: input.endpointName, jobId: input.jobId, plan }, new df.RetryOptions(1000, 3));
+      if (rest.ok) {
+        plan = planned = rest.plan;
+        to = Math.min(input.from + plan.chunkSize, plan.miniBatches);
+      } else {
+        stopped = 'PlanRestFailed';
+        error ??= rest.error;
+      }
+    }
+    while (!stopped && next < to && inFlight.size < plan.parallelism) {
       const toPart = plan.partsFromChunk !== undefined && Math.floor(next / plan.chunkSize) >= plan.partsFromChunk;
       const ref: MiniBatchRef = { endpointName: input.endpointName, jobId: input.jobId, index: next, chunkSize: plan.chunkSize, ...(toPart ? { toPart } : {}) };
       const task = activityTask(context, 'scoreMiniBatch', ref, retry);
       inFlight.set(task, { index: next++, task });
     }
+    if (inFlight.size === 0) continue; // planRest was refused, and nothing runs
     // A task that finished while we awaited something else (progress) would never resolve a new
     // Task.any (durable-functions does not look at children that are already done): take it first.
     const finished = [...inFlight.keys()].find((t) => t.isCompleted || t.isFaulted);
@@ -60,7 +78,7 @@ export const batchJobChunk: OrchestrationHandler = function* (context: Orchestra
     const now = context.df.currentUtcDateTime.getTime();
     // Running: those in flight plus those the loop schedules next (a window of one has none in
     // flight here, yet the next one starts at once).
-    const running = Math.min(plan.parallelism, inFlight.size + (stopped ? 0 : input.to - next));
+    const running = Math.min(plan.parallelism, inFlight.size + (stopped ? 0 : to - next));
     if (now - lastProgress >= plan.progressIntervalMs && running > 0) {
       lastProgress = now;
       const update: ProgressUpdate = { endpointName: input.endpointName, jobId: input.jobId, totals: { ...totals }, running };
@@ -71,7 +89,7 @@ export const batchJobChunk: OrchestrationHandler = function* (context: Orchestra
       }
     }
   }
-  const result: ChunkResult = { totals, stopped, ...(error ? { error } : {}) };
+  const result: ChunkResult = { totals, stopped, ...(error ? { error } : {}), ...(planned ? { plan: planned } : {}) };
   return result;
 };
 

@@ -959,17 +959,20 @@ export class DurableEngine {
     this.draining = true;
     const deadline = Date.now() + timeoutMs;
     for (const work of this.activityQueue.splice(0)) this.inflight.delete(`${work.executionId}:${work.taskId}`);
+    // Both timers are cleared whichever ends the wait: a poll left running after the deadline (an
+    // activity that never ends) would keep the process alive for ever, every 20 ms.
+    let poll: NodeJS.Timeout | undefined;
+    let timeout: NodeJS.Timeout | undefined;
     await Promise.race([
       new Promise<void>((resolve) => {
-        const poll = setInterval(() => {
-          if (this.runningActivities === 0 && this.runningEpisodes === 0 && this.episodeQueue.length === 0) {
-            clearInterval(poll);
-            resolve();
-          }
+        poll = setInterval(() => {
+          if (this.runningActivities === 0 && this.runningEpisodes === 0 && this.episodeQueue.length === 0) resolve();
         }, 20);
       }),
-      new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref()),
+      new Promise<void>((resolve) => (timeout = setTimeout(resolve, Math.max(0, deadline - Date.now())))),
     ]);
+    clearInterval(poll);
+    clearTimeout(timeout);
     this.stopping = true;
     for (const rt of this.runtimes.values()) for (const t of rt.timers.values()) clearTimeout(t);
     await Promise.all(this.pollers);

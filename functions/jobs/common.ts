@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type * as df from 'durable-functions';
-import { dataDeps, idempotency, jobs, outputClaims, registry } from '../../app/services';
+import { dataDeps, functionTimeout, idempotency, jobs, outputClaims, registry } from '../../app/services';
 import type { CreateJobDeps } from '../../lib/jobs/createJob';
 import type { OrchestrationState } from '../../lib/jobs/endedOrchestration';
 import { jobResource } from '../../lib/jobs/jobResource';
@@ -58,6 +58,7 @@ export function jobCreation(client: df.DurableClient): CreateJobDeps {
     outputClaims,
     data: dataDeps,
     now: () => new Date(),
+    ...(functionTimeout ? { functionTimeout } : {}),
     startOrchestration: async (record) => {
       await startJobOrchestration(client, record);
     },

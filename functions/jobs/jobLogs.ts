@@ -4,6 +4,7 @@ import { ApiError } from '../../lib/http/apiError';
 import { logsLocation } from '../../lib/output/location';
 import { statusOf } from '../../lib/storage/once';
 import { handle } from '../shared/handle';
+import { nextLinkOf } from './common';
 import { route } from '../shared/routes';
 
 /** Logs are a few lines per failed mini-batch; past this a log is read from storage. */
@@ -15,21 +16,36 @@ async function logsOf(request: HttpRequest) {
   return { job, container, folder: path.replace(/\/*$/, '/') };
 }
 
+/** Log files per page of the list, unless `$top` asks for fewer (a job writes one per mini-batch). */
+const LOGS_PAGE = 1000;
+
 /**
  * `GET .../jobs/{id}/logs`: the log files a job wrote (`user/stdout/mini-batch-<n>.txt` as each
  * mini-batch ends: what its scoring code logged; `job_progress_overview.txt` and `user/error.txt`
- * when the job ends; next to the job in the workspace datastore), with their sizes.
+ * when the job ends; next to the job in the workspace datastore), with their sizes, in name order,
+ * `$top` (at most 1000) a page, `nextLink` (`$skiptoken`: the storage listing's marker) while more remain.
  */
 async function listJobLogs(request: HttpRequest, context: InvocationContext) {
   return handle(request, context, 'Read', async () => {
-    const { container, folder } = await logsOf(request);
-    const value: { name: string; size: number }[] = [];
-    try {
-      for await (const blob of container.listBlobsFlat({ prefix: folder })) value.push({ name: blob.name.slice(folder.length), size: blob.properties.contentLength ?? 0 });
-    } catch (err) {
-      if (statusOf(err) !== 404) throw err;
+    const topText = request.query.get('$top');
+    const top = topText === null ? LOGS_PAGE : Number(topText);
+    if (!Number.isInteger(top) || top < 1 || top > LOGS_PAGE) {
+      throw new ApiError(400, 'InvalidQueryParameter', `$top must be an integer from 1 to ${LOGS_PAGE}.`, '$top');
     }
-    return { jsonBody: { value } };
+    const token = request.query.get('$skiptoken') ?? undefined;
+    const { container, folder } = await logsOf(request);
+    const pages = container.listBlobsFlat({ prefix: folder }).byPage({ maxPageSize: top, ...(token ? { continuationToken: token } : {}) });
+    const page = await pages.next().then(
+      (r) => (r.done ? undefined : r.value),
+      (err: unknown) => {
+        if (statusOf(err) === 404) return undefined; // no logs container yet: no logs
+        if (token && statusOf(err) === 400) throw new ApiError(400, 'InvalidQueryParameter', '$skiptoken is not a continuation of this list; start again without it.', '$skiptoken');
+        throw err;
+      },
+    );
+    const value = (page?.segment.blobItems ?? []).map((blob) => ({ name: blob.name.slice(folder.length), size: blob.properties.contentLength ?? 0 }));
+    const nextLink = nextLinkOf(request, page?.continuationToken || undefined);
+    return { jsonBody: { value, ...(nextLink ? { nextLink } : {}) } };
   });
 }
 

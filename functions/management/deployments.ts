@@ -1,5 +1,7 @@
-import { deploymentWarmer } from '../../app/services';
+import { deploymentWarmer, functionTimeout } from '../../app/services';
 import { route } from '../shared/routes';
+import { DEPLOYMENT_DEFAULTS } from '../../lib/registry/deploymentSettings';
+import { checkTimeoutFitsHost } from '../../lib/registry/functionTimeout';
 import { deleteResponse, handle, param, putResponse, readResourceBody, registry, withWarnings, type Handler } from './common';
 
 const { deployments } = registry;
@@ -14,9 +16,17 @@ export const getDeployment: Handler = (request, context) =>
     jsonBody: deployments.envelope(await deployments.get(param(request, 'endpoint'), param(request, 'deployment'))),
   }));
 
+/** A mini-batch timeout the host would cut short is refused before the deployment is written (lib/registry/functionTimeout). */
+function refuseTimeoutPastHost(body: unknown): void {
+  const timeout = (body as { properties?: { retrySettings?: { timeout?: unknown } } } | null)?.properties?.retrySettings?.timeout;
+  if (timeout !== undefined && typeof timeout !== 'string') return; // the schema says what is wrong
+  checkTimeoutFitsHost(timeout ?? DEPLOYMENT_DEFAULTS.timeout, functionTimeout, 'properties.retrySettings.timeout');
+}
+
 export const putDeployment: Handler = (request, context) =>
   handle(request, context, 'Manage', async (caller) => {
     const { body, warnings } = await readResourceBody(request, context, 'deployment');
+    refuseTimeoutPastHost(body);
     const { deployment, created } = await deployments.put(param(request, 'endpoint'), param(request, 'deployment'), body, caller);
     // Its scoring workers start now, in the background: the PUT neither waits nor fails for them.
     void deploymentWarmer().warm(deployment.endpointName, deployment.name);

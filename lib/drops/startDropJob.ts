@@ -39,9 +39,23 @@ export const dropRequestId = (container: string, path: string): string =>
   `drop-${createHash('sha256').update(`${container}/${path}`).digest('hex')}`;
 
 
-async function readText(container: ContainerClient, name: string): Promise<string | undefined> {
+/**
+ * The most `_job.json` may hold: what the invoke route accepts as a body (it becomes one). A bigger
+ * file is refused before it is read, so a stray huge blob named so cannot fill the host's memory.
+ */
+export const JOB_FILE_MAX_BYTES = 256 * 1024;
+
+/** The job file's text, or undefined when there is none; 413 `JobFileTooLarge` past `maxBytes`. */
+async function readJobFileText(container: ContainerClient, name: string, maxBytes: number): Promise<string | undefined> {
+  const blob = container.getBlobClient(name);
   try {
-    return (await container.getBlobClient(name).downloadToBuffer()).toString('utf8');
+    const { contentLength = 0, etag } = await blob.getProperties();
+    if (contentLength > maxBytes) {
+      throw new ApiError(413, 'JobFileTooLarge', `${JOB_FILE} is ${contentLength} bytes; it may hold at most ${maxBytes} (settings, literal inputs and the output, not data).`, JOB_FILE);
+    }
+    if (contentLength === 0) return '';
+    // The size read is the size downloaded: a file replaced meanwhile fails (412) and the trigger retries.
+    return (await blob.downloadToBuffer(0, contentLength, { conditions: { ifMatch: etag } })).toString('utf8');
   } catch (err) {
     if (statusOf(err) === 404) return undefined;
     throw err;
@@ -58,7 +72,7 @@ export async function startDropJob(deps: DropDeps, blobName: string, droppedAt?:
   if (!drop) return { kind: 'ignored' };
   const source: DropSource = { container: deps.inbox.containerName, path: drop.path, kind: drop.kind, ...(droppedAt ? { droppedAt } : {}) };
   try {
-    const jobFile = parseJobFile(drop.kind === 'folder' ? await readText(deps.inbox, `${drop.path}/${JOB_FILE}`) : undefined);
+    const jobFile = parseJobFile(drop.kind === 'folder' ? await readJobFileText(deps.inbox, `${drop.path}/${JOB_FILE}`, JOB_FILE_MAX_BYTES) : undefined);
     const input = { type: drop.kind === 'folder' ? ('UriFolder' as const) : ('UriFile' as const), uri: datastoreUri(deps.datastores.inbox, drop.path) };
     const outputFolder = datastoreUri(deps.datastores.outbox, drop.path);
     const { job, created } = await deps.createJob({

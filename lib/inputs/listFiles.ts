@@ -45,7 +45,9 @@ async function listFolder(container: ContainerClient, location: BlobLocation, sh
   let complete = true;
   try {
     // Moderate pages: a storage emulator answers other requests (the first mini-batches) between them.
-    const pageSize = Number.isFinite(enough) ? Math.min(5000, Math.max(100, enough + 16)) : 1000;
+    // A first page no bigger than needed (a few to spare for markers): each item costs about a
+    // millisecond, mostly the SDK parsing the XML.
+    const pageSize = Number.isFinite(enough) ? Math.min(5000, enough + 16) : 1000;
     pages: for await (const page of container.listBlobsFlat({ prefix, includeMetadata: true }).byPage({ maxPageSize: pageSize })) {
       for (const item of page.segment.blobItems) {
         // Folder placeholders (ADLS Gen2 directories, tools that write "dir/" blobs) are not files.

@@ -22,7 +22,10 @@ export interface JobPlan {
 }
 
 export type PrepareResult =
-  /** `complete: false`: only the first chunk is planned; planRest plans the rest. */
+  /**
+   * `complete: false`: only the first chunk, or its first mini-batches (its head), is planned;
+   * planRest plans the rest.
+   */
   | { ok: true; plan: JobPlan; complete: boolean }
   | { ok: false; canceled?: boolean; error?: { code: string; message: string } };
 
@@ -55,13 +58,20 @@ export interface ChunkInput extends JobRef {
   from: number;
   to: number;
   totals: Totals;
+  /**
+   * Only the chunk's head is planned (`to` is its end): the chunk calls planRest once the head is
+   * scheduled and goes on to the chunk's end with the plan it returns.
+   */
+  planRest?: true;
 }
 
 export interface ChunkResult {
   totals: Totals;
-  stopped?: 'ErrorThresholdExceeded' | 'Canceled' | 'ScorerFailed';
-  /** Why, when stopped is ScorerFailed. */
+  stopped?: 'ErrorThresholdExceeded' | 'Canceled' | 'ScorerFailed' | 'PlanRestFailed';
+  /** Why, when stopped is ScorerFailed or PlanRestFailed. */
   error?: { code: string; message: string };
+  /** The whole job's plan, when this chunk called planRest. */
+  plan?: JobPlan;
 }
 
 /** Counts only: the totals come from the job row (planRest may have raised them). */

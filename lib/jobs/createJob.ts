@@ -6,10 +6,12 @@ import { validateInputUri, type DataDeps } from '../inputs/resolveInput';
 import { outputAlreadyExists, outputBlobClient, outputExists, resolveOutputLocation, type OutputLocation } from '../output/location';
 import { REQUEST_ID_HEADER, requestHash, RETRY_SOON, type IdempotencyStore } from './idempotency';
 import { applyOverrides, parseInvokeRequest } from './invokeRequest';
+import { checkTimeoutFitsHost, type FunctionTimeout } from '../registry/functionTimeout';
 import { newJobId } from './jobId';
 import type { JobStore } from './jobStore';
 import { STALE_OUTPUT_CLAIM_MS, type OutputClaims, type OutputHolder } from './outputClaims';
 import { isTerminal } from './status';
+import { messageOf } from '../util/messageOf';
 import { EMPTY_PROGRESS, type DropSource, type JobRecord } from './types';
 
 export interface CreateJobDeps {
@@ -21,6 +23,8 @@ export interface CreateJobDeps {
   /** Starts the job's orchestration (instance id = job id); must tolerate being called again. */
   startOrchestration(job: JobRecord): Promise<void>;
   now(): Date;
+  /** The host's functionTimeout: a mini-batch timeout must be shorter (lib/registry/functionTimeout). */
+  functionTimeout?: FunctionTimeout;
 }
 
 export interface CreateJobRequest {
@@ -44,6 +48,8 @@ export async function createJob(deps: CreateJobDeps, request: CreateJobRequest):
   const parsed = parseInvokeRequest(request.body);
   const resolved = await deps.registry.resolveDeployment(request.endpointName, request.deploymentName);
   const settings = applyOverrides(resolved.settings, parsed.overrides);
+  // Also a deployment's own timeout: it may predate a lower functionTimeout.
+  checkTimeoutFitsHost(settings.timeout, deps.functionTimeout, parsed.overrides.timeout ? 'properties.retrySettings.timeout' : `the deployment's retrySettings.timeout`);
   const inputField = `properties.inputData.${parsed.input.name}.uri`;
   const input = await validateInputUri(parsed.input.uri, parsed.input.type, deps.data, inputField);
   // SSRF: refuse a public URL to a non-public address now, before a job exists (the download checks again).
@@ -68,7 +74,13 @@ export async function createJob(deps: CreateJobDeps, request: CreateJobRequest):
       const existing = await deps.jobs.get(resolved.endpoint.name, claim.jobId);
       if (existing) {
         // The first invoke may have died before starting the orchestration: start it now.
-        if (existing.status === 'NotStarted') await deps.startOrchestration(existing);
+        if (existing.status === 'NotStarted') {
+          try {
+            await deps.startOrchestration(existing);
+          } catch (err) {
+            return await startFailed(deps, request, existing, err);
+          }
+        }
         return { job: existing, created: false };
       }
       // The winner has claimed the id but not recorded its job yet.
@@ -115,7 +127,11 @@ export async function createJob(deps: CreateJobDeps, request: CreateJobRequest):
     };
     await deps.jobs.create(job);
     recorded = true;
-    await deps.startOrchestration(job);
+    try {
+      await deps.startOrchestration(job);
+    } catch (err) {
+      return await startFailed(deps, request, job, err);
+    }
     return { job, created: true };
   } catch (err) {
     // Once the job is recorded the claim stays: a retry with the same id finds it and starts it.
@@ -126,6 +142,41 @@ export async function createJob(deps: CreateJobDeps, request: CreateJobRequest):
     throw err;
   }
 }
+
+/**
+ * The job is recorded but its orchestration could not be started (the durable client or the task
+ * hub could not be reached). Left NotStarted it would be listed as waiting for ever, so it is
+ * recorded Failed (`JobStartFailed`) and its request-id and output claims are given up: the invoke
+ * answers 503, and a retry (with the same request id or not) makes a new job. A job that moved on
+ * meanwhile was started after all (the start's answer was lost): that one runs and is returned.
+ * If even the Failed write fails the job stays NotStarted, as before: a retry with the same request
+ * id starts it, and so does a read by id a minute later (lib/jobs/settle.ts).
+ */
+async function startFailed(deps: CreateJobDeps, request: CreateJobRequest, job: JobRecord, err: unknown): Promise<{ job: JobRecord; created: boolean }> {
+  const why = messageOf(err);
+  const error = { code: 'JobStartFailed', message: `The job's orchestration could not be started: ${why}` };
+  const endpoint = job.spec.endpointName;
+  const ended = await deps.jobs
+    .update(endpoint, job.jobId, (current) => (current.status === 'NotStarted' ? { status: 'Failed', error, endTime: deps.now().toISOString() } : {}))
+    .catch(() => undefined);
+  if (!ended) throw err;
+  const { record } = ended;
+  if (record.status !== 'Failed' || record.error?.code !== error.code) {
+    if (!isTerminal(record.status)) return { job: record, created: true };
+    throw err;
+  }
+  if (request.requestId) {
+    await deps.idempotency.release({ caller: request.caller, endpoint, requestId: request.requestId }, job.jobId).catch(() => undefined);
+  }
+  if (job.spec.outputClaim) await deps.outputClaims.release(job.spec.outputClaim, job.jobId).catch(() => undefined);
+  const retry = request.requestId ? ` (the same ${REQUEST_ID_HEADER} may be used again)` : '';
+  throw new ApiError(503, 'JobStartFailed', `Job ${job.jobId} was recorded but could not be started (${why}); it is marked Failed. Invoke again${retry}.`, undefined, undefined, {
+    'Retry-After': START_RETRY_AFTER,
+  });
+}
+
+/** Seconds a caller waits before invoking again after a failed start (as for a storage outage). */
+const START_RETRY_AFTER = '10';
 
 /** Claims the output blob for the job (lib/jobs/outputClaims); 409 OutputInUse while another job holds it. Returns the claim's key. */
 async function claimOutput(deps: CreateJobDeps, output: OutputLocation, job: { jobId: string; endpoint: string }): Promise<string> {

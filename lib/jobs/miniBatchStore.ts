@@ -67,6 +67,22 @@ function isTableContinuation(token: string): boolean {
   }
 }
 
+/**
+ * A mini-batch row as one execution last saw or wrote it, never a success: its end may be written
+ * conditionally on it (If-Match), which holds only while no other execution has written the row.
+ */
+export interface RowVersion {
+  etag: string;
+}
+
+/** How `startAttempt` numbered an attempt, and the row it left (absent when the row holds a success). */
+export interface AttemptStart {
+  attempt: number;
+  seen?: RowVersion;
+}
+
+const versionOf = (etag: string | undefined): RowVersion | undefined => (etag ? { etag } : undefined);
+
 const rowKey = (index: number) => String(index).padStart(9, '0');
 
 /**
@@ -95,14 +111,29 @@ export class MiniBatchStore {
    * Records how an attempt of a mini-batch ended, in one write (rows exist only for mini-batches
    * that started; a later attempt overwrites the fields it sets). The attempt count is
    * `startAttempt`'s: the scoring activity leaves `attempts` out. An end never replaces a success:
-   * then nothing is written and the row kept is returned.
+   * then nothing is written and the row kept is returned. With `seen` (the row as `startAttempt`
+   * left it) an end is one conditional write; only when another execution wrote the row since does
+   * it read the row and decide again.
    */
-  async record(jobId: string, index: number, files: InputFile[], patch: Partial<Omit<MiniBatchRecord, 'index' | 'files'>>): Promise<MiniBatchRecord | undefined> {
+  async record(jobId: string, index: number, files: InputFile[], patch: Partial<Omit<MiniBatchRecord, 'index' | 'files'>>, seen?: RowVersion): Promise<MiniBatchRecord | undefined> {
     await this.ensure();
     const entity = { ...this.columns(jobId, index, patch), Index: index, ...packJson('Files', files) };
-    if (patch.status === 'Failed' || patch.status === 'Succeeded') return this.unlessSucceeded(entity);
-    await this.table.upsertEntity(entity, 'Merge');
-    return undefined;
+    if (patch.status !== 'Failed' && patch.status !== 'Succeeded') {
+      await this.table.upsertEntity(entity, 'Merge');
+      return undefined;
+    }
+    if (seen) {
+      // The common case: nothing wrote the row since this execution's start, so the row is still
+      // what the start left (not a success) and one conditional write decides, with no read.
+      try {
+        await this.table.updateEntity(entity, 'Merge', { etag: seen.etag });
+        return undefined;
+      } catch (err) {
+        // Another execution wrote meanwhile (412), or the row went (404): decide on what it holds now.
+        if (statusOf(err) !== 412 && statusOf(err) !== 404) throw err;
+      }
+    }
+    return this.unlessSucceeded(entity);
   }
 
   /**
@@ -142,15 +173,16 @@ export class MiniBatchStore {
    * n + 1 (conditional on its ETag: of two concurrent starts one wins, the other reads again), and
    * a start that finds it Running or Succeeded is the same attempt delivered again (a duplicate, or
    * redelivered after a crash): nothing is written. One write per attempt; a read only on retries
-   * and duplicates.
+   * and duplicates. Returns the row's version as this start left it (for `record`), unless it holds
+   * a success.
    */
-  async startAttempt(jobId: string, index: number, files: InputFile[]): Promise<number> {
+  async startAttempt(jobId: string, index: number, files: InputFile[]): Promise<AttemptStart> {
     await this.ensure();
     const keys = { partitionKey: partitionKey(jobId, index), rowKey: rowKey(index) };
     for (let conflicts = 0; ; conflicts++) {
       try {
-        await this.table.createEntity({ ...keys, Index: index, Status: 'Running', Attempts: 1, UpdatedAt: new Date().toISOString(), ...packJson('Files', files) });
-        return 1;
+        const created = await this.table.createEntity({ ...keys, Index: index, Status: 'Running', Attempts: 1, UpdatedAt: new Date().toISOString(), ...packJson('Files', files) });
+        return { attempt: 1, seen: versionOf(created.etag) };
       } catch (err) {
         if (statusOf(err) !== 409) throw err;
       }
@@ -162,10 +194,11 @@ export class MiniBatchStore {
         throw err;
       }
       const attempts = (row.Attempts as number | undefined) ?? 0;
-      if (row.Status !== 'Failed') return Math.max(attempts, 1);
+      // A success recorded already: the end must read it (no version that a write could replace it with).
+      if (row.Status !== 'Failed') return { attempt: Math.max(attempts, 1), seen: row.Status === 'Succeeded' ? undefined : versionOf(row.etag) };
       try {
-        await this.table.updateEntity({ ...keys, Status: 'Running', Attempts: attempts + 1, UpdatedAt: new Date().toISOString() }, 'Merge', { etag: row.etag });
-        return attempts + 1;
+        const updated = await this.table.updateEntity({ ...keys, Status: 'Running', Attempts: attempts + 1, UpdatedAt: new Date().toISOString() }, 'Merge', { etag: row.etag });
+        return { attempt: attempts + 1, seen: versionOf(updated.etag) };
       } catch (err) {
         // Another start (or an attempt's end) changed the row first: decide again on what it holds now.
         if (statusOf(err) !== 412 || conflicts >= 10) throw err;

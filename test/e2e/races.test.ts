@@ -31,7 +31,7 @@ beforeAll(async () => {
   app = await startApp();
   scratch = mkdtempSync(join(tmpdir(), 'races-'));
   const gateCode = join(repoRoot, 'test', 'fixtures', 'scripts', 'e2e', 'gate');
-  await app.deploy({ endpoint: EP, deployment: 'gate', modelFolder: join(samplesDir, 'model'), modelType: 'custom_model', codeFolder: gateCode, settings: { errorThreshold: 0, retrySettings: { maxRetries: 0, timeout: 'PT1H' } } });
+  await app.deploy({ endpoint: EP, deployment: 'gate', modelFolder: join(samplesDir, 'model'), modelType: 'custom_model', codeFolder: gateCode, settings: { errorThreshold: 0, retrySettings: { maxRetries: 0, timeout: 'PT25M' } } });
   await app.upload('inputs/ok', join(samplesDir, 'data'), (n) => n === 'iris-part-1.csv');
 });
 afterAll(async () => {

@@ -132,7 +132,7 @@ beforeAll(async () => {
   // for as long as the file takes, however slow the machine (no deadline of its own, a timeout of
   // an hour; afterAll releases them).
   const gateCode = join(repoRoot, 'test', 'fixtures', 'scripts', 'e2e', 'gate');
-  await app.deploy({ endpoint: EP, deployment: 'gate', modelFolder: join(samplesDir, 'model'), modelType: 'custom_model', codeFolder: gateCode, settings: { retrySettings: { maxRetries: 0, timeout: 'PT1H' } } });
+  await app.deploy({ endpoint: EP, deployment: 'gate', modelFolder: join(samplesDir, 'model'), modelType: 'custom_model', codeFolder: gateCode, settings: { retrySettings: { maxRetries: 0, timeout: 'PT25M' } } });
   // deploy() makes the last deployment the default: the tabular one stays the default.
   expect((await app.api('PATCH', `batchEndpoints/${EP}`, { properties: { defaults: { deploymentName: 'onnx' } } })).status).toBe(200);
   await app.upload('inputs/ok', join(samplesDir, 'data'), (n) => n === 'iris-part-1.csv');

@@ -32,8 +32,20 @@ describe('user-facing answers', () => {
     const invoke = await app.invoke('iris', { ...folderInput('inputs/iris'), retrySettings: { timeout: 'P30D' } });
     expect(invoke.status).toBe(400);
     expect(JSON.stringify(invoke.body.error)).toMatch(/retrySettings\.timeout.*must be at most P24D/);
+  });
+
+  it("refuses a mini-batch timeout the host would cut short (host.json's functionTimeout, 00:30:00), naming both, in a deployment and in an invoke", async () => {
+    const slow = (timeout: string) => app.api('PUT', 'batchEndpoints/iris/deployments/slow', { properties: { model: 'azureml:iris-onnx:1', retrySettings: { timeout } } });
+    const deployment = await slow('P24D');
+    expect(deployment.status).toBe(400);
+    expect(deployment.body.error).toMatchObject({ code: 'ValidationError', target: 'properties.retrySettings.timeout' });
+    expect(deployment.body.error.message).toContain("P24D, not shorter than the Functions host's functionTimeout of 00:30:00 (host.json)");
+    expect((await app.api('GET', 'batchEndpoints/iris/deployments/slow')).status).toBe(404);
+    const invoke = await app.invoke('iris', { ...folderInput('inputs/iris'), retrySettings: { timeout: 'PT1H' } });
+    expect(invoke.status).toBe(400);
+    expect(invoke.body.error.message).toContain('functionTimeout of 00:30:00');
     // The most that fits is accepted.
-    expect((await app.api('PUT', 'batchEndpoints/iris/deployments/slow', { properties: { model: 'azureml:iris-onnx:1', retrySettings: { timeout: 'P24D' } } })).status).toBeLessThan(300);
+    expect((await slow('PT29M59S')).status).toBeLessThan(300);
   });
 
   let jobId: string;

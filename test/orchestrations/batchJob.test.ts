@@ -82,6 +82,24 @@ describe('batchJob', () => {
     expect(run.finish[0]).toMatchObject({ outcome: 'Completed', plan: PLAN, totals: { itemsSucceeded: 10 } });
   });
 
+  it('when prepare planned only the first chunk\'s head, lets that chunk plan the rest and goes on with the whole plan, each mini-batch once', async () => {
+    const head: JobPlan = { ...PLAN, totalFiles: 2, miniBatches: 1 };
+    const run = await runJob({ prepare: () => ({ ok: true, plan: head, complete: false }), planRest: () => ({ ok: true, plan: PLAN, complete: true }) });
+    expect(run.named(ACTIVITY.planRest)).toHaveLength(1);
+    expect(run.calls.filter((c) => c.name === ORCHESTRATION.chunk).map((c) => c.input)).toMatchObject([{ from: 0, to: 1, planRest: true }, { from: 2, to: 4, plan: PLAN }, { from: 4, to: 5 }]);
+    expect(run.history.filter((e) => e.EventType === EventType.SubOrchestrationInstanceCreated).map((e) => e.InstanceId)).toEqual(['job-1-chunk-0', 'job-1-chunk-1', 'job-1-chunk-2']);
+    expect(run.named(ACTIVITY.scoreMiniBatch).map((c) => (c.input as MiniBatchRef).index).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(run.finish[0]).toMatchObject({ outcome: 'Completed', plan: PLAN, totals: { miniBatchesSucceeded: 5, itemsSucceeded: 10 } });
+  });
+
+  it('fails the job with the error of planRest called by the first chunk', async () => {
+    const error = { code: 'InputChanged', message: 'the input changed' };
+    const run = await runJob({ prepare: () => ({ ok: true, plan: { ...PLAN, totalFiles: 2, miniBatches: 1 }, complete: false }), planRest: () => ({ ok: false, error }) });
+    expect(chunkIds(run)).toEqual([0]);
+    expect(run.finish).toHaveLength(1);
+    expect(run.finish[0]).toMatchObject({ outcome: 'Failed', error, totals: { itemsSucceeded: 2 } });
+  });
+
   it('fails the job with planRest\'s error and scores nothing more', async () => {
     const error = { code: 'InputChanged', message: 'the input changed' };
     const run = await runJob({

@@ -110,3 +110,35 @@ describe('batchJobChunk', () => {
     expect(run.result.totals.miniBatchesSucceeded).toBe(5);
   });
 });
+
+// prepare planned only the first chunk's head: the chunk plans the rest itself once the head is
+// scheduled, while the head's last mini-batches still run (no pause for them to end).
+describe('batchJobChunk over the first chunk\'s head', () => {
+  // Progress only at the first end (each report holds the loop while completions queue up).
+  const head = (): ChunkInput => ({ ...chunkInput({ miniBatches: 4, totalFiles: 8, chunkSize: 6, progressIntervalMs: 600_000 }), to: 4, planRest: true });
+  const whole = plan({ maxRetries: 1, progressIntervalMs: 600_000, chunkSize: 6, miniBatches: 8, totalFiles: 16 });
+
+  it('calls planRest once the head is scheduled, before the head has ended, and scores up to the chunk\'s end with the new plan', async () => {
+    const run = await runChunk(head(), () => scored(2), { [ACTIVITY.planRest]: () => ({ ok: true, plan: whole, complete: true }) });
+    expect(run.calls.filter((c) => c.name === ACTIVITY.planRest).map((c) => (c.input as { plan: JobPlan }).plan.miniBatches)).toEqual([4]);
+    expect(scoredIndexes(run).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(run.result).toEqual({ totals: { miniBatchesSucceeded: 6, miniBatchesFailed: 0, itemsSucceeded: 12, itemsFailed: 0 }, plan: whole });
+    // planRest was scheduled while a head mini-batch was still in flight.
+    const ids = new Map(run.history.filter((e) => e.EventType === EventType.TaskScheduled).map((e) => [e.EventId, e.Name]));
+    const order = run.history.flatMap((e) => {
+      if (e.EventType === EventType.TaskScheduled && e.Name === ACTIVITY.planRest) return ['planRest'];
+      if (e.EventType === EventType.TaskCompleted && ids.get(e.TaskScheduledId!) === ACTIVITY.scoreMiniBatch) return ['done'];
+      return [];
+    });
+    expect(order.indexOf('planRest')).toBeLessThan(4);
+    expect(mostInFlight(run.history, ACTIVITY.scoreMiniBatch)).toBe(2);
+    await expectDeterministicReplay(new ScriptedHost({ orchestrators: { [ORCHESTRATION.chunk]: batchJobChunk }, activities: {} }), ORCHESTRATION.chunk, run);
+  });
+
+  it('stops with planRest\'s error, lets the head end, and schedules nothing more', async () => {
+    const error = { code: 'InputChanged', message: 'the input changed' };
+    const run = await runChunk(head(), () => scored(2), { [ACTIVITY.planRest]: () => ({ ok: false, error }) });
+    expect(scoredIndexes(run).sort()).toEqual([0, 1, 2, 3]);
+    expect(run.result).toEqual({ totals: { miniBatchesSucceeded: 4, miniBatchesFailed: 0, itemsSucceeded: 8, itemsFailed: 0 }, stopped: 'PlanRestFailed', error });
+  });
+});

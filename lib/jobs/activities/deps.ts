@@ -41,6 +41,11 @@ export interface JobActivityDeps {
     progressIntervalMs: number;
     downloadConcurrency: number;
     directOutputBlocks: number;
+    /**
+     * Mini-batches prepare plans before scoring starts, when the first chunk would hold more
+     * (default: twice the job's parallelism, at least 16); the rest is planned by planRest.
+     */
+    firstMiniBatches?: number;
     /** Output block size (characters; default 8 MiB): bounds a mini-batch's output in memory. */
     outputBlockBytes?: number;
   };

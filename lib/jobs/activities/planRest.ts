@@ -2,11 +2,11 @@ import type { JobPlan, JobRef, PrepareResult } from '../contracts';
 import type { InputFile } from '../types';
 import type { JobActivityDeps } from './deps';
 import { inputError } from './errors';
-import { planFiles } from './planFiles';
+import { inputChanged, planFiles } from './planFiles';
 import { progressOf } from './progress';
 
 /**
- * Lists the whole input and plans what the first page did not cover. The files already planned
+ * Lists the whole input and plans what prepare's first page did not cover. The files already planned
  * must still come first (the input must not change under a running job).
  */
 export const planRestActivity = (deps: JobActivityDeps) =>
@@ -20,9 +20,12 @@ export const planRestActivity = (deps: JobActivityDeps) =>
     }
     const first = (await deps.plans.read(input.jobId, 0)).flat();
     if (first.some((f, i) => files[i]?.name !== f.name)) {
-      return { ok: false, error: { code: 'InputChanged', message: `The input ${spec.input.uri} changed while the job was starting (files were added or removed among the first ones); run the job again.` } };
+      return { ok: false, error: inputChanged(spec) };
     }
-    const planned = await planFiles(deps, input, spec, files.slice(input.plan.totalFiles), input.plan.miniBatches, files.length, input.plan);
+    // From the start of the chunk prepare's plan ends in: when prepare planned only the first
+    // mini-batches of the first chunk, that chunk is written again, whole (the same first entries).
+    const from = Math.floor(input.plan.miniBatches / input.plan.chunkSize) * input.plan.chunkSize;
+    const planned = await planFiles(deps, input, spec, files.slice(from * input.plan.miniBatchSize), from, files.length, input.plan);
     if (!planned.ok) return planned;
     const { plan } = planned;
     await deps.jobs.update(input.endpointName, input.jobId, (current) => ({ progress: progressOf(plan, current.progress) }), { step: 'progress' });

@@ -6,6 +6,13 @@ import { newLayout, planFiles } from './planFiles';
 import { progressOf } from './progress';
 import { scorerSpecOf, warmWorkers } from './scorerSpec';
 
+/** How many mini-batches prepare plans: the first chunk, or its head (a whole first chunk when it goes to a part). */
+function miniBatchesPlannedFirst(deps: Pick<JobActivityDeps, 'tuning'>, parallelism: number, firstChunkIsPart: boolean): number {
+  const { chunkSize, firstMiniBatches } = deps.tuning;
+  if (firstChunkIsPart) return chunkSize;
+  return Math.min(chunkSize, Math.max(1, firstMiniBatches ?? Math.max(16, 2 * parallelism)));
+}
+
 /** Lists the input, plans mini-batches and records them; the job moves to Running. */
 export const prepareActivity = (deps: JobActivityDeps) =>
   async function prepare(ref: JobRef): Promise<PrepareResult> {
@@ -27,9 +34,14 @@ export const prepareActivity = (deps: JobActivityDeps) =>
     void scorerSpecOf(deps, spec)
       .then((scorerSpec) => deps.scorer.warm(scorerSpec, warmWorkers(spec.settings), spec.params))
       .catch(() => undefined);
-    // The first chunk is planned from the first listing page, so scoring starts at once; a big
-    // input's other pages are listed (planRest) while the first chunk runs.
-    const firstFiles = deps.tuning.chunkSize * spec.settings.miniBatchSize;
+    // Scoring starts after one short listing page: enough mini-batches to fill the window twice.
+    // Listing costs about a millisecond a file on Azurite (the service, and the SDK parsing its
+    // XML), so the first chunk's 500 files held the first result back by half a second or more.
+    // The first chunk calls planRest once this head is scheduled (batchJobChunk), which plans the
+    // rest, the first chunk's included. Not for a first chunk that goes to a part (only when
+    // OUTPUT_DIRECT_BLOCKS is below the chunk size): its seal takes the range the chunk started with.
+    const firstMiniBatches = miniBatchesPlannedFirst(deps, spec.settings.instanceCount * spec.settings.maxConcurrencyPerInstance, newLayout(deps, spec).partsFromChunk === 0);
+    const firstFiles = firstMiniBatches * spec.settings.miniBatchSize;
     let listed: { files: InputFile[]; complete: boolean };
     try {
       listed = await deps.listFirstInputFiles(spec.input, firstFiles);
@@ -39,10 +51,13 @@ export const prepareActivity = (deps: JobActivityDeps) =>
     const planned = await planFiles(deps, ref, spec, listed.files, 0, listed.files.length, newLayout(deps, spec));
     if (!planned.ok) return planned;
     const { plan } = planned;
+    // A plan adopted from an earlier run (planFiles) was made from that run's listing: a full first
+    // chunk may have more after it, which planRest lists (and checks the first files are the same).
+    const complete = planned.adopted ? plan.totalFiles < firstFiles : listed.complete;
     const running = await deps.jobs.update(ref.endpointName, ref.jobId, { status: 'Running', progress: progressOf(plan, ZERO_TOTALS) }, { step: 'run' });
     // A twin of this activity (Durable runs one twice at times) moved the job to Running first: it
     // planned the same, so this run succeeded too. (Refusing it would fail the job, with no error.)
-    if (!running.applied && running.record.status === 'Running') return { ok: true, plan, complete: listed.complete };
+    if (!running.applied && running.record.status === 'Running') return { ok: true, plan, complete };
     if (!running.applied) return { ok: false, canceled: running.record.status === 'CancelRequested' };
-    return { ok: true, plan, complete: listed.complete };
+    return { ok: true, plan, complete };
   };

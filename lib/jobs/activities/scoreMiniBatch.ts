@@ -12,6 +12,7 @@ import { codeOf } from './errors';
 import { miniBatchInputs } from './miniBatchInputs';
 import { scorerSpecOf } from './scorerSpec';
 import type { LogEntry } from '../../scoring/runtime/types';
+import type { RowVersion } from '../miniBatchStore';
 
 /**
  * What the scoring code wrote for one mini-batch (context.logger, console.*, already filtered by the
@@ -46,12 +47,15 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
   }
 
   return async function scoreMiniBatch(input: MiniBatchRef): Promise<MiniBatchOutcome> {
+    // The plan is read while the job's status is (both are cached: this matters for a host's first mini-batch).
+    const planned = deps.plans.miniBatch(input.jobId, input.index, input.chunkSize);
+    planned.catch(() => undefined); // awaited below unless the job is over
     const record = await recentJob(input);
     // A job being canceled, or one that has ended (its orchestration terminated or failed): stop.
     if (record.status === 'CancelRequested' || isTerminal(record.status)) return { succeededItems: 0, failedItems: 0, outputRows: 0, canceled: true };
     const { spec } = record;
     const chunk = Math.floor(input.index / input.chunkSize);
-    const files = (await deps.plans.read(input.jobId, chunk))[input.index - chunk * input.chunkSize];
+    const files = await planned;
     if (!files) throw new Error(`mini-batch ${input.index} is not in the job's plan`);
     const dir = join(deps.workDir, input.jobId, `${input.index}-${randomBytes(6).toString('hex')}`);
     const started = Date.now();
@@ -60,10 +64,11 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
     const counting = deps.miniBatches.startAttempt(input.jobId, input.index, files);
     counting.catch(() => undefined); // awaited below, also when the download fails first
     let attempt: number | undefined;
+    let seen: RowVersion | undefined;
     try {
       const scorerSpec = await scorerSpecOf(deps, spec);
       const [inputs, counted] = await Promise.all([miniBatchInputs(deps, scorerSpec, files, dir), counting]);
-      attempt = counted;
+      ({ attempt, seen } = counted);
       const downloaded = Date.now();
       // Output blocks are staged as the worker produces them (block ids from index, sequence and
       // this execution's tag), so a mini-batch holds a few blocks in memory whatever its files'
@@ -103,12 +108,12 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
         durationMs: Date.now() - started,
         timings,
         itemErrors: result.itemErrors,
-      });
+      }, seen); // conditional on the row as this start left it: no read unless another execution wrote it
       // A twin's success was recorded first: its rows are the output, report its counts.
       const won = twin ?? result;
       return { succeededItems: won.succeededItems, failedItems: won.failedItems, outputRows: won.outputRows };
     } catch (err) {
-      attempt ??= await counting.catch(() => undefined);
+      attempt ??= (await counting.catch(() => undefined))?.attempt;
       if (attempt === undefined) throw err; // not even counted (storage): Durable retries the same attempt
       const error = { code: codeOf(err), message: messageOf(err), stack: (err as Error)?.stack, attempt };
       // A duplicate of an earlier attempt that fails after the next attempt started leaves the row

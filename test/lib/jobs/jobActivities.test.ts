@@ -224,10 +224,10 @@ describe('scoreMiniBatch attempts are counted in storage (retries land on any in
   it('concurrent starts after a failure count one new attempt (the row\'s ETag decides)', async () => {
     const { record } = await newJob();
     const store = deps.miniBatches;
-    expect(await store.startAttempt(record.jobId, 5, [])).toBe(1);
+    expect((await store.startAttempt(record.jobId, 5, [])).attempt).toBe(1);
     await store.record(record.jobId, 5, [], { status: 'Failed', error: { code: 'X', message: 'x', attempt: 1 } });
     const starts = await Promise.all(Array.from({ length: 6 }, () => store.startAttempt(record.jobId, 5, [])));
-    expect(starts).toEqual(Array(6).fill(2));
+    expect(starts.map((s) => s.attempt)).toEqual(Array(6).fill(2));
     expect(await store.tryGet(record.jobId, 5)).toMatchObject({ status: 'Running', attempts: 2 });
   });
 });

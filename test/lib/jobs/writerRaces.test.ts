@@ -3,6 +3,8 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { createJobActivities, type JobActivities, type JobActivityDeps } from '../../../lib/jobs/activities';
 import { newJobId } from '../../../lib/jobs/jobId';
 import { JobStore } from '../../../lib/jobs/jobStore';
+import { JobStoreWithAGap } from './jobStoreWithAGap';
+import { PlanManifest } from '../../../lib/jobs/planManifest';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
 import { jobRecord } from './fixtures';
 import { realActivityDeps } from './realDeps';
@@ -14,32 +16,15 @@ import { realActivityDeps } from './realDeps';
 // Canceled with no output), and the stuck-job rule's own finish (a job that has ended stays as it
 // ended: no output is committed under a Failed job). Real Azurite, scorer pool and Iris model.
 
-/** Runs `between` once, right after a read of job `armed` (the next one, or the one after `skip` more): what another writer does then. */
-class JobStoreWithAGap extends JobStore {
-  armed?: { jobId: string; between: () => Promise<unknown>; skip?: number };
-  override async get(endpoint: string, jobId: string) {
-    const record = await super.get(endpoint, jobId);
-    const armed = this.armed;
-    if (armed?.jobId === jobId) {
-      if (armed.skip) {
-        armed.skip--;
-        return record;
-      }
-      this.armed = undefined;
-      await armed.between();
-    }
-    return record;
-  }
-}
-
 let workspace: ContainerClient;
+let scratch: ContainerClient;
 let jobs: JobStoreWithAGap;
 const scorer = new ScorerPool({ maxWorkers: 1 });
 let deps: JobActivityDeps;
 let activities: JobActivities;
 
 beforeAll(async () => {
-  ({ deps, workspace } = await realActivityDeps('libfinishrace', scorer, (table) => new JobStoreWithAGap(table)));
+  ({ deps, workspace, scratch } = await realActivityDeps('libfinishrace', scorer, (table) => new JobStoreWithAGap(table)));
   jobs = deps.jobs as JobStoreWithAGap;
   activities = createJobActivities(deps);
 });
@@ -113,5 +98,51 @@ describe('prepare, run again late', () => {
     expect(await activities.prepare(ref)).toEqual(first);
     expect(seen).toEqual(['Running']);
     expect((await jobs.get('ep', record.jobId))!).toMatchObject({ status: 'Running', progress: { miniBatchesSucceeded: 1, itemsSucceeded: 1 } });
+  });
+});
+
+describe('prepare, run again after the input changed', () => {
+  it('keeps the plan the mini-batches score from, and answers with it', async () => {
+    const record = jobRecord('ep', newJobId());
+    const folder = `changing-${record.jobId}/`;
+    const uri = `azureml://datastores/workspaceblobstore/paths/${folder}`;
+    record.spec.input = { ...record.spec.input, uri };
+    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
+    const row = 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n';
+    for (const name of ['a.csv', 'c.csv']) await workspace.getBlockBlobClient(`${folder}${name}`).upload(row, row.length);
+    await jobs.create(record);
+    const ref = { endpointName: 'ep', jobId: record.jobId };
+    const first = await activities.prepare(ref);
+    if (!first.ok) throw new Error('prepare failed');
+    // Mini-batch 1 scores c.csv from the plan...
+    await activities.scoreMiniBatch({ ...ref, index: 1, chunkSize: first.plan.chunkSize });
+    // ...when a file sorting before it arrives and a twin of prepare runs late: it must not make
+    // mini-batch 1 another file (b.csv) under the running job, nor report a plan of 3.
+    await workspace.getBlockBlobClient(`${folder}b.csv`).upload(row, row.length);
+    const twin = await activities.prepare(ref);
+    expect(twin).toEqual(first);
+    // What another instance (nothing cached) reads for the mini-batches still to run.
+    const stored = await new PlanManifest(scratch).read(record.jobId, 0);
+    expect(stored.map((batch) => batch.map((f) => f.name))).toEqual([['a.csv'], ['c.csv']]);
+  });
+
+  it('a twin whose plan spans several chunks keeps the stored chunks and ends the job InputChanged, not a mixed plan', async () => {
+    // One file per chunk: the first listing page (100 names at least) plans all three chunks.
+    const oneFileChunks = createJobActivities({ ...deps, tuning: { ...deps.tuning, chunkSize: 1 } });
+    const record = jobRecord('ep', newJobId());
+    const folder = `changing-chunks-${record.jobId}/`;
+    record.spec.input = { ...record.spec.input, uri: `azureml://datastores/workspaceblobstore/paths/${folder}` };
+    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
+    const row = 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n';
+    for (const name of ['a.csv', 'c.csv', 'e.csv']) await workspace.getBlockBlobClient(`${folder}${name}`).upload(row, row.length);
+    await jobs.create(record);
+    const ref = { endpointName: 'ep', jobId: record.jobId };
+    expect(await oneFileChunks.prepare(ref)).toMatchObject({ ok: true, plan: { miniBatches: 3 } });
+    await workspace.getBlockBlobClient(`${folder}d.csv`).upload(row, row.length);
+    const twin = await oneFileChunks.prepare(ref);
+    expect(twin).toMatchObject({ ok: false, error: { code: 'InputChanged' } });
+    const manifest = new PlanManifest(scratch);
+    const names = async (chunk: number) => (await manifest.read(record.jobId, chunk)).flat().map((f) => f.name);
+    expect([await names(0), await names(1), await names(2)]).toEqual([['a.csv'], ['c.csv'], ['e.csv']]);
   });
 });

@@ -68,6 +68,14 @@ df.app.activity('taggedEcho', {
   },
 });
 
+// Never ends, and holds nothing that keeps the process alive (HANG_MARK: a file written when it starts).
+df.app.activity('hang', {
+  handler: async () => {
+    if (process.env.HANG_MARK) require('node:fs').writeFileSync(process.env.HANG_MARK, '');
+    await new Promise(() => undefined);
+  },
+});
+
 const attempts = new Map();
 df.app.activity('flaky', {
   handler: (input) => {

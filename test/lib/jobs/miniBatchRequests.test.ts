@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { TableClient } from '@azure/data-tables';
+import { createJobActivities, type JobActivityDeps } from '../../../lib/jobs/activities';
+import { newJobId } from '../../../lib/jobs/jobId';
+import { MiniBatchStore } from '../../../lib/jobs/miniBatchStore';
+import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
+import { jobRecord } from './fixtures';
+import { realActivityDeps } from './realDeps';
+
+// What one mini-batch costs in table requests: the common case (one execution, nothing else writes
+// its row) is its start's write and its end's write conditional on the ETag the start got back, no
+// read. Real Azurite, scorer pool and Iris model; the requests are counted by a pipeline policy.
+
+const scorer = new ScorerPool({ maxWorkers: 1 });
+let deps: JobActivityDeps;
+let requests: string[] = [];
+let counted: MiniBatchStore;
+
+beforeAll(async () => {
+  ({ deps } = await realActivityDeps('libmbreq', scorer));
+  const record = {
+    name: 'record',
+    sendRequest: async (req: { method: string; url: string; headers: { get(name: string): string | undefined } }, next: (r: unknown) => Promise<unknown>) => {
+      requests.push(`${req.method}${req.headers.get('If-Match') ? ' If-Match' : ''} ${decodeURIComponent(new URL(req.url).pathname)}`);
+      return next(req);
+    },
+  };
+  counted = new MiniBatchStore(TableClient.fromConnectionString(inject('storageConnectionString'), 'libmbreqmb', { allowInsecureConnection: true, additionalPolicies: [{ policy: record as never, position: 'perCall' }] }));
+});
+afterAll(() => scorer.close());
+
+async function preparedJob(): Promise<{ ref: { endpointName: string; jobId: string }; chunkSize: number }> {
+  const record = jobRecord('ep', newJobId());
+  record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
+  await deps.jobs.create(record);
+  const ref = { endpointName: 'ep', jobId: record.jobId };
+  const prepared = await createJobActivities(deps).prepare(ref);
+  if (!prepared.ok) throw new Error('prepare failed');
+  return { ref, chunkSize: prepared.plan.chunkSize };
+}
+
+describe('the table requests of one mini-batch', () => {
+  it('are two: the attempt row created, then its success written If-Match the ETag of that create (no read)', async () => {
+    const { ref, chunkSize } = await preparedJob();
+    const activities = createJobActivities({ ...deps, miniBatches: counted });
+    await activities.scoreMiniBatch({ ...ref, index: 0, chunkSize }); // warms the table's create-once and the scorer
+    requests = [];
+    expect(await activities.scoreMiniBatch({ ...ref, index: 1, chunkSize })).toMatchObject({ succeededItems: 1, failedItems: 0 });
+    const rows = requests.filter((r) => r.includes('libmbreqmb'));
+    expect(rows, rows.join('\n')).toHaveLength(2);
+    expect(rows[0]).toMatch(/^POST /);
+    expect(rows[1]).toMatch(/^(MERGE|PATCH) If-Match /);
+    expect(await deps.miniBatches.tryGet(ref.jobId, 1)).toMatchObject({ status: 'Succeeded', attempts: 1, succeededItems: 1 });
+  });
+
+  it('read the row again only when another execution wrote it since the start: its success stays', async () => {
+    const jobId = newJobId();
+    const files = [{ name: 'f0.csv' }] as never;
+    const mine = await counted.startAttempt(jobId, 3, files);
+    const twin = await counted.startAttempt(jobId, 3, files); // a duplicate delivery: same attempt, the row as it found it
+    expect([mine.attempt, twin.attempt]).toEqual([1, 1]);
+    expect(await counted.record(jobId, 3, files, { status: 'Succeeded', succeededItems: 1, outputRows: 1, blocks: '0', blockTag: 'twin00' }, twin.seen)).toBeUndefined();
+    requests = [];
+    // This execution's ETag is stale: the conditional write is refused, the read finds the twin's success, nothing is written.
+    const kept = await counted.record(jobId, 3, files, { status: 'Succeeded', succeededItems: 1, outputRows: 2, blocks: '0-1', blockTag: 'mine00' }, mine.seen);
+    expect(kept).toMatchObject({ status: 'Succeeded', outputRows: 1, blockTag: 'twin00' });
+    expect(requests.map((r) => r.split(' ')[0])).toEqual([expect.stringMatching(/^(MERGE|PATCH)$/), 'GET']);
+    // A failure with the stale ETag leaves the success too, and a start that finds it gives no ETag to write over it.
+    expect(await counted.record(jobId, 3, files, { status: 'Failed', error: { code: 'X', message: 'x', attempt: 1 } }, mine.seen)).toMatchObject({ blockTag: 'twin00' });
+    expect((await counted.startAttempt(jobId, 3, files)).seen).toBeUndefined();
+    expect(await counted.tryGet(jobId, 3)).toMatchObject({ status: 'Succeeded', outputRows: 1, blockTag: 'twin00' });
+  });
+
+  it('after a stale failure written by a duplicate since the start, the success is still recorded', async () => {
+    const jobId = newJobId();
+    const files = [{ name: 'f0.csv' }] as never;
+    const mine = await counted.startAttempt(jobId, 4, files);
+    await counted.record(jobId, 4, files, { status: 'Failed', error: { code: 'X', message: 'x', attempt: 1 } });
+    expect(await counted.record(jobId, 4, files, { status: 'Succeeded', succeededItems: 1, outputRows: 1, blocks: '0', blockTag: 'mine00' }, mine.seen)).toBeUndefined();
+    expect(await counted.tryGet(jobId, 4)).toMatchObject({ status: 'Succeeded', blockTag: 'mine00' });
+  });
+});
