@@ -2,6 +2,7 @@ import { ensureContainer } from '../lib/storage/once';
 import { join } from 'node:path';
 import { LocalAssets } from '../lib/assets/localAssets';
 import { createJobActivities, type JobActivities } from '../lib/jobs/activities';
+import { DeploymentWarmer } from '../lib/jobs/deploymentWarmer';
 import { IdempotencyStore } from '../lib/jobs/idempotency';
 import { JobStore } from '../lib/jobs/jobStore';
 import { MiniBatchStore } from '../lib/jobs/miniBatchStore';
@@ -58,15 +59,15 @@ export const drops = {
   datastores: DROP_DATASTORES,
 };
 
-let activities: JobActivities | undefined;
+let scoring: { assets: LocalAssets; scorer: ScorerPool } | undefined;
 
-/** The job activities, built on first use: HTTP-only invocations never start scoring workers. */
-export function jobActivities(): JobActivities {
-  if (activities) return activities;
-  const workDir = config.scoring.workDir;
-  const assets = new LocalAssets(dataDeps, join(workDir, 'assets'));
-  // The jobs' scratch container: plans and output parts, deleted when a job ends.
-  const scratch = clients.blob.getContainerClient(config.jobPlansContainer);
+/**
+ * The local asset cache and the scoring workers, built on first use (a job, or a deployment
+ * warmed ahead): an instance that only answers HTTP reads never starts them.
+ */
+function scoringRuntime(): { assets: LocalAssets; scorer: ScorerPool } {
+  if (scoring) return scoring;
+  const assets = new LocalAssets(dataDeps, join(config.scoring.workDir, 'assets'));
   // Warm workers are kept 5 minutes (not the pool's 60 s): jobs that come every few minutes then
   // find the model loaded and the scoring code optimized by V8 (a fresh worker scores its first
   // rows at a quarter of its later speed: docs/benchmarks.md).
@@ -75,6 +76,40 @@ export function jobActivities(): JobActivities {
     idleTimeoutMs: config.scoring.idleTimeoutMs,
     onnxIntraOpThreads: config.scoring.onnxIntraOpThreads,
   });
+  scoring = { assets, scorer };
+  return scoring;
+}
+
+/** The host log: the Functions worker sends console output there (Application Insights in Azure). */
+function hostLog(level: 'debug' | 'info' | 'warning' | 'error', message: string): void {
+  (level === 'error' ? console.error : level === 'warning' ? console.warn : level === 'debug' ? console.debug : console.info)(message);
+}
+
+let warmer: DeploymentWarmer | undefined;
+
+/** Starts deployments' scoring workers ahead of their first job on this instance (lib/jobs/deploymentWarmer.ts). */
+export function deploymentWarmer(): DeploymentWarmer {
+  warmer ??= new DeploymentWarmer({
+    resolveDeployment: (endpoint, deployment) => registry.resolveDeployment(endpoint, deployment),
+    listEndpoints: () => registry.endpoints.list(),
+    localModel: (spec) => scoringRuntime().assets.model(spec),
+    localCode: (spec) => scoringRuntime().assets.code(spec),
+    scorer: { warm: (...args) => scoringRuntime().scorer.warm(...args) },
+    log: hostLog,
+    limit: config.scoring.prewarmDeployments,
+  });
+  return warmer;
+}
+
+let activities: JobActivities | undefined;
+
+/** The job activities, built on first use: HTTP-only invocations never start scoring workers. */
+export function jobActivities(): JobActivities {
+  if (activities) return activities;
+  const workDir = config.scoring.workDir;
+  const { assets, scorer } = scoringRuntime();
+  // The jobs' scratch container: plans and output parts, deleted when a job ends.
+  const scratch = clients.blob.getContainerClient(config.jobPlansContainer);
   activities = createJobActivities({
     jobs,
     miniBatches,
@@ -100,8 +135,7 @@ export function jobActivities(): JobActivities {
       directOutputBlocks: config.jobs.directOutputBlocks,
     },
     now: () => new Date(),
-    // The Functions worker sends console output to the host log (Application Insights in Azure).
-    log: (level, message) => (level === 'error' ? console.error : level === 'warning' ? console.warn : level === 'debug' ? console.debug : console.info)(message),
+    log: hostLog,
   });
   return activities;
 }

@@ -37,7 +37,7 @@ export interface Settings {
   storageRequestDeadlineMs: number;
   /** Blob drops: folders land in the inbox, results go to the outbox. */
   drops: { inbox: string; outbox: string };
-  scoring: { maxWorkers?: number; idleTimeoutMs: number; workDir: string; onnxIntraOpThreads: number };
+  scoring: { maxWorkers?: number; idleTimeoutMs: number; workDir: string; onnxIntraOpThreads: number; prewarmDeployments: number };
   studio: StudioSettings;
   /** The host's functionTimeout (undefined: none); mini-batch timeouts must be shorter. */
   functionTimeout?: FunctionTimeout;
@@ -100,6 +100,12 @@ const DEFINITIONS = {
     undefined as string | undefined,
     '`<tmp>/batch-endpoints/<app>`',
     "local copies of models, code and mini-batch inputs; by default one folder per app (`<app>`: a hash of its storage account and folder)",
+  ),
+  SCORING_PREWARM_DEPLOYMENTS: setting(
+    wholeNumber(0),
+    2,
+    '2',
+    "deployments whose scoring workers start ahead of their first job (each one created or updated here, and at start the endpoints' defaults last changed), at most this many at once; 0: none",
   ),
   ORT_INTRA_OP_THREADS: setting(wholeNumber(1), 1, '1', 'ONNX Runtime threads per session (workers already use every core)'),
   REGISTRY_TABLE: setting(TABLE_NAME, 'registry', '`registry`', 'table of endpoints, deployments, assets and datastores'),
@@ -233,6 +239,7 @@ export function loadSettings(env: Env): Settings {
       idleTimeoutMs: raw.SCORING_IDLE_TIMEOUT_MS,
       workDir: raw.SCORING_WORK_DIR ?? defaultWorkDir(storage),
       onnxIntraOpThreads: raw.ORT_INTRA_OP_THREADS,
+      prewarmDeployments: raw.SCORING_PREWARM_DEPLOYMENTS,
     },
     studio: {
       ...(raw.STUDIO_CLIENT_ID ? { clientId: raw.STUDIO_CLIENT_ID } : {}),

@@ -43,3 +43,18 @@ export function rssMiBOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 0) / 1024;
 }
+
+/**
+ * Waits until process `pid` uses under `busyShare` of one core over `windowMs` (e.g. the host
+ * after a deployment PUT, while it warms that deployment's scoring workers), or `maxMs` passed.
+ */
+export async function waitUntilIdle(pid: number, { windowMs = 500, busyShare = 0.05, maxMs = 30_000 } = {}): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let before = cpuSecondsOf(pid);
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const now = cpuSecondsOf(pid);
+    if (now - before < (busyShare * windowMs) / 1000) return;
+    before = now;
+  }
+}

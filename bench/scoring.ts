@@ -6,7 +6,9 @@
  *   limit), and in one thread (bench/rawScorer.ts, a process of its own, a cold and a warm pass);
  * - CPU per row: the app's (the host process and its scoring worker threads, from /proc; Azurite,
  *   a process of its own, counted apart) against the raw scorer's (one thread, warm pass).
- * A first job starts the scoring workers (cold); a second one finds them warm (a running service).
+ * A first job runs right after the stack started and the deployment was created (the host warmed
+ * its scoring workers after the PUT, before any job: lib/jobs/deploymentWarmer.ts; the host's own
+ * code paths are still cold); a second one finds everything warm (a running service).
  * Models: the Iris regression (headline) and a generated MLP (samples/mlp, ~266k weights) where
  * scoring dominates. Medians over ROUNDS rounds, each in a fresh Azurite and host.
  * Run: npm run bench:scoring   (FILES, ROWS_PER_FILE, ROUNDS, MODELS=iris,mlp override the defaults;
@@ -20,7 +22,7 @@ import { execFileSync } from 'node:child_process';
 import { MiniBatchStore } from '../lib/jobs/miniBatchStore';
 import { AppStack, repoRoot } from '../scripts/support/appStack';
 import { writeBenchJson } from './benchJson';
-import { cpuSecondsByThread, cpuSecondsOf, peakRssMiBOf } from './procStats';
+import { cpuSecondsByThread, cpuSecondsOf, peakRssMiBOf, waitUntilIdle } from './procStats';
 
 const FILES = Number(process.env.FILES ?? 200);
 const ROWS_PER_FILE = Number(process.env.ROWS_PER_FILE ?? 5000);
@@ -153,7 +155,13 @@ async function round(n: number, names: string[], contents: string[], dir: string
   const out: Record<string, ModelRound> = {};
   try {
     await stack.uploadMany(names.map((name, i) => ({ name: `bench/scoring/${name}`, data: contents[i]! })));
+    const hostPid = stack.host.child.pid!;
+    const [deployedAt, cpuBefore] = [Date.now(), cpuSecondsOf(hostPid)];
     for (const model of MODELS) await deploy(stack, model);
+    // The host warms each deployment's scoring workers after its PUT (as a running service would,
+    // ahead of any job): the yardsticks below must not share the cores with that.
+    await waitUntilIdle(hostPid);
+    console.log(`round ${n}: deployed ${MODELS.join(', ')}; the host was idle again after ${((Date.now() - deployedAt) / 1000).toFixed(2)} s, ${(cpuSecondsOf(hostPid) - cpuBefore).toFixed(2)} s of CPU (deployments warmed ahead)`);
     const total = FILES * ROWS_PER_FILE;
     for (const model of MODELS) {
       const rawOne = rawScorer(dir, MODEL_DIRS[model]!, 1);

@@ -1,5 +1,5 @@
+import { deploymentWarmer, functionTimeout } from '../../app/services';
 import { route } from '../shared/routes';
-import { functionTimeout } from '../../app/services';
 import { DEPLOYMENT_DEFAULTS } from '../../lib/registry/deploymentSettings';
 import { checkTimeoutFitsHost } from '../../lib/registry/functionTimeout';
 import { deleteResponse, handle, param, putResponse, readResourceBody, registry, withWarnings, type Handler } from './common';
@@ -28,6 +28,8 @@ export const putDeployment: Handler = (request, context) =>
     const { body, warnings } = await readResourceBody(request, context, 'deployment');
     refuseTimeoutPastHost(body);
     const { deployment, created } = await deployments.put(param(request, 'endpoint'), param(request, 'deployment'), body, caller);
+    // Its scoring workers start now, in the background: the PUT neither waits nor fails for them.
+    void deploymentWarmer().warm(deployment.endpointName, deployment.name);
     return withWarnings(putResponse(created, deployments.envelope(deployment)), warnings);
   });
 

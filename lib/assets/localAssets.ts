@@ -25,11 +25,11 @@ export class LocalAssets {
     private readonly maxBytes = DEFAULT_MAX_ASSET_BYTES,
   ) {}
 
-  model(spec: JobSpec): Promise<string> {
+  model(spec: Pick<JobSpec, 'model'>): Promise<string> {
     return this.ensure('models', `${spec.model.name}:${spec.model.version}`, spec.model.modelUri);
   }
 
-  async code(spec: JobSpec): Promise<string | undefined> {
+  async code(spec: Pick<JobSpec, 'code'>): Promise<string | undefined> {
     if (!spec.code) return undefined;
     return this.ensure('codes', `${spec.code.name}:${spec.code.version}`, spec.code.codeUri);
   }

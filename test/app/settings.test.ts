@@ -26,7 +26,7 @@ describe('loadSettings', () => {
     expect(s.jobPlansContainer).toBe('batch-job-plans');
     expect(s.jobs).toEqual({ chunkSize: 500, retryDelayMs: 1000, progressIntervalMs: 2000, downloadConcurrency: 8, directOutputBlocks: 40_000, settleGraceMs: 60_000 });
     expect(s.outputServeMaxBytes).toBe(100 * 1024 * 1024);
-    expect(s.scoring).toEqual({ idleTimeoutMs: 300_000, workDir: expect.stringMatching(/batch-endpoints[\\/][0-9a-f]{12}$/), onnxIntraOpThreads: 1 });
+    expect(s.scoring).toEqual({ idleTimeoutMs: 300_000, workDir: expect.stringMatching(/batch-endpoints[\\/][0-9a-f]{12}$/), onnxIntraOpThreads: 1, prewarmDeployments: 2 });
     expect(s.scoring.workDir.startsWith(join(tmpdir(), 'batch-endpoints'))).toBe(true);
   });
 
@@ -55,11 +55,12 @@ describe('loadSettings', () => {
       SCORING_MAX_WORKERS: '2',
       SCORING_WORK_DIR: '/scratch/work',
       ORT_INTRA_OP_THREADS: '',
+      SCORING_PREWARM_DEPLOYMENTS: '0',
       REGISTRY_TABLE: 'mgmtdatastores',
       WORKSPACE_BLOB_CONTAINER: 'app-data',
     });
     expect(s.jobs).toMatchObject({ chunkSize: 8, directOutputBlocks: 4, settleGraceMs: 0, retryDelayMs: 100, progressIntervalMs: 200 });
-    expect(s.scoring).toEqual({ maxWorkers: 2, idleTimeoutMs: 300_000, workDir: '/scratch/work', onnxIntraOpThreads: 1 });
+    expect(s.scoring).toEqual({ maxWorkers: 2, idleTimeoutMs: 300_000, workDir: '/scratch/work', onnxIntraOpThreads: 1, prewarmDeployments: 0 });
     expect(s.tables.registry).toBe('mgmtdatastores');
     expect(s.workspaceBlobContainer).toBe('app-data');
   });

@@ -1,4 +1,5 @@
 import type { BlockBlobClient } from '@azure/storage-blob';
+import type { WarmOutcome } from '../../scoring/runtime/scorerPool';
 import type { MiniBatchResult, MiniBatchTask, ScorerSpec } from '../../scoring/runtime/types';
 import type { JobStore } from '../jobStore';
 import type { MiniBatchStore } from '../miniBatchStore';
@@ -25,11 +26,11 @@ export interface JobActivityDeps {
   /** Writes `logs/<name>` for the job; returns the logs folder URI. */
   writeLog(jobId: string, name: string, text: string): Promise<string>;
   /** Local copies of the job's model and code (cached per asset version). */
-  localModel(spec: JobSpec): Promise<string>;
-  localCode(spec: JobSpec): Promise<string | undefined>;
+  localModel(spec: Pick<JobSpec, 'model'>): Promise<string>;
+  localCode(spec: Pick<JobSpec, 'code'>): Promise<string | undefined>;
   scorer: {
     run(spec: ScorerSpec, task: MiniBatchTask, options: { onBlock(seq: number, bytes: Uint8Array): Promise<void> }): Promise<MiniBatchResult>;
-    warm(spec: ScorerSpec, workers: number, params: Record<string, string>): Promise<void>;
+    warm(spec: ScorerSpec, workers: number, params: Record<string, string>): Promise<WarmOutcome>;
   };
   /** Called once a job has its final status (again on a re-run): blob drops write `_result.json`. */
   jobEnded?(record: JobRecord): Promise<void>;

@@ -4,7 +4,7 @@ import type { JobActivityDeps } from './deps';
 import { inputError } from './errors';
 import { newLayout, planFiles } from './planFiles';
 import { progressOf } from './progress';
-import { scorerSpecOf } from './scorerSpec';
+import { scorerSpecOf, warmWorkers } from './scorerSpec';
 
 /** How many mini-batches prepare plans: the first chunk, or its head (a whole first chunk when it goes to a part). */
 function miniBatchesPlannedFirst(deps: Pick<JobActivityDeps, 'tuning'>, parallelism: number, firstChunkIsPart: boolean): number {
@@ -28,11 +28,11 @@ export const prepareActivity = (deps: JobActivityDeps) =>
     );
     if (!preparing.applied) return { ok: false, canceled: preparing.record.status === 'CancelRequested' || preparing.record.status === 'Canceled' };
     const { spec } = preparing.record;
-    // Download the model and code and start the scoring workers while the input is listed.
-    const parallelism = spec.settings.instanceCount * spec.settings.maxConcurrencyPerInstance;
+    // Download the model and code and start the scoring workers while the input is listed (workers
+    // a deployment PUT or the app's start already warmed are reused: lib/jobs/deploymentWarmer.ts).
     // Not awaited: a scorer that cannot start is reported by the first mini-batch (fatal outcome).
     void scorerSpecOf(deps, spec)
-      .then((scorerSpec) => deps.scorer.warm(scorerSpec, parallelism, spec.params))
+      .then((scorerSpec) => deps.scorer.warm(scorerSpec, warmWorkers(spec.settings), spec.params))
       .catch(() => undefined);
     // Scoring starts after one short listing page: enough mini-batches to fill the window twice.
     // Listing costs about a millisecond a file on Azurite (the service, and the SDK parsing its

@@ -2,8 +2,11 @@ import type { ScorerSpec } from '../../scoring/runtime/types';
 import type { JobSpec } from '../types';
 import type { JobActivityDeps } from './deps';
 
+/** What a job (or a deployment, for its settings before invoke overrides) runs with. */
+export type ScorerSource = Pick<JobSpec, 'model' | 'code' | 'scoringScript' | 'settings'>;
+
 /** What the scorer pool runs for a job: the local model and code, and the deployment's settings. */
-export async function scorerSpecOf(deps: Pick<JobActivityDeps, 'localModel' | 'localCode'>, spec: JobSpec): Promise<ScorerSpec> {
+export async function scorerSpecOf(deps: Pick<JobActivityDeps, 'localModel' | 'localCode'>, spec: ScorerSource): Promise<ScorerSpec> {
   const [modelPath, codeDir] = await Promise.all([deps.localModel(spec), deps.localCode(spec)]);
   return {
     kind: codeDir ? 'script' : 'tabular',
@@ -13,4 +16,9 @@ export async function scorerSpecOf(deps: Pick<JobActivityDeps, 'localModel' | 'l
     environmentVariables: spec.settings.environmentVariables,
     loggingLevel: spec.settings.loggingLevel,
   };
+}
+
+/** Workers a deployment's jobs keep busy on an instance (the pool caps it at its maxWorkers). */
+export function warmWorkers(settings: Pick<JobSpec['settings'], 'instanceCount' | 'maxConcurrencyPerInstance'>): number {
+  return settings.instanceCount * settings.maxConcurrencyPerInstance;
 }

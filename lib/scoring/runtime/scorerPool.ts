@@ -23,6 +23,12 @@ export interface ScorerPoolOptions {
   onnxIntraOpThreads?: number;
 }
 
+/** What `warm()` achieved: workers with the model or script loaded, and the failures of the others. */
+export interface WarmOutcome {
+  ready: number;
+  errors: string[];
+}
+
 interface SpecPool {
   piscina: Piscina<WorkerRequest, WorkerReply>;
   /** Tasks not settled yet (a timed-out one until its thread is stopped), each with its stop(). */
@@ -130,13 +136,15 @@ export class ScorerPool {
 
   /**
    * Starts up to `workers` workers for a spec and loads its model or script (init()) in each, so
-   * the first mini-batches do not pay for it. Never rejects: a failure shows in the first mini-batch.
+   * the first mini-batches do not pay for it. Never rejects: it says how many workers are ready
+   * and why the others are not (the same failure shows again in the first mini-batch).
    */
-  async warm(spec: ScorerSpec, workers: number, params: Record<string, string> = {}): Promise<void> {
-    if (this.#closed) return;
+  async warm(spec: ScorerSpec, workers: number, params: Record<string, string> = {}): Promise<WarmOutcome> {
+    if (this.#closed) return { ready: 0, errors: ['the ScorerPool is closed'] };
     const pool = this.#poolFor(spec);
     const count = Math.min(workers, this.#maxWorkers);
     const task: MiniBatchTask = { files: [], params, miniBatchIndex: -1, timeoutMs: WARM_TIMEOUT_MS };
+    const outcome: WarmOutcome = { ready: 0, errors: [] };
     // Concurrent tasks land on different workers, starting them as needed.
     await Promise.all(
       Array.from({ length: count }, async () => {
@@ -145,15 +153,29 @@ export class ScorerPool {
         const running = this.#submit(pool, { taskId, task, warm: true });
         const timer = setTimeout(() => running.stop(), WARM_TIMEOUT_MS);
         try {
-          await running.reply;
-        } catch {
+          const reply = await running.reply;
+          if (reply.ok) outcome.ready++;
+          else outcome.errors.push(reply.error.message);
+        } catch (err) {
           // a lost worker or a slow init(): the mini-batches will say what happens
+          outcome.errors.push(`the worker stopped while warming: ${messageOf(err)}`);
         } finally {
           clearTimeout(timer);
           pool.listeners.delete(taskId);
         }
       }),
     );
+    return outcome;
+  }
+
+  /** Worker threads running for a spec now (0 without a pool): e.g. those a deployment warmed ahead left for its jobs. */
+  workersFor(spec: ScorerSpec): number {
+    return this.#pools.get(specKey(spec))?.piscina.threads.length ?? 0;
+  }
+
+  /** Specs with a live pool. */
+  get poolCount(): number {
+    return this.#pools.size;
   }
 
   /**

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import { LocalAssets } from '../../../lib/assets/localAssets';
 import { listFirstInputFiles, listInputFiles } from '../../../lib/inputs/listFiles';
+import type { DataDeps } from '../../../lib/inputs/resolveInput';
 import { downloadInputFile } from '../../../lib/inputs/download';
 import type { JobActivityDeps } from '../../../lib/jobs/activities';
 import { JobStore } from '../../../lib/jobs/jobStore';
@@ -28,10 +29,10 @@ export async function realActivityDeps(
   scorer: ScorerPool,
   jobs?: (table: ReturnType<ReturnType<typeof storageClients>['table']>) => JobStore,
   tuning?: Partial<JobActivityDeps['tuning']>,
-): Promise<{ deps: JobActivityDeps; workspace: ContainerClient; scratch: ContainerClient }> {
+): Promise<{ deps: JobActivityDeps; workspace: ContainerClient; scratch: ContainerClient; data: DataDeps }> {
   const clients = storageClients({ connectionString: inject('storageConnectionString') });
   const workspaceName = `${prefix}ws`;
-  const dataDeps = { registry: openRegistry(clients, { table: `${prefix}reg`, workspaceBlobContainer: workspaceName }), blob: clients.blob };
+  const dataDeps: DataDeps = { registry: openRegistry(clients, { table: `${prefix}reg`, workspaceBlobContainer: workspaceName }), blob: clients.blob };
   const workspace = clients.blob.getContainerClient(workspaceName);
   const scratch = clients.blob.getContainerClient(`${prefix}scratch`);
   await workspace.createIfNotExists();
@@ -63,5 +64,5 @@ export async function realActivityDeps(
     tuning: { chunkSize: 10, retryDelayMs: 10, progressIntervalMs: 100, downloadConcurrency: 2, directOutputBlocks: 100, ...tuning },
     now: () => new Date(),
   };
-  return { deps, workspace, scratch };
+  return { deps, workspace, scratch, data: dataDeps };
 }
