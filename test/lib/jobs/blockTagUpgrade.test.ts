@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerClient } from '@azure/storage-blob';
 import { createJobActivities, type JobActivities, type JobActivityDeps } from '../../../lib/jobs/activities';
-import { newJobId } from '../../../lib/jobs/jobId';
 import { outputBlockId } from '../../../lib/output/blocks';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
-import { jobRecord } from './fixtures';
-import { realActivityDeps } from './realDeps';
+import { preparedOneFileJob, realActivityDeps } from './realDeps';
 
 // A job running across the deploy that added execution tags to block ids: rows recorded before
 // it have no tag and name blocks under the old ids; finish commits those with the tagged blocks of
@@ -24,13 +22,7 @@ afterAll(() => scorer.close());
 
 describe('a job running across the deploy that added block tags', () => {
   it('commits the untagged blocks of rows recorded before it with the tagged ones', async () => {
-    const record = jobRecord('ep', newJobId());
-    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
-    await deps.jobs.create(record);
-    const ref = { endpointName: 'ep', jobId: record.jobId };
-    const prepared = await activities.prepare(ref);
-    if (!prepared.ok) throw new Error('prepare failed');
-    const { plan } = prepared;
+    const { record, ref, plan } = await preparedOneFileJob(deps.jobs, activities);
     // Mini-batch 0 ran before the deploy: its block under the old id, its row without a tag.
     const output = workspace.getBlockBlobClient(record.spec.output.path);
     const before = 'old,0,f0.csv\n';

@@ -10,7 +10,7 @@ import { MiniBatchStore } from '../../../lib/jobs/miniBatchStore';
 import { storageClients } from '../../../lib/storage/clients';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
 import { jobRecord } from './fixtures';
-import { realActivityDeps } from './realDeps';
+import { preparedOneFileJob, realActivityDeps } from './realDeps';
 
 // Durable runs an activity at least once, sometimes twice at the same time on two instances: a
 // duplicate of a mini-batch that fails (a storage hiccup on its instance) after its twin succeeded
@@ -31,13 +31,7 @@ afterAll(() => scorer.close());
 
 describe('a duplicate mini-batch attempt', () => {
   it('that fails after its twin succeeded leaves the twin\'s rows in the output', async () => {
-    const record = jobRecord('ep', newJobId());
-    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
-    await jobs.create(record);
-    const ref = { endpointName: 'ep', jobId: record.jobId };
-    const prepared = await activities.prepare(ref);
-    if (!prepared.ok) throw new Error('prepare failed');
-    const { plan } = prepared;
+    const { record, ref, plan } = await preparedOneFileJob(jobs, activities);
     for (const index of [0, 1, 2]) await activities.scoreMiniBatch({ ...ref, index, chunkSize: plan.chunkSize });
     // The same delivery of mini-batch 1 runs on another instance, whose storage answers 503: it
     // records its failure and throws. Durable has the twin's result already and ignores this one.
@@ -52,12 +46,7 @@ describe('a duplicate mini-batch attempt', () => {
   });
 
   it('that fails with no twin recorded yet is still recorded as failed', async () => {
-    const record = jobRecord('ep', newJobId());
-    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
-    await jobs.create(record);
-    const ref = { endpointName: 'ep', jobId: record.jobId };
-    const prepared = await activities.prepare(ref);
-    if (!prepared.ok) throw new Error('prepare failed');
+    const { record, ref, prepared } = await preparedOneFileJob(jobs, activities);
     const flaky = createJobActivities({ ...deps, downloadInputFile: () => Promise.reject(Object.assign(new Error('503 Server Busy'), { code: 'ServerBusy' })) });
     await expect(flaky.scoreMiniBatch({ ...ref, index: 0, chunkSize: prepared.plan.chunkSize })).rejects.toThrow('ServerBusy');
     await expect(flaky.scoreMiniBatch({ ...ref, index: 0, chunkSize: prepared.plan.chunkSize })).rejects.toThrow('ServerBusy');

@@ -8,7 +8,7 @@ import type { JobStore } from '../../../lib/jobs/jobStore';
 import type { OutputClaims } from '../../../lib/jobs/outputClaims';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
 import { jobRecord } from './fixtures';
-import { realActivityDeps } from './realDeps';
+import { oneFileJob, realActivityDeps } from './realDeps';
 
 // The job activities with every dependency real (Azurite, the scorer pool, the Iris model), run
 // the way Durable re-runs them: again after a crash before their result was recorded.
@@ -36,12 +36,7 @@ const scratchNames = async (jobId: string) => {
 };
 
 /** A recorded job over the three files of heart/, one file per mini-batch. */
-async function newJob() {
-  const record = jobRecord('ep', newJobId());
-  record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
-  await jobs.create(record);
-  return { record, ref: { endpointName: 'ep', jobId: record.jobId } };
-}
+const newJob = () => oneFileJob(jobs);
 
 describe('job activities run again', () => {
   it('prepare twice gives the same plan and leaves the job Running', async () => {

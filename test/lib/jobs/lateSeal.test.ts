@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerClient } from '@azure/storage-blob';
 import { createJobActivities, type JobActivities, type JobActivityDeps } from '../../../lib/jobs/activities';
-import { newJobId } from '../../../lib/jobs/jobId';
 import { JobStoreWithAGap } from './jobStoreWithAGap';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
-import { jobRecord } from './fixtures';
-import { realActivityDeps } from './realDeps';
+import { preparedOneFileJob, realActivityDeps } from './realDeps';
 
 // A sealPart that runs after the job ended and finish cleaned up (a seal delivered late, or still
 // queued when an operator terminated the orchestration and the job was settled Failed) must not
@@ -30,15 +28,7 @@ const leftOver = async (jobId: string) => {
 };
 
 /** A job of one-file mini-batches, prepared: every chunk (of one) writes through a part. */
-async function preparedJob() {
-  const record = jobRecord('ep', newJobId());
-  record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
-  await deps.jobs.create(record);
-  const ref = { endpointName: 'ep', jobId: record.jobId };
-  const prepared = await activities.prepare(ref);
-  if (!prepared.ok) throw new Error('prepare failed');
-  return { record, ref, prepared };
-}
+const preparedJob = () => preparedOneFileJob(deps.jobs, activities);
 
 describe('a seal after the job ended', () => {
   it('writes no part blob, so nothing of the job is left in the scratch container', async () => {

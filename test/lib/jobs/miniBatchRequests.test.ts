@@ -4,8 +4,7 @@ import { createJobActivities, type JobActivityDeps } from '../../../lib/jobs/act
 import { newJobId } from '../../../lib/jobs/jobId';
 import { MiniBatchStore } from '../../../lib/jobs/miniBatchStore';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
-import { jobRecord } from './fixtures';
-import { realActivityDeps } from './realDeps';
+import { preparedOneFileJob, realActivityDeps } from './realDeps';
 
 // What one mini-batch costs in table requests: the common case (one execution, nothing else writes
 // its row) is its start's write and its end's write conditional on the ETag the start got back, no
@@ -30,13 +29,8 @@ beforeAll(async () => {
 afterAll(() => scorer.close());
 
 async function preparedJob(): Promise<{ ref: { endpointName: string; jobId: string }; chunkSize: number }> {
-  const record = jobRecord('ep', newJobId());
-  record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
-  await deps.jobs.create(record);
-  const ref = { endpointName: 'ep', jobId: record.jobId };
-  const prepared = await createJobActivities(deps).prepare(ref);
-  if (!prepared.ok) throw new Error('prepare failed');
-  return { ref, chunkSize: prepared.plan.chunkSize };
+  const { ref, plan } = await preparedOneFileJob(deps.jobs, createJobActivities(deps));
+  return { ref, chunkSize: plan.chunkSize };
 }
 
 describe('the table requests of one mini-batch', () => {

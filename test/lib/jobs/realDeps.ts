@@ -7,7 +7,9 @@ import { LocalAssets } from '../../../lib/assets/localAssets';
 import { listFirstInputFiles, listInputFiles } from '../../../lib/inputs/listFiles';
 import type { DataDeps } from '../../../lib/inputs/resolveInput';
 import { downloadInputFile } from '../../../lib/inputs/download';
-import type { JobActivityDeps } from '../../../lib/jobs/activities';
+import type { JobActivities, JobActivityDeps } from '../../../lib/jobs/activities';
+import { newJobId } from '../../../lib/jobs/jobId';
+import { jobRecord } from './fixtures';
 import { JobStore } from '../../../lib/jobs/jobStore';
 import { MiniBatchStore } from '../../../lib/jobs/miniBatchStore';
 import { OutputClaims } from '../../../lib/jobs/outputClaims';
@@ -65,4 +67,20 @@ export async function realActivityDeps(
     now: () => new Date(),
   };
   return { deps, workspace, scratch, data: dataDeps };
+}
+
+/** A job over the three files of `heart/`, one file per mini-batch, recorded in `jobs` (not prepared). */
+export async function oneFileJob(jobs: Pick<JobStore, 'create'>) {
+  const record = jobRecord('ep', newJobId());
+  record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
+  await jobs.create(record);
+  return { record, ref: { endpointName: 'ep', jobId: record.jobId } };
+}
+
+/** The same job, prepared by `activities` (throws when prepare refuses it). */
+export async function preparedOneFileJob(jobs: Pick<JobStore, 'create'>, activities: Pick<JobActivities, 'prepare'>) {
+  const job = await oneFileJob(jobs);
+  const prepared = await activities.prepare(job.ref);
+  if (!prepared.ok) throw new Error('prepare failed');
+  return { ...job, prepared, plan: prepared.plan };
 }

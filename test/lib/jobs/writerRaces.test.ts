@@ -7,7 +7,7 @@ import { JobStoreWithAGap } from './jobStoreWithAGap';
 import { PlanManifest } from '../../../lib/jobs/planManifest';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
 import { jobRecord } from './fixtures';
-import { realActivityDeps } from './realDeps';
+import { preparedOneFileJob, realActivityDeps } from './realDeps';
 
 // Activities run at least once, sometimes twice at the same time, and other writers act between
 // an activity's read of the job and its write. prepare: a twin that moved the job to Running
@@ -32,12 +32,7 @@ afterAll(() => scorer.close());
 
 /** A job whose three mini-batches have scored: what finish sees at the end of a run. */
 async function scoredJob() {
-  const record = jobRecord('ep', newJobId());
-  record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
-  await jobs.create(record);
-  const ref = { endpointName: 'ep', jobId: record.jobId };
-  const prepared = await activities.prepare(ref);
-  if (!prepared.ok) throw new Error('prepare failed');
+  const { record, ref, prepared } = await preparedOneFileJob(jobs, activities);
   for (const index of [0, 1, 2]) await activities.scoreMiniBatch({ ...ref, index, chunkSize: prepared.plan.chunkSize });
   const totals = { miniBatchesSucceeded: 3, miniBatchesFailed: 0, itemsSucceeded: 3, itemsFailed: 0 };
   return { record, ref, plan: prepared.plan, totals };
