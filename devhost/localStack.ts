@@ -65,7 +65,21 @@ export interface SpawnHostOptions {
 
 /** Runs `dist/devhost/main.js` as a child process, like a developer would, and waits until it serves. */
 export async function spawnHost(options: SpawnHostOptions): Promise<SpawnedHost> {
-  const port = options.port ?? (await freePort());
+  if (options.port !== undefined) return spawnHostOn(options.port, options);
+  // A free port can be taken by another process between freePort() and the host's listen (tests
+  // start many stacks at once): then the host exits saying so, and another port is tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnHostOn(await freePort(), options);
+    } catch (err) {
+      if (attempt >= 5 || !(err instanceof PortTakenError)) throw err;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function spawnHostOn(port: number, options: SpawnHostOptions): Promise<SpawnedHost> {
   // DEVHOST_NODE_ARGS: Node options for the host (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to
   // profile it and its worker threads; NODE_OPTIONS refuses --cpu-prof).
   const nodeArgs = (process.env.DEVHOST_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -85,7 +99,10 @@ export async function spawnHost(options: SpawnHostOptions): Promise<SpawnedHost>
   const timeoutMs = options.startTimeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`devhost exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) {
+      const message = `devhost exited with ${child.exitCode}:\n${output}`;
+      throw /Port \d+ on \S+ is taken/.test(output) ? new PortTakenError(message) : new Error(message);
+    }
     if (options.signal?.aborted) {
       child.kill('SIGKILL');
       throw new Error('devhost start given up', { cause: options.signal.reason });

@@ -192,7 +192,9 @@ export function DeployWizard({ endpoint, model }: { endpoint?: string; model?: s
           <ErrorBar error={models.error} title="Models could not be listed" />
           <Field label="Model" required>
             <Dropdown
-              placeholder="Select a registered model"
+              placeholder={models.data || models.error ? 'Select a registered model' : 'Listing the registered models...'}
+              // Closed and disabled until the list is in: an empty list opened early showed nothing, even once the models came.
+              disabled={!models.data}
               value={form.model}
               selectedOptions={form.model ? [form.model] : []}
               onOptionSelect={(_, d) => set({ model: d.optionValue ?? '', modelVersion: '' })}
