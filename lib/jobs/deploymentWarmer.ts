@@ -2,7 +2,7 @@ import type { Endpoint } from '../registry/endpoints';
 import type { ResolvedDeployment } from '../registry/registry';
 import { messageOf } from '../util/messageOf';
 import type { JobActivityDeps } from './activities/deps';
-import { scorerSpecOf, warmWorkers, type ScorerSource } from './activities/scorerSpec';
+import { parallelismOf, scorerSpecOf, type ScorerSource } from './activities/scorerSpec';
 
 /** What warming a deployment's scorer needs; the composition root supplies it. */
 export interface DeploymentWarmerDeps extends Pick<JobActivityDeps, 'localModel' | 'localCode'> {
@@ -71,7 +71,7 @@ export class DeploymentWarmer {
         this.deps.log('info', `Model and code of ${what} downloaded ahead of its first job in ${Date.now() - started} ms (its scoring script starts with the job)`);
         return;
       }
-      const { ready, errors } = await this.deps.scorer.warm(spec, warmWorkers(resolved.settings), {});
+      const { ready, errors } = await this.deps.scorer.warm(spec, parallelismOf(resolved.settings), {});
       if (errors.length > 0) {
         this.deps.log('warning', `Scoring workers of ${what} could not be warmed (${ready} ready); its jobs will report this: ${errors[0]}`);
       } else {

@@ -5,6 +5,7 @@ import { planMiniBatches } from '../plan';
 import { startsWith } from '../planManifest';
 import type { InputFile, JobError, JobSpec } from '../types';
 import type { JobActivityDeps } from './deps';
+import { parallelismOf } from './scorerSpec';
 
 /** How a job's mini-batches are grouped: chunks, and from which chunk output goes through parts. */
 export interface PlanLayout {
@@ -62,7 +63,7 @@ export async function planFiles(
     totalFiles,
     miniBatches: totalBatches,
     miniBatchSize: size,
-    parallelism: spec.settings.instanceCount * spec.settings.maxConcurrencyPerInstance,
+    parallelism: parallelismOf(spec.settings),
     errorThreshold: spec.settings.errorThreshold,
     maxRetries: spec.settings.maxRetries,
     retryDelayMs: deps.tuning.retryDelayMs,

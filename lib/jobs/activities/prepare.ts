@@ -4,7 +4,7 @@ import type { JobActivityDeps } from './deps';
 import { inputError } from './errors';
 import { newLayout, planFiles } from './planFiles';
 import { progressOf } from './progress';
-import { scorerSpecOf, warmWorkers } from './scorerSpec';
+import { parallelismOf, scorerSpecOf } from './scorerSpec';
 
 /** How many mini-batches prepare plans: the first chunk, or its head (a whole first chunk when it goes to a part). */
 function miniBatchesPlannedFirst(deps: Pick<JobActivityDeps, 'tuning'>, parallelism: number, firstChunkIsPart: boolean): number {
@@ -32,7 +32,7 @@ export const prepareActivity = (deps: JobActivityDeps) =>
     // a deployment PUT or the app's start already warmed are reused: lib/jobs/deploymentWarmer.ts).
     // Not awaited: a scorer that cannot start is reported by the first mini-batch (fatal outcome).
     void scorerSpecOf(deps, spec)
-      .then((scorerSpec) => deps.scorer.warm(scorerSpec, warmWorkers(spec.settings), spec.params))
+      .then((scorerSpec) => deps.scorer.warm(scorerSpec, parallelismOf(spec.settings), spec.params))
       .catch(() => undefined);
     // Scoring starts after one short listing page: enough mini-batches to fill the window twice.
     // Listing costs about a millisecond a file on Azurite (the service, and the SDK parsing its
@@ -40,7 +40,7 @@ export const prepareActivity = (deps: JobActivityDeps) =>
     // The first chunk calls planRest once this head is scheduled (batchJobChunk), which plans the
     // rest, the first chunk's included. Not for a first chunk that goes to a part (only when
     // OUTPUT_DIRECT_BLOCKS is below the chunk size): its seal takes the range the chunk started with.
-    const firstMiniBatches = miniBatchesPlannedFirst(deps, spec.settings.instanceCount * spec.settings.maxConcurrencyPerInstance, newLayout(deps, spec).partsFromChunk === 0);
+    const firstMiniBatches = miniBatchesPlannedFirst(deps, parallelismOf(spec.settings), newLayout(deps, spec).partsFromChunk === 0);
     const firstFiles = firstMiniBatches * spec.settings.miniBatchSize;
     let listed: { files: InputFile[]; complete: boolean };
     try {

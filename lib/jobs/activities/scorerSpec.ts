@@ -18,7 +18,10 @@ export async function scorerSpecOf(deps: Pick<JobActivityDeps, 'localModel' | 'l
   };
 }
 
-/** Workers a deployment's jobs keep busy on an instance (the pool caps it at its maxWorkers). */
-export function warmWorkers(settings: Pick<JobSpec['settings'], 'instanceCount' | 'maxConcurrencyPerInstance'>): number {
+/**
+ * Mini-batches a job keeps in flight (instanceCount x maxConcurrencyPerInstance): its plan's
+ * window, the head prepare plans first, and the workers warmed for it (the pool caps those).
+ */
+export function parallelismOf(settings: Pick<JobSpec['settings'], 'instanceCount' | 'maxConcurrencyPerInstance'>): number {
   return settings.instanceCount * settings.maxConcurrencyPerInstance;
 }
