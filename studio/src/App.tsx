@@ -123,7 +123,12 @@ function Routes() {
       first.current = false;
       return;
     }
+    // Focus already moved (a click or Tab on the new page before its heading came) stays where the user put it:
+    // taking it away closed a dropdown the user had just opened.
+    const focusedAtChange = document.activeElement;
     const timer = setInterval(() => {
+      const focused = document.activeElement;
+      if (focused && focused !== focusedAtChange && focused !== document.body) return clearInterval(timer);
       const heading = document.querySelector<HTMLElement>('main h1');
       if (heading) {
         heading.focus();

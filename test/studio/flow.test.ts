@@ -109,6 +109,29 @@ describe('studio in Chromium', () => {
     expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.labels?.[0]?.textContent)).toMatch(/^Endpoint name/);
   });
 
+  it('leaves focus where the user put it on a new page before its heading took it', async () => {
+    await page.goto(studio());
+    await page.getByRole('button', { name: 'Create' }).waitFor();
+    // In one page task: open the wizard, focus its first field at once, wait past the heading's focus poll (50 ms).
+    // Taking focus away from a field the user is in closed the Model dropdown just opened (a flake under load).
+    const kept = await page.evaluate(async () => {
+      const create = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Create')!;
+      create.click();
+      const field = await new Promise<HTMLInputElement>((resolve) => {
+        const look = () => {
+          const found = [...document.querySelectorAll('input')].find((i) => i.labels?.[0]?.textContent?.startsWith('Endpoint name'));
+          if (found) resolve(found);
+          else requestAnimationFrame(look);
+        };
+        look();
+      });
+      field.focus();
+      await new Promise((r) => setTimeout(r, 500));
+      return document.activeElement === field ? 'field' : `${document.activeElement?.tagName} ${document.activeElement?.textContent}`;
+    });
+    expect(kept).toBe('field');
+  });
+
   it('creates an endpoint and its no-code deployment with the wizard from the Endpoints page', async () => {
     await page.getByRole('heading', { name: 'Create batch endpoint' }).waitFor();
     await wizard({ endpoint: 'flowers', model: 'iris', deployment: 'nocode', miniBatchSize: '2', screenshots: true });
