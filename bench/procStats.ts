@@ -16,7 +16,7 @@ export function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
-/** CPU seconds per live thread of `pid`, by thread name (V8's helpers, libuv's pool, workers). */
+/** CPU seconds per live thread of `pid`: `main`, else by thread name and id (V8's helpers, libuv's pool, workers all share a name on Node 20). */
 export function cpuSecondsByThread(pid: number): Map<string, number> {
   const out = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
@@ -24,7 +24,8 @@ export function cpuSecondsByThread(pid: number): Map<string, number> {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND);
+      const key = tid === String(pid) ? 'main' : `${name}-${tid}`;
+      out.set(key, (out.get(key) ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND);
     } catch {
       // the thread ended meanwhile
     }
