@@ -15,7 +15,7 @@ import { mapLimited } from '../lib/util/mapLimited';
 
 const USAGE = `Usage: npm run upload -- <folder or file> [<datastore path>] [options]
   <datastore path>   where in workspaceblobstore (default: LocalUpload/<content hash>, as Azure ML's CLI)
-  --url <url>        the app (default: $BATCH_ENDPOINTS_URL or http://localhost:7071)
+  --url <url>        the app (default: $AZMLB_URL, as for azmlb, or http://localhost:7071)
   --token <token>    a bearer token with BatchEndpoints.Manage (default: $TOKEN, else one from the local issuer)`;
 
 /** Files under a folder (or the file itself), with their paths relative to it in '/' form. */
@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   const [source, target] = positionals as [string, string | undefined];
   const files = filesOf(source);
   if (files.length === 0) throw new Error(`${source} has no files.`);
-  const url = (values.url ?? process.env['BATCH_ENDPOINTS_URL'] ?? 'http://localhost:7071').replace(/\/+$/, '');
+  // BATCH_ENDPOINTS_URL: the name this script read before it shared azmlb's.
+  const url = (values.url || process.env['AZMLB_URL'] || process.env['BATCH_ENDPOINTS_URL'] || 'http://localhost:7071').replace(/\/+$/, '');
   const token = values.token ?? process.env['TOKEN'] ?? (await signToken({ roles: ['BatchEndpoints.Manage'], expiresIn: '1h', kind: 'user' }));
   const id = contentHash(files);
   const res = await fetch(`${url}/api/data/local-upload/versions/1/startPendingUpload`, {

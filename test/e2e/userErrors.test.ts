@@ -78,7 +78,11 @@ describe('npm run upload', () => {
   it('run again after an upload was cut short sends the missing files, not "Already uploaded"', async () => {
     const exec = promisify(execFile);
     const token = await app.token(['BatchEndpoints.Manage']);
-    const upload = () => exec(process.execPath, [join(repoRoot, 'dist', 'scripts', 'upload.js'), join(samplesDir, 'model'), '--url', app.host.url, '--token', token]);
+    // The app's URL from --url, or from AZMLB_URL as azmlb reads it.
+    const upload = (urlFrom: 'flag' | 'env' = 'flag') =>
+      exec(process.execPath, [join(repoRoot, 'dist', 'scripts', 'upload.js'), join(samplesDir, 'model'), ...(urlFrom === 'flag' ? ['--url', app.host.url] : []), '--token', token], {
+        env: { ...process.env, AZMLB_URL: urlFrom === 'env' ? app.host.url : '' },
+      });
     const first = await upload();
     const folder = first.stdout.trim().replace('azureml://datastores/workspaceblobstore/paths/', '');
     const expected = readdirSync(join(samplesDir, 'model')).map((n) => `${folder}${n}`).sort();
@@ -90,6 +94,6 @@ describe('npm run upload', () => {
     expect(again.stderr).toMatch(/Uploaded the 1 missing of/);
     expect((await app.listWorkspaceBlobs(folder)).sort()).toEqual(expected);
     // Now complete: a third run sends nothing.
-    expect((await upload()).stderr).toMatch(/Already uploaded/);
+    expect((await upload('env')).stderr).toMatch(/Already uploaded/);
   }, 60_000);
 });
