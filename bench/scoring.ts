@@ -162,6 +162,7 @@ async function round(n: number, names: string[], contents: string[], dir: string
     // ahead of any job): the yardsticks below must not share the cores with that.
     await waitUntilIdle(hostPid);
     console.log(`round ${n}: deployed ${MODELS.join(', ')}; the host was idle again after ${((Date.now() - deployedAt) / 1000).toFixed(2)} s, ${(cpuSecondsOf(hostPid) - cpuBefore).toFixed(2)} s of CPU (deployments warmed ahead)`);
+    if (process.env.BENCH_DEBUG) console.log(`  host threads before the jobs (CPU s): ${JSON.stringify(Object.fromEntries([...cpuSecondsByThread(hostPid)].map(([k, v]) => [k, +v.toFixed(2)])))}`);
     const total = FILES * ROWS_PER_FILE;
     for (const model of MODELS) {
       const rawOne = rawScorer(dir, MODEL_DIRS[model]!, 1);
