@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Ajv from 'ajv-draft-04';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/devhost';
+import { parseTimeSpan } from '../../devhost/settings';
 import { descendants, parseBicep, propertiesOf, stringValues, variablesOf } from './bicep';
 
 type Json = Record<string, unknown>;
@@ -89,13 +90,19 @@ describe('Durable back end switch', () => {
     expect((durable.storageProvider as Json | undefined)?.type).toBeUndefined();
   });
 
+  it('an idle app polls its Durable queues at least every 2 s (the provider\'s default, 30 s, could hold each hop of a first job that long)', () => {
+    const provider = ((hostJson.extensions as Json).durableTask as Json).storageProvider as Json;
+    expect(parseTimeSpan(provider.maxQueuePollingInterval as string)).toBeLessThanOrEqual(2000);
+  });
+
   it('the Bicep\'s scheduler settings turn host.json into the documented Durable Task Scheduler configuration', async () => {
     const { constants, names, connection } = await schedulerSettings();
     const effective = withHostOverrides(hostJson, constants);
     const durable = (effective.extensions as Json).durableTask as Json;
     // Microsoft's Durable Task Scheduler configuration for Durable Functions:
     // "storageProvider": { "type": "azureManaged", "connectionStringName": "<setting>" }.
-    expect(durable.storageProvider).toEqual({ type: 'azureManaged', connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING' });
+    // (host.json's Azure Storage polling interval stays beside them: the scheduler does not poll queues, and .NET binding ignores it.)
+    expect(durable.storageProvider).toEqual({ ...(((hostJson.extensions as Json).durableTask as Json).storageProvider as Json), type: 'azureManaged', connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING' });
     // Everything else in host.json is untouched, hubName included (the scheduler's task hub takes it).
     expect({ ...durable, storageProvider: undefined }).toEqual({ ...((hostJson.extensions as Json).durableTask as Json), storageProvider: undefined });
     // The connection setting it names is set next to it, identity-based, without a key.
@@ -111,6 +118,6 @@ describe('Durable back end switch', () => {
   it('the override merge is real: unrelated settings change nothing, a wrong path lands elsewhere', () => {
     expect(withHostOverrides(hostJson, { JOB_CHUNK_SIZE: '1' })).toEqual(hostJson);
     const wrong = withHostOverrides(hostJson, { AzureFunctionsJobHost__extensions__durable__storageProvider__type: 'azureManaged' });
-    expect(((wrong.extensions as Json).durableTask as Json).storageProvider).toBeUndefined();
+    expect((((wrong.extensions as Json).durableTask as Json).storageProvider as Json).type).toBeUndefined();
   });
 });
