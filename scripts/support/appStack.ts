@@ -132,11 +132,11 @@ export class AppStack extends AppClient {
    * An orchestration instance's status with its history (the Durable HTTP API), or undefined when
    * there is no such instance. Tests read what an orchestration decided, and in which order, here.
    */
-  async orchestration(instanceId: string): Promise<{ runtimeStatus: string; historyEvents: Record<string, any>[] } | undefined> {
+  async orchestration(instanceId: string): Promise<{ runtimeStatus: string; createdTime?: string; historyEvents: Record<string, any>[] } | undefined> {
     const res = await fetch(`${this.host.url}/runtime/webhooks/durabletask/instances/${instanceId}?showHistory=true&showHistoryOutput=true&code=${HOST_KEYS.masterKey}`);
     if (res.status === 404) return undefined;
     if (res.status !== 200 && res.status !== 202) throw new Error(`instance ${instanceId}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as { runtimeStatus: string; historyEvents: Record<string, any>[] };
+    return (await res.json()) as { runtimeStatus: string; createdTime?: string; historyEvents: Record<string, any>[] };
   }
 
   /** Peak resident memory of a host process so far (VmHWM), in MiB: the API's host, or host `index`. */

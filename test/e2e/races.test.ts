@@ -128,6 +128,7 @@ describe('outputs are claimed at invoke', () => {
     const done = await app.waitForJob(EP, invoked.body.name);
     expect(done.properties.status).toBe('Completed');
     const output = await app.readWorkspaceBlob(path);
+    const first = await app.orchestration(invoked.body.name);
     // Start the finished instance again, as a late racer's startNew would (the runtime restarts a finished id).
     const res = await fetch(`${app.host.url}/runtime/webhooks/durabletask/orchestrators/${ORCHESTRATION.job}/${invoked.body.name}?code=${HOST_KEYS.masterKey}`, {
       method: 'POST',
@@ -135,8 +136,9 @@ describe('outputs are claimed at invoke', () => {
     });
     expect(res.status).toBeLessThan(300);
     await app.waitUntil('the second run ended', async () => {
+      // The second run, not the first one's status read before the restart was taken up.
       const h = await app.orchestration(invoked.body.name);
-      return h?.runtimeStatus === 'Completed';
+      return h?.runtimeStatus === 'Completed' && h.createdTime !== first?.createdTime;
     });
     const after = await app.job(EP, invoked.body.name);
     expect(after.properties.status).toBe('Completed');
