@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppStack, repoRoot } from '../../scripts/support/appStack';
+import { samplesDir, startApp } from '../support/appHost';
+
+// What an Azure ML user types from habit (az ml's docs and scripts), run through the CLI
+// (`node dist/cli/main.js`, what `npx azmlb` runs) against the real app in devhost on Azurite.
+
+const main = join(repoRoot, 'dist', 'cli', 'main.js');
+const samples = join(repoRoot, 'samples', 'cli');
+const ds = 'azureml://datastores/workspaceblobstore/paths';
+
+let app: AppStack;
+let env: Record<string, string>;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function azmlb(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [main, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function ok(args: string[]): Promise<Run> {
+  const run = await azmlb(args);
+  expect(run.code, `azmlb ${args.join(' ')}\n${run.stdout}\n${run.stderr}`).toBe(0);
+  return run;
+}
+
+beforeAll(async () => {
+  const work = mkdtempSync(join(tmpdir(), 'azmlb-habits-'));
+  const issuerDir = join(work, 'issuer');
+  // A slow retry, so a stream polling every 200 ms surely sees a mini-batch between two attempts.
+  app = await startApp({ LOCAL_ISSUER_DIR: issuerDir, MINI_BATCH_RETRY_DELAY_MS: '1500' }, { issuerDir });
+  env = { AZMLB_CONFIG_DIR: join(work, 'config'), LOCAL_ISSUER_DIR: issuerDir, AZMLB_POLL_MS: '200', AZMLB_URL: app.host.url };
+  await app.upload('samples/iris/model', join(samplesDir, 'model'));
+  await app.upload('samples/iris/score', join(samplesDir, 'score'));
+  await app.upload('samples/iris/data', join(samplesDir, 'data'));
+  await ok(['model', 'create', '--name', 'iris-cli-model', '--version', '1', '--path', `${ds}/samples/iris/model`, '--type', 'mlflow_model']);
+  await ok(['batch-endpoint', 'create', '-f', join(samples, 'endpoint.yml')]);
+  await ok(['batch-deployment', 'create', '-f', join(samples, 'deployment-legacy.yml'), '--set-default']);
+}, 180_000);
+
+afterAll(async () => {
+  await app?.stop();
+});
+
+describe("az ml's habits", () => {
+  it('-g/--resource-group, -w/--workspace-name, --subscription and --no-wait are accepted (one app is one workspace)', async () => {
+    const shown = await ok(['batch-endpoint', 'show', '-n', 'iris-cli', '-g', 'my-rg', '-w', 'my-ws', '--subscription', '00000000-0000-0000-0000-000000000000', '--query', 'name', '-o', 'tsv']);
+    expect(shown.stdout.trim()).toBe('iris-cli');
+    const long = await ok(['batch-deployment', 'show', '-n', 'iris-onnx', '--endpoint-name', 'iris-cli', '--resource-group', 'my-rg', '--workspace-name', 'my-ws', '--query', 'name', '-o', 'tsv']);
+    expect(long.stdout.trim()).toBe('iris-onnx');
+    await ok(['batch-endpoint', 'create', '--name', 'doomed', '--no-wait', '-g', 'my-rg', '-w', 'my-ws', '-o', 'none']);
+    const deleted = await ok(['batch-endpoint', 'delete', '-n', 'doomed', '--yes', '--no-wait', '-g', 'my-rg', '-w', 'my-ws']);
+    expect(deleted.stderr).toContain("Batch endpoint 'doomed' deleted.");
+  });
+});
