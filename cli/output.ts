@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { azShapeOf } from './azShape';
 import { usageError } from './errors';
 
 // The package's types are declared as ESM only although it ships a CommonJS build: require it.
@@ -11,11 +12,20 @@ export const FORMATS: OutputFormat[] = ['json', 'yaml', 'table', 'tsv', 'none'];
 /** A row for `-o table` when no --query picks the columns (az's table transformers do the same). */
 export type TableView = (item: any) => Record<string, unknown>;
 
-/** Applies `--query` (JMESPath, as az) to the result. */
+const nothing = (v: unknown): boolean => v === null || v === undefined || (Array.isArray(v) && v.length === 0);
+
+/**
+ * Applies `--query` (JMESPath, as az) to the result: to the service's ARM shape
+ * (`properties.status`), and when that finds nothing, to az ml's names (`status`, `scoring_uri`,
+ * a model's `version`: azShape.ts), so queries copied from Azure ML scripts work as written.
+ */
 export function applyQuery(value: unknown, query: string | undefined): unknown {
   if (!query) return value;
   try {
-    return search(value, query);
+    const result = search(value, query);
+    if (!nothing(result)) return result;
+    const asAz = search(azShapeOf(value), query);
+    return nothing(asAz) ? result : asAz;
   } catch (err) {
     throw usageError(`--query '${query}' is not a valid JMESPath expression: ${(err as Error).message}`);
   }

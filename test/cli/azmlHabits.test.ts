@@ -67,4 +67,28 @@ describe("az ml's habits", () => {
     const deleted = await ok(['batch-endpoint', 'delete', '-n', 'doomed', '--yes', '--no-wait', '-g', 'my-rg', '-w', 'my-ws']);
     expect(deleted.stderr).toContain("Batch endpoint 'doomed' deleted.");
   });
+
+  it("--query reads az ml's names (status, scoring_uri, defaults.deployment_name, a model's version) where the REST shape has none", async () => {
+    const uri = await ok(['batch-endpoint', 'show', '-n', 'iris-cli', '--query', 'scoring_uri', '-o', 'tsv']);
+    expect(uri.stdout.trim()).toBe(`${app.host.url}/api/batchEndpoints/iris-cli/jobs`);
+    const dflt = await ok(['batch-endpoint', 'show', '-n', 'iris-cli', '--query', 'defaults.deployment_name', '-o', 'tsv']);
+    expect(dflt.stdout.trim()).toBe('iris-onnx');
+    const version = await ok(['model', 'create', '--name', 'habit-model', '--path', `${ds}/samples/iris/model`, '--type', 'mlflow_model', '--query', 'version', '-o', 'tsv']);
+    expect(version.stdout.trim()).toBe('1');
+    // The REST shape still comes first.
+    const rest = await ok(['batch-endpoint', 'show', '-n', 'iris-cli', '--query', 'properties.defaults.deploymentName', '-o', 'tsv']);
+    expect(rest.stdout.trim()).toBe('iris-onnx');
+    // Azure ML's sample scripts: JOB_NAME=$(az ml batch-endpoint invoke ... --query name -o tsv), then poll --query status.
+    const job = (await ok(['batch-endpoint', 'invoke', '-n', 'iris-cli', '--input', `${ds}/samples/iris/data/iris-part-1.csv`, '--input-type', 'uri_file', '--query', 'name', '-o', 'tsv'])).stdout.trim();
+    expect(job).toMatch(/^batchjob-/);
+    let status = '';
+    for (let i = 0; i < 600 && !['Completed', 'Failed', 'Canceled'].includes(status); i++) {
+      status = (await ok(['job', 'show', '-n', job, '--query', 'status', '-o', 'tsv'])).stdout.trim();
+      expect(status, 'az ml job show --query status prints the status').not.toBe('');
+      if (status !== 'Completed') await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(status).toBe('Completed');
+    const listed = await ok(['job', 'list', '--query', "[?status=='Completed'].name", '-o', 'tsv']);
+    expect(listed.stdout.trim().split('\n')).toContain(job);
+  });
 });
