@@ -91,4 +91,19 @@ describe("az ml's habits", () => {
     const listed = await ok(['job', 'list', '--query', "[?status=='Completed'].name", '-o', 'tsv']);
     expect(listed.stdout.trim().split('\n')).toContain(job);
   });
+
+  it('-o table: model and data lists show each asset with its latest version; show/create use the same columns as list', async () => {
+    const models = await ok(['model', 'list', '-o', 'table']);
+    const lines = models.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^Name\s+Version\s+Type\s+Uri$/);
+    expect(lines.find((l) => l.startsWith('iris-cli-model '))).toMatch(/^iris-cli-model\s+1$/);
+    expect(models.stdout).not.toMatch(/^api\s/m);
+    const model = await ok(['model', 'show', '-n', 'iris-cli-model', '--version', '1', '-o', 'table']);
+    expect(model.stdout.split('\n')[2]).toMatch(/^iris-cli-model\s+1\s+mlflow_model\s+azureml:\/\//);
+    const dep = await ok(['batch-deployment', 'show', '-n', 'iris-onnx', '-e', 'iris-cli', '-o', 'table']);
+    expect(dep.stdout.split('\n')[0]).toMatch(/^Name\s+Model\s+MiniBatchSize\s+InstanceCount\s+OutputAction$/);
+    expect(dep.stdout.split('\n')[2]).toMatch(/^iris-onnx\s+azureml:iris-cli-model:1\s+2\s+1\s+AppendRow$/);
+    const store = await ok(['datastore', 'show', '-n', 'workspaceblobstore', '-o', 'table']);
+    expect(store.stdout.split('\n')[0]).toMatch(/^Name\s+Account\s+Container\s+IsDefault$/);
+  });
 });
