@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { parseAssetRef, registerAsset } from '../assets';
 import { enc, MANAGE, READ } from '../client';
 import { action, type Context } from '../context';
-import { deploymentBody, deploymentYamlOf, ignoredKeys, parseDeployment } from '../specs/deployment';
+import { deploymentBody, deploymentYamlOf, ignoredKeys, parseDeployment, settingsSetPath } from '../specs/deployment';
 import { deploymentRow, jobRow } from '../views';
 import { applySets, specOf, type YamlSpec } from '../yamlFile';
 import { deepMerge, defined, leaf, required, withSpecOptions } from './shared';
@@ -80,7 +80,7 @@ export function registerDeploymentCommands(program: Command): void {
           spec.data['settings'] = Object.fromEntries(Object.keys(base['settings'] as object).flatMap((k) => (k in spec.data ? [[k, spec.data[k]]] : [])));
           for (const k of Object.keys(spec.data['settings'] as object)) delete spec.data[k];
         }
-        const data = defined(applySets(deepMerge(base, spec.data), o.set));
+        const data = defined(applySets(deepMerge(base, spec.data), o.set?.map(settingsSetPath)));
         return putDeployment(ctx, { ...spec, data }, { ...o, name, endpointName: endpoint });
       }, deploymentRow),
     );

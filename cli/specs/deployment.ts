@@ -84,6 +84,16 @@ export function parseDeployment(spec: YamlSpec): DeploymentYaml {
   return y;
 }
 
+/**
+ * An `update --set` in the legacy root-level form (`mini_batch_size=5`, `instance_count=2`, as
+ * for a legacy YAML file), aimed where the current deployment, read in the `type: model` form, has it.
+ */
+export function settingsSetPath(assignment: string): string {
+  const key = assignment.slice(0, Math.max(assignment.indexOf('='), 0)).split('.')[0] ?? '';
+  if (key === 'instance_count') return `resources.${assignment}`;
+  return Object.hasOwn(settingsShape, key) ? `settings.${assignment}` : assignment;
+}
+
 /** What the YAML's Azure-only keys are, for the one-line note. */
 export function ignoredKeys(y: DeploymentYaml): string[] {
   const keys: string[] = AZURE_ONLY.filter((k) => y[k] !== undefined);

@@ -106,4 +106,10 @@ describe("az ml's habits", () => {
     const store = await ok(['datastore', 'show', '-n', 'workspaceblobstore', '-o', 'table']);
     expect(store.stdout.split('\n')[0]).toMatch(/^Name\s+Account\s+Container\s+IsDefault$/);
   });
+
+  it('batch-deployment update --set with the legacy root-level keys of deployment-legacy.yml (mini_batch_size, instance_count)', async () => {
+    const updated = await ok(['batch-deployment', 'update', '-n', 'iris-onnx', '-e', 'iris-cli', '--set', 'mini_batch_size=5', 'instance_count=2', 'retry_settings.max_retries=1']);
+    const p = JSON.parse(updated.stdout).properties;
+    expect(p).toMatchObject({ miniBatchSize: 5, resources: { instanceCount: 2 }, retrySettings: { maxRetries: 1, timeout: 'PT60S' }, maxConcurrencyPerInstance: 2 });
+  });
 });
