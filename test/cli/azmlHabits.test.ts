@@ -112,4 +112,20 @@ describe("az ml's habits", () => {
     const p = JSON.parse(updated.stdout).properties;
     expect(p).toMatchObject({ miniBatchSize: 5, resources: { instanceCount: 2 }, retrySettings: { maxRetries: 1, timeout: 'PT60S' }, maxConcurrencyPerInstance: 2 });
   });
+
+  it('job stream: a failed attempt that will be retried is shown as that attempt, the mini-batch as failed only when its attempts are used up', async () => {
+    // The sample script reads CSV only: on the folder the JSONL and Parquet files fail every attempt.
+    await ok(['batch-deployment', 'create', '-f', join(samples, 'deployment.yml'),
+      '--set', 'model=azureml:iris-cli-model:1', `code_configuration.code=${ds}/samples/iris/score`, 'settings.retry_settings.max_retries=1', 'settings.mini_batch_size=2', 'settings.max_concurrency_per_instance=1']);
+    const run = await azmlb(['batch-endpoint', 'invoke', '-n', 'iris-cli', '-d', 'iris-script', '--input', `${ds}/samples/iris/data/`, '--stream', '-o', 'none']);
+    expect(run.code, run.stderr).toBe(0); // error_threshold -1: failed items do not fail the job
+    // One at a time: mini-batch 0 (two CSV files) succeeds; 1 (CSV + JSONL) fails both attempts, and
+    // is counted failed in the progress; then 2 (Parquet) fails its first attempt, and the stream,
+    // reading the errors, sees it between its attempts (1.5 s).
+    expect(run.stderr).toMatch(/mini-batch 2 attempt 1 of 2 failed: \(RunFailed\) .*iris\.parquet: missing column/);
+    expect(run.stderr).not.toMatch(/mini-batch \d failed after 1 attempt/);
+    expect(run.stderr).toMatch(/mini-batch 1 failed after 2 attempt\(s\): \(RunFailed\) /);
+    expect(run.stderr).toMatch(/mini-batch 2 failed after 2 attempt\(s\): \(RunFailed\) .*iris\.parquet/);
+    expect(run.stderr).toMatch(/Completed\. Mini-batches 1 succeeded, 2 failed/);
+  });
 });
