@@ -128,4 +128,12 @@ describe("az ml's habits", () => {
     expect(run.stderr).toMatch(/mini-batch 2 failed after 2 attempt\(s\): \(RunFailed\) .*iris\.parquet/);
     expect(run.stderr).toMatch(/Completed\. Mini-batches 1 succeeded, 2 failed/);
   });
+
+  it('invoke on an endpoint without a default deployment says how to pick or set one with the CLI', async () => {
+    await ok(['batch-endpoint', 'create', '--name', 'no-default', '-o', 'none']);
+    const run = await azmlb(['batch-endpoint', 'invoke', '-n', 'no-default', '--input', `${ds}/samples/iris/data/`]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("ERROR: (NoDefaultDeployment) Batch endpoint 'no-default' has no default deployment: pick one with -d <deployment>");
+    expect(run.stderr).toContain("'azmlb batch-endpoint update -n no-default --set defaults.deployment_name=<deployment>'");
+  });
 });
