@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ const ds = 'azureml://datastores/workspaceblobstore/paths';
 
 let app: AppStack;
 let env: Record<string, string>;
+let work: string;
 
 interface Run {
   code: number | null;
@@ -40,7 +41,7 @@ async function ok(args: string[]): Promise<Run> {
 }
 
 beforeAll(async () => {
-  const work = mkdtempSync(join(tmpdir(), 'azmlb-habits-'));
+  work = mkdtempSync(join(tmpdir(), 'azmlb-habits-'));
   const issuerDir = join(work, 'issuer');
   // A slow retry, so a stream polling every 200 ms surely sees a mini-batch between two attempts.
   app = await startApp({ LOCAL_ISSUER_DIR: issuerDir, MINI_BATCH_RETRY_DELAY_MS: '1500' }, { issuerDir });
@@ -135,5 +136,18 @@ describe("az ml's habits", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("ERROR: (NoDefaultDeployment) Batch endpoint 'no-default' has no default deployment: pick one with -d <deployment>");
     expect(run.stderr).toContain("'azmlb batch-endpoint update -n no-default --set defaults.deployment_name=<deployment>'");
+  });
+
+  it('YAML: a missing required key says "is required" (not zod\'s "Invalid input"); a pipeline deployment gets one line, not one per pipeline key', async () => {
+    const noModel = join(work, 'no-model.yml');
+    writeFileSync(noModel, 'name: no-model\nendpoint_name: iris-cli\ntype: model\n');
+    const missing = await azmlb(['batch-deployment', 'create', '-f', noModel]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`ERROR: Invalid batch deployment:\n  ${noModel}: model is required\n`);
+    const pipeline = join(work, 'pipeline.yml');
+    writeFileSync(pipeline, 'name: hello-batch\nendpoint_name: iris-cli\ntype: pipeline\ncomponent: azureml:hello_batch@latest\nsettings:\n  default_compute: batch-cluster\n');
+    const refused = await azmlb(['batch-deployment', 'create', '-f', pipeline]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(`ERROR: Invalid batch deployment:\n  ${pipeline}:3: type pipeline: pipeline deployments do not apply here; batch deployments here score a model (type: model).\n`);
   });
 });
