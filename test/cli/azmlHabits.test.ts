@@ -150,4 +150,14 @@ describe("az ml's habits", () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe(`ERROR: Invalid batch deployment:\n  ${pipeline}:3: type pipeline: pipeline deployments do not apply here; batch deployments here score a model (type: model).\n`);
   });
+
+  it("job show --web prints the job's studio page (az ml opens ml.azure.com's), a page the app serves", async () => {
+    const job = (await ok(['batch-endpoint', 'invoke', '-n', 'iris-cli', '--input', `${ds}/samples/iris/data/iris-part-2.csv`, '--input-type', 'uri_file', '--query', 'name', '-o', 'tsv'])).stdout.trim();
+    const run = await ok(['job', 'show', '-n', job, '--web', '-o', 'none']);
+    const url = `${app.host.url}/api/studio/endpoints/iris-cli/jobs/${job}`;
+    expect(run.stderr.trim()).toBe(`Studio: ${url}`);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+  });
 });
