@@ -3,7 +3,7 @@
  * `az ml` prints the SDK's snake_case shape (`status`, `scoring_uri`, `defaults.deployment_name`,
  * a model version's `name` and `version`). Scripts written for az ml query the latter
  * (`--query status -o tsv`), so `--query` falls back to this view when the ARM shape has nothing
- * there (output.ts). Only the names are az's: values are the service's.
+ * there (output.ts). Only the names are az's (and an asset's `path` and `type`): values are the service's.
  */
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -34,6 +34,12 @@ function resourceAsAz(r: Record<string, unknown>): Record<string, unknown> {
     out['version'] = r['name'];
     out['name'] = decodeURIComponent(segments[segments.length - 3]!);
   }
+  // An asset's `path` and `type` in az ml (`modelUri`/`dataUri`/`codeUri`, `modelType`/`dataType` in REST).
+  const p = properties as Record<string, unknown>;
+  const path = p['modelUri'] ?? p['dataUri'] ?? p['codeUri'];
+  if (path !== undefined) out['path'] = path;
+  const assetType = p['modelType'] ?? p['dataType'];
+  if (assetType !== undefined) out['type'] = assetType;
   return out;
 }
 

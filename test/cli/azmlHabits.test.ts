@@ -76,6 +76,10 @@ describe("az ml's habits", () => {
     expect(dflt.stdout.trim()).toBe('iris-onnx');
     const version = await ok(['model', 'create', '--name', 'habit-model', '--path', `${ds}/samples/iris/model`, '--type', 'mlflow_model', '--query', 'version', '-o', 'tsv']);
     expect(version.stdout.trim()).toBe('1');
+    const path = await ok(['model', 'show', '-n', 'habit-model', '--version', '1', '--query', 'path', '-o', 'tsv']);
+    expect(path.stdout.trim()).toBe(`${ds}/samples/iris/model`);
+    const mlflow = await ok(['model', 'list', '-n', 'habit-model', '--query', "[?type=='mlflow_model'].version", '-o', 'tsv']);
+    expect(mlflow.stdout.trim()).toBe('1');
     // The REST shape still comes first.
     const rest = await ok(['batch-endpoint', 'show', '-n', 'iris-cli', '--query', 'properties.defaults.deploymentName', '-o', 'tsv']);
     expect(rest.stdout.trim()).toBe('iris-onnx');
