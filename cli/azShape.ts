@@ -1,9 +1,10 @@
 /**
  * The service answers in ARM's shape (`{ id, name, type, properties: { status, scoringUri } }`);
  * `az ml` prints the SDK's snake_case shape (`status`, `scoring_uri`, `defaults.deployment_name`,
- * a model version's `name` and `version`). Scripts written for az ml query the latter
- * (`--query status -o tsv`), so `--query` falls back to this view when the ARM shape has nothing
- * there (output.ts). Only the names are az's (and an asset's `path` and `type`): values are the service's.
+ * a model version's `version` and `path`). Scripts written for az ml query the latter
+ * (`--query status -o tsv`), so `--query` runs on each resource with az ml's names added beside
+ * the ARM ones (output.ts); where both have a name (`name`, `type`, `id`, `tags`, `properties`)
+ * the ARM one stays. Only the names are az's: the values are the service's.
  */
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -34,17 +35,32 @@ function resourceAsAz(r: Record<string, unknown>): Record<string, unknown> {
     out['version'] = r['name'];
     out['name'] = decodeURIComponent(segments[segments.length - 3]!);
   }
-  // An asset's `path` and `type` in az ml (`modelUri`/`dataUri`/`codeUri`, `modelType`/`dataType` in REST).
+  // An asset's `path` in az ml (`modelUri`/`dataUri`/`codeUri` in REST).
   const p = properties as Record<string, unknown>;
   const path = p['modelUri'] ?? p['dataUri'] ?? p['codeUri'];
   if (path !== undefined) out['path'] = path;
-  const assetType = p['modelType'] ?? p['dataType'];
-  if (assetType !== undefined) out['type'] = assetType;
   return out;
 }
 
-/** The result (a resource, a list of them, anything else unchanged) in az ml's names. */
-export function azShapeOf(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((v) => (isResource(v) ? resourceAsAz(v) : v));
-  return isResource(value) ? resourceAsAz(value) : value;
+/**
+ * The result to query: each resource (alone or in a list) with az ml's names added, ARM's winning
+ * where both have one; and `restore`, which turns such resources in a query's result back into
+ * the service's (a filter such as `[?status=='Failed']` prints them as they came).
+ */
+export function withAzNames(value: unknown): { view: unknown; restore: (result: unknown) => unknown } {
+  const originals = new Map<object, unknown>();
+  const widen = (v: unknown) => {
+    if (!isResource(v)) return v;
+    const wide = { ...resourceAsAz(v), ...v };
+    originals.set(wide, v);
+    return wide;
+  };
+  const view = Array.isArray(value) ? value.map(widen) : widen(value);
+  const restore = (result: unknown): unknown => {
+    if (typeof result !== 'object' || result === null) return result;
+    if (originals.has(result)) return originals.get(result);
+    if (Array.isArray(result)) return result.map(restore);
+    return Object.fromEntries(Object.entries(result).map(([k, v]) => [k, restore(v)]));
+  };
+  return { view, restore };
 }

@@ -69,7 +69,7 @@ describe("az ml's habits", () => {
     expect(deleted.stderr).toContain("Batch endpoint 'doomed' deleted.");
   });
 
-  it("--query reads az ml's names (status, scoring_uri, defaults.deployment_name, a model's version) where the REST shape has none", async () => {
+  it("--query reads az ml's names (status, scoring_uri, defaults.deployment_name, a model's version) beside the ARM ones", async () => {
     const uri = await ok(['batch-endpoint', 'show', '-n', 'iris-cli', '--query', 'scoring_uri', '-o', 'tsv']);
     expect(uri.stdout.trim()).toBe(`${app.host.url}/api/batchEndpoints/iris-cli/jobs`);
     const dflt = await ok(['batch-endpoint', 'show', '-n', 'iris-cli', '--query', 'defaults.deployment_name', '-o', 'tsv']);
@@ -78,9 +78,9 @@ describe("az ml's habits", () => {
     expect(version.stdout.trim()).toBe('1');
     const path = await ok(['model', 'show', '-n', 'habit-model', '--version', '1', '--query', 'path', '-o', 'tsv']);
     expect(path.stdout.trim()).toBe(`${ds}/samples/iris/model`);
-    const mlflow = await ok(['model', 'list', '-n', 'habit-model', '--query', "[?type=='mlflow_model'].version", '-o', 'tsv']);
-    expect(mlflow.stdout.trim()).toBe('1');
-    // The REST shape still comes first.
+    const versions = await ok(['model', 'list', '-n', 'habit-model', '--query', '[].version', '-o', 'tsv']);
+    expect(versions.stdout.trim()).toBe('1');
+    // The ARM names still work.
     const rest = await ok(['batch-endpoint', 'show', '-n', 'iris-cli', '--query', 'properties.defaults.deploymentName', '-o', 'tsv']);
     expect(rest.stdout.trim()).toBe('iris-onnx');
     // Azure ML's sample scripts: JOB_NAME=$(az ml batch-endpoint invoke ... --query name -o tsv), then poll --query status.
@@ -95,6 +95,14 @@ describe("az ml's habits", () => {
     expect(status).toBe('Completed');
     const listed = await ok(['job', 'list', '--query', "[?status=='Completed'].name", '-o', 'tsv']);
     expect(listed.stdout.trim().split('\n')).toContain(job);
+    // A multi-select mixes them; whole resources print in the service's shape.
+    const picked = await ok(['job', 'list', '-e', 'iris-cli', '--query', '[].{name:name, status:status, mb:properties.miniBatchSize}']);
+    expect(JSON.parse(picked.stdout)).toContainEqual({ name: job, status: 'Completed', mb: 2 });
+    const whole = JSON.parse((await ok(['job', 'list', '-e', 'iris-cli', '--query', "[?status=='Completed'] | [0]"])).stdout);
+    expect(whole.properties.status).toBe('Completed');
+    expect(whole).not.toHaveProperty('status');
+    const both = await ok(['model', 'show', '-n', 'habit-model', '--version', '1', '--query', '{name:name, version:version}']);
+    expect(JSON.parse(both.stdout)).toEqual({ name: '1', version: '1' }); // ARM's name where both have one
   });
 
   it('-o table: model and data lists show each asset with its latest version; show/create use the same columns as list', async () => {
