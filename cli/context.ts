@@ -12,6 +12,9 @@ export interface GlobalOptions {
   output: OutputFormat;
   query?: string;
   debug?: boolean;
+  resourceGroup?: string;
+  workspaceName?: string;
+  subscription?: string;
 }
 
 export interface Context {
@@ -29,13 +32,21 @@ export function addGlobalOptions(cmd: Command): Command {
     .option('--query <jmespath>', 'JMESPath query applied to the result (as az --query)')
     .option('--url <url>', 'service URL (default: AZMLB_URL, the configured one, or http://localhost:7071)')
     .option('--scope <appIdUri>', "the API's App ID URI for Entra tokens (default: AZMLB_SCOPE or the configured one)")
-    .option('--debug', 'print every request and answer to stderr');
+    .option('--debug', 'print every request and answer to stderr')
+    // az ml's workspace arguments and --no-wait, so commands copied from Azure ML's docs run as
+    // written: one app is one workspace, and every operation has finished when the command returns.
+    .option('-g, --resource-group <name>', 'accepted for az ml compatibility and ignored (one app is one workspace)')
+    .option('-w, --workspace-name <name>', 'accepted for az ml compatibility and ignored (one app is one workspace)')
+    .option('--subscription <id>', 'accepted for az ml compatibility and ignored')
+    .option('--no-wait', 'accepted for az ml compatibility (every operation has finished when the command returns)');
 }
 
 export function contextOf(options: GlobalOptions): Context {
   const debug = (line: string) => {
     if (options.debug) process.stderr.write(`DEBUG: ${line}\n`);
   };
+  const workspace = [options.subscription, options.resourceGroup, options.workspaceName].filter(Boolean);
+  if (workspace.length) debug(`--subscription, --resource-group and --workspace-name are ignored (${workspace.join(', ')}): the service at the URL is the workspace.`);
   const connection = resolveConnection(options, process.env);
   const client = new ApiClient(connection.url, tokenSource(connection, debug), debug);
   return { options, connection, client, note: (line) => process.stderr.write(`${line}\n`), debug };

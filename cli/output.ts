@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { withAzNames } from './azShape';
 import { usageError } from './errors';
 
 // The package's types are declared as ESM only although it ships a CommonJS build: require it.
@@ -11,11 +12,16 @@ export const FORMATS: OutputFormat[] = ['json', 'yaml', 'table', 'tsv', 'none'];
 /** A row for `-o table` when no --query picks the columns (az's table transformers do the same). */
 export type TableView = (item: any) => Record<string, unknown>;
 
-/** Applies `--query` (JMESPath, as az) to the result. */
+/**
+ * Applies `--query` (JMESPath, as az) to the result: the service's ARM names
+ * (`properties.status`) and az ml's (`status`, `scoring_uri`, a model's `version`: azShape.ts)
+ * both work, so queries copied from Azure ML scripts run as written.
+ */
 export function applyQuery(value: unknown, query: string | undefined): unknown {
   if (!query) return value;
+  const { view, restore } = withAzNames(value);
   try {
-    return search(value, query);
+    return restore(search(view, query));
   } catch (err) {
     throw usageError(`--query '${query}' is not a valid JMESPath expression: ${(err as Error).message}`);
   }

@@ -85,7 +85,9 @@ export async function streamJob(ctx: Context, endpoint: string, name: string, op
       const progress = p.progress ?? {};
       startItems ??= (progress.itemsSucceeded ?? 0) + (progress.itemsFailed ?? 0);
       const line = progressLine(progress, startedAt, startItems!);
-      if (progress.itemsFailed || progress.miniBatchesFailed || FINAL.has(p.status)) await logProblems(ctx, endpoint, name, seenProblems, log);
+      if (progress.itemsFailed || progress.miniBatchesFailed || FINAL.has(p.status)) {
+        await logProblems(ctx, endpoint, name, seenProblems, log, { attempts: (p.retrySettings?.maxRetries ?? 3) + 1, final: FINAL.has(p.status) });
+      }
       if (logs.available) await logScoringOutput(ctx, endpoint, name, logs, log);
       if (bar) {
         bar.setTotal(Math.max(line.mbTotal, 1));
@@ -107,14 +109,31 @@ export async function streamJob(ctx: Context, endpoint: string, name: string, op
   }
 }
 
-/** New failed mini-batches and item errors from `GET .../errors`, once each. */
-async function logProblems(ctx: Context, endpoint: string, name: string, seen: Set<string>, log: (l: string) => void): Promise<void> {
+/**
+ * New failed mini-batches and item errors from `GET .../errors`, once each. A mini-batch reads
+ * Failed between a failed attempt and its retry: until its attempts are used up (or the job is
+ * final) that is one failed attempt, printed as such, not a failed mini-batch.
+ */
+async function logProblems(
+  ctx: Context,
+  endpoint: string,
+  name: string,
+  seen: Set<string>,
+  log: (l: string) => void,
+  job: { attempts: number; final: boolean },
+): Promise<void> {
   const res = await ctx.client.request('GET', `${jobPath(endpoint, name)}/errors`, { roles: READ, accept: [404] });
   for (const mb of res.body?.value ?? []) {
     const key = `mb${mb.miniBatchIndex}`;
+    const files = `[${(mb.files ?? []).join(', ')}]`;
     if (mb.error && !seen.has(key)) {
-      seen.add(key);
-      log(`${time()} mini-batch ${mb.miniBatchIndex} failed after ${mb.attempts} attempt(s): (${mb.error.code}) ${mb.error.message} [${(mb.files ?? []).join(', ')}]`);
+      if (job.final || mb.attempts >= job.attempts) {
+        seen.add(key);
+        log(`${time()} mini-batch ${mb.miniBatchIndex} failed after ${mb.attempts} attempt(s): (${mb.error.code}) ${mb.error.message} ${files}`);
+      } else if (!seen.has(`${key}@${mb.attempts}`)) {
+        seen.add(`${key}@${mb.attempts}`);
+        log(`${time()} mini-batch ${mb.miniBatchIndex} attempt ${mb.attempts} of ${job.attempts} failed: (${mb.error.code}) ${mb.error.message} ${files}`);
+      }
     }
     for (const item of mb.itemErrors ?? []) {
       const itemKey = `${key}:${item.file ?? item.name ?? JSON.stringify(item)}`;

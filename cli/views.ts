@@ -15,9 +15,12 @@ export const deploymentRow = (d: any) => ({
   OutputAction: d.properties?.outputAction ?? '',
 });
 
+/** A version (`.../models/<name>/versions/<v>`: named by its version) or an asset (`.../models/<name>`, from `list` without --name). */
 export const assetRow = (a: any) => {
   const p = a.properties ?? {};
-  return { Name: a.id?.split('/').slice(-3)[0] ?? a.name, Version: a.name, Type: p.modelType ?? p.dataType ?? '', Uri: p.modelUri ?? p.dataUri ?? p.codeUri ?? '' };
+  const isVersion = String(a.type ?? '').endsWith('/versions') || /\/versions\/[^/]+$/.test(String(a.id ?? ''));
+  const name = isVersion ? (a.id?.split('/').slice(-3)[0] ?? a.name) : a.name;
+  return { Name: name, Version: isVersion ? a.name : (p.latestVersion ?? ''), Type: p.modelType ?? p.dataType ?? '', Uri: p.modelUri ?? p.dataUri ?? p.codeUri ?? '' };
 };
 
 export const datastoreRow = (d: any) => ({

@@ -2,6 +2,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack, stopOnSignals } from '../devhost/localStack';
+import { readyBanner } from './readyBanner';
 
 /**
  * `npm start`: Azurite + local token issuer + the local Functions host running this app, with the
@@ -45,10 +46,7 @@ async function main(): Promise<void> {
       throw err;
     }
   }
-  console.log(`\nReady: ${url}`);
-  console.log(`  Studio: ${url}/api/studio/`);
-  console.log(`  curl ${url}/api/health`);
-  if (stack.issuer) console.log('  TOKEN=$(npm run --silent token -- --roles BatchEndpoints.Invoke)   # then see README: invoke the iris endpoint');
+  console.log(`\n${readyBanner({ url, issuer: stack.issuer !== undefined, connectionString: stack.connectionString }).join('\n')}`);
   console.log('Stop:  Ctrl+C\n');
 }
 

@@ -57,7 +57,7 @@ function versionedGroup(program: Command, kind: 'models' | 'data', group: string
         const y = parseData(spec);
         const name = required(y.name, 'The data asset name (--name or name: in the file)');
         return (await registerAsset(ctx, { kind, name, ...(y.version ? { version: y.version } : {}), path: y.path, baseDir, properties: { dataType: y.type, ...metadata(y) } })).resource;
-      }),
+      }, assetRow),
     );
   leaf(cmd, 'show', `Show a ${label} version`)
     .requiredOption('-n, --name <name>', `${label} name`)
@@ -67,7 +67,7 @@ function versionedGroup(program: Command, kind: 'models' | 'data', group: string
       action<{ name: string; version?: string; label?: string }>(async (o, ctx) => {
         const version = o.version ?? (o.label ? o.label : undefined) ?? 'latest';
         return (await ctx.client.request('GET', `${kind}/${enc(o.name)}/versions/${enc(version)}`, { roles: READ })).body;
-      }),
+      }, assetRow),
     );
   leaf(cmd, 'list', `List ${label} versions (of one name with --name)`)
     .option('-n, --name <name>', `${label} name`)
@@ -86,10 +86,10 @@ export function registerAssetCommands(program: Command): void {
         const { name, body } = datastoreBody(specOf(o.file, o.set));
         const datastore = required(o.name ?? name, 'The datastore name (--name or name: in the file)');
         return (await ctx.client.request('PUT', `datastores/${enc(datastore)}`, { roles: MANAGE, body })).body;
-      }),
+      }, datastoreRow),
     );
   leaf(ds, 'show', 'Show a datastore')
     .requiredOption('-n, --name <name>', 'datastore name')
-    .action(action<{ name: string }>(async (o, ctx) => (await ctx.client.request('GET', `datastores/${enc(o.name)}`, { roles: READ })).body));
+    .action(action<{ name: string }>(async (o, ctx) => (await ctx.client.request('GET', `datastores/${enc(o.name)}`, { roles: READ })).body, datastoreRow));
   leaf(ds, 'list', 'List datastores').action(action(async (_o, ctx) => ctx.client.list('datastores'), datastoreRow));
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { parseAssetRef, registerAsset } from '../assets';
 import { enc, MANAGE, READ } from '../client';
 import { action, type Context } from '../context';
-import { deploymentBody, deploymentYamlOf, ignoredKeys, parseDeployment } from '../specs/deployment';
+import { deploymentBody, deploymentYamlOf, ignoredKeys, parseDeployment, settingsSetPath } from '../specs/deployment';
 import { deploymentRow, jobRow } from '../views';
 import { applySets, specOf, type YamlSpec } from '../yamlFile';
 import { deepMerge, defined, leaf, required, withSpecOptions } from './shared';
@@ -63,7 +63,7 @@ export function registerDeploymentCommands(program: Command): void {
   endpointOption(withSpecOptions(leaf(group, 'create', 'Create (or replace) a batch deployment from YAML')), false)
     .option('-n, --name <name>', 'deployment name (overrides name: in the file)')
     .option('--set-default', "make it the endpoint's default deployment")
-    .action(action<SpecFlags>((o, ctx) => putDeployment(ctx, specOf(o.file, o.set), o)));
+    .action(action<SpecFlags>((o, ctx) => putDeployment(ctx, specOf(o.file, o.set), o), deploymentRow));
 
   endpointOption(withSpecOptions(leaf(group, 'update', 'Update a batch deployment: the file and --set on top of the current one')), false)
     .option('-n, --name <name>', 'deployment name')
@@ -80,9 +80,9 @@ export function registerDeploymentCommands(program: Command): void {
           spec.data['settings'] = Object.fromEntries(Object.keys(base['settings'] as object).flatMap((k) => (k in spec.data ? [[k, spec.data[k]]] : [])));
           for (const k of Object.keys(spec.data['settings'] as object)) delete spec.data[k];
         }
-        const data = defined(applySets(deepMerge(base, spec.data), o.set));
+        const data = defined(applySets(deepMerge(base, spec.data), o.set?.map(settingsSetPath)));
         return putDeployment(ctx, { ...spec, data }, { ...o, name, endpointName: endpoint });
-      }),
+      }, deploymentRow),
     );
 
   endpointOption(leaf(group, 'show', 'Show a batch deployment'))
@@ -90,6 +90,7 @@ export function registerDeploymentCommands(program: Command): void {
     .action(
       action<{ name: string; endpointName: string }>(
         async (o, ctx) => (await ctx.client.request('GET', `batchEndpoints/${enc(o.endpointName)}/deployments/${enc(o.name)}`, { roles: READ })).body,
+        deploymentRow,
       ),
     );
 

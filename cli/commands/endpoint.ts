@@ -86,6 +86,15 @@ export function registerEndpointCommands(program: Command): void {
             if (o.jobName && err instanceof CliError && err.code === 'IdempotencyKeyReused') {
               throw new CliError(`A job named '${o.jobName}' was already started with other inputs, flags or tags; pick another --job-name.`, EXIT.error, err.code);
             }
+            // The service's message names the REST fields; say it in this CLI's terms.
+            if (err instanceof CliError && err.code === 'NoDefaultDeployment') {
+              throw new CliError(
+                `Batch endpoint '${o.name}' has no default deployment: pick one with -d <deployment>, or make one the default with ` +
+                  `'azmlb batch-endpoint update -n ${o.name} --set defaults.deployment_name=<deployment>' ('azmlb batch-deployment list -e ${o.name} -o table' lists them).`,
+                err.exitCode,
+                err.code,
+              );
+            }
             throw err;
           })
         ).body;

@@ -17,7 +17,16 @@ export function registerJobCommands(program: Command): void {
   const named = (cmd: Command) =>
     cmd.requiredOption('-n, --name <job>', 'job name').option('-e, --endpoint-name <name>', "the job's endpoint (default: looked up)");
 
-  named(leaf(group, 'show', 'Show a job')).action(action<JobFlags>(async (o, ctx) => (await findJob(ctx, o.name, o.endpointName)).job, jobRow));
+  named(leaf(group, 'show', 'Show a job'))
+    .option('--web', "print the job's studio page (az ml opens it in a browser)")
+    .action(
+      action<JobFlags & { web?: boolean }>(async (o, ctx) => {
+        const { endpoint, job } = await findJob(ctx, o.name, o.endpointName);
+        // The studio's job page (studio/src/App.tsx), where az ml's --web opens ml.azure.com's.
+        if (o.web) ctx.note(`Studio: ${ctx.client.baseUrl}/api/studio/endpoints/${enc(endpoint)}/jobs/${enc(o.name)}`);
+        return job;
+      }, jobRow),
+    );
 
   leaf(group, 'list', 'List jobs, newest first (of one endpoint with --endpoint-name)')
     .option('-e, --endpoint-name <name>', 'endpoint name')

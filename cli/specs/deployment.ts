@@ -72,6 +72,11 @@ export type DeploymentYaml = z.output<typeof deploymentYaml>;
 export const AZURE_ONLY = ['compute', 'environment', 'instance_type'] as const;
 
 export function parseDeployment(spec: YamlSpec): DeploymentYaml {
+  // A pipeline deployment's keys (component, job_definition, settings.default_compute) would each
+  // be reported as unknown: say the one thing that matters.
+  if (spec.data['type'] === 'pipeline') {
+    throw usageError(`Invalid batch deployment:\n  ${spec.where(['type'])}: type pipeline: pipeline deployments do not apply here; batch deployments here score a model (type: model).`);
+  }
   const y = parseSpec(deploymentYaml, spec, 'batch deployment');
   if (y.instance_count !== undefined && y.resources?.instance_count !== undefined) {
     throw usageError(`${spec.where(['instance_count'])}: instance_count cannot be given together with resources.instance_count.`);
@@ -82,6 +87,16 @@ export function parseDeployment(spec: YamlSpec): DeploymentYaml {
     }
   }
   return y;
+}
+
+/**
+ * An `update --set` in the legacy root-level form (`mini_batch_size=5`, `instance_count=2`, as
+ * for a legacy YAML file), aimed where the current deployment, read in the `type: model` form, has it.
+ */
+export function settingsSetPath(assignment: string): string {
+  const key = assignment.slice(0, Math.max(assignment.indexOf('='), 0)).split('.')[0] ?? '';
+  if (key === 'instance_count') return `resources.${assignment}`;
+  return Object.hasOwn(settingsShape, key) ? `settings.${assignment}` : assignment;
 }
 
 /** What the YAML's Azure-only keys are, for the one-line note. */

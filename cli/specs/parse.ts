@@ -16,10 +16,18 @@ export function parseSpec<S extends z.ZodType>(schema: S, spec: YamlSpec, what: 
     const key = at.join('.');
     const message = unknownKeys.length
       ? `is not a ${what} key${unknownKeys.length > 1 ? ` (nor ${unknownKeys.slice(1).join(', ')})` : ''}`
-      : issue.message;
+      : valueAt(spec.data, path) === undefined
+        ? 'is required' // zod's "Invalid input" for a missing key names nothing
+        : issue.message;
     return `${spec.where(at)}: ${key ? `${key} ` : ''}${message}`;
   });
   throw usageError(`Invalid ${what}:\n  ${lines.join('\n  ')}`);
+}
+
+function valueAt(data: unknown, path: PropertyKey[]): unknown {
+  let node = data;
+  for (const key of path) node = typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+  return node;
 }
 
 /** Azure ML's snake_case enum spelling, any case: `append_row`, `AppendRow`, `appendrow`. */

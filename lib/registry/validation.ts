@@ -43,14 +43,44 @@ const describeIssue: z.core.$ZodErrorMap = (issue) => {
   }
 };
 
+/** The object schemas `schema` stands for, through optional/default/pipe/union wrappers. */
+function objectsOf(schema: unknown, depth = 0): Record<string, unknown>[] {
+  const def = (schema as { _zod?: { def?: Record<string, any> } } | undefined)?._zod?.def;
+  if (!def || depth > 8) return [];
+  switch (def['type']) {
+    case 'object':
+      return [def['shape'] as Record<string, unknown>];
+    case 'pipe':
+      return [...objectsOf(def['in'], depth + 1), ...objectsOf(def['out'], depth + 1)];
+    case 'union':
+      return (def['options'] as unknown[]).flatMap((o) => objectsOf(o, depth + 1));
+    case 'lazy':
+      return objectsOf(def['getter'](), depth + 1);
+    default:
+      return def['innerType'] ? objectsOf(def['innerType'], depth + 1) : [];
+  }
+}
+
+/** The field names the schema knows at `path` (for a hint on an unknown one). */
+function knownKeysAt(schema: z.ZodType, path: PropertyKey[]): Set<string> {
+  let shapes = objectsOf(schema);
+  for (const key of path) shapes = shapes.flatMap((shape) => objectsOf(shape[String(key)]));
+  return new Set(shapes.flatMap((shape) => Object.keys(shape)));
+}
+
+/** `mini_batch_size` -> `miniBatchSize`: Azure ML's YAML names sent in a REST body. */
+const camel = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
 /** Renders one zod issue as one or more details: `properties.miniBatchSize must be ≥ 1`. */
-function toDetails(issue: z.core.$ZodIssue): ErrorDetail[] {
+function toDetails(issue: z.core.$ZodIssue, schema: z.ZodType): ErrorDetail[] {
   const path = issue.path.map(String).join('.');
   const field = (p: string) => (p === '' ? 'The body' : p);
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => {
       const target = path ? `${path}.${key}` : key;
-      return { code: 'UnknownField', target, message: `${target} is not a known field` };
+      const named = camel(key) !== key && knownKeysAt(schema, issue.path).has(camel(key)) ? camel(key) : undefined;
+      const hint = named ? `: the REST name is ${path ? `${path}.` : ''}${named} (snake_case is the YAML's)` : '';
+      return { code: 'UnknownField', target, message: `${target} is not a known field${hint}` };
     });
   }
   if (issue.code === 'invalid_key') {
@@ -73,7 +103,7 @@ export function validationError(details: ErrorDetail[]): ApiError {
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input, { error: describeIssue });
   if (result.success) return result.data;
-  throw validationError(result.error.issues.flatMap(toDetails));
+  throw validationError(result.error.issues.flatMap((issue) => toDetails(issue, schema)));
 }
 
 /**

@@ -104,6 +104,20 @@ describe('validation messages', () => {
     );
   });
 
+  it("an Azure ML YAML name (snake_case) in a REST body is refused with the REST name it stands for; other unknown names get no guess", () => {
+    const messages = validationMessages(deploymentBodySchema, {
+      properties: { model: 'azureml:m:1', mini_batch_size: 3, retrySettings: { max_retries: 1 }, output_file_name: 'x.csv', not_a_setting: 1 },
+    });
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        "properties.mini_batch_size is not a known field: the REST name is properties.miniBatchSize (snake_case is the YAML's)",
+        "properties.retrySettings.max_retries is not a known field: the REST name is properties.retrySettings.maxRetries (snake_case is the YAML's)",
+        "properties.output_file_name is not a known field: the REST name is properties.outputFileName (snake_case is the YAML's)",
+        'properties.not_a_setting is not a known field',
+      ]),
+    );
+  });
+
   it('says which required field is missing, and refuses a body that is not an object', () => {
     expect(validationMessages(deploymentBodySchema, { properties: {} })).toEqual(['properties.model is required']);
     expect(validationMessages(deploymentBodySchema, [])).toEqual(['The body must be an object']);
