@@ -27,6 +27,9 @@ export const planRestActivity = (deps: JobActivityDeps) =>
     const from = Math.floor(input.plan.miniBatches / input.plan.chunkSize) * input.plan.chunkSize;
     const planned = await planFiles(deps, input, spec, files.slice(from * input.plan.miniBatchSize), from, files.length, input.plan);
     if (!planned.ok) return planned;
+    // A stored chunk this listing does not begin (a planned file written again, other bytes) is
+    // kept for the mini-batches scoring from it; answering with it would drop every file after it.
+    if (planned.adopted) return { ok: false, error: inputChanged(spec) };
     const { plan } = planned;
     await deps.jobs.update(input.endpointName, input.jobId, (current) => ({ progress: progressOf(plan, current.progress) }), { step: 'progress' });
     return { ok: true, plan, complete: true };
