@@ -12,7 +12,8 @@ import { realActivityDeps } from './realDeps';
 // input when the orchestration was terminated and the job settled) must not leave plan blobs
 // behind: finish deleted the job's scratch folder already, and nothing would delete it again.
 // The host that ran prepare holds the first chunk it wrote (PlanManifest's cache), so its planRest
-// goes on to write the whole plan. Real Azurite, scorer pool and Iris model.
+// goes on to write the whole plan. The same for a prepare whose job ended while it listed the
+// input's first page. Real Azurite, scorer pool and Iris model.
 
 const scorer = new ScorerPool({ maxWorkers: 1 });
 let deps: JobActivityDeps;
@@ -65,6 +66,27 @@ describe('a planRest after the job ended', () => {
     // planRest reads the job (not ended yet); then the job ends and finish cleans up; then planRest lists and writes.
     (deps.jobs as JobStoreWithAGap).armed = { jobId: record.jobId, between: () => activities.finish({ ...ref, ...terminated }) };
     await preparer.planRest({ ...ref, plan });
+    expect((await deps.jobs.get('ep', record.jobId))?.status).toBe('Failed');
+    expect(await leftOver(record.jobId)).toEqual([]);
+  });
+});
+
+describe('a prepare whose job ended while it listed', () => {
+  it('leaves no plan behind (its twin, or the orchestration, was ended and finish cleaned up meanwhile)', async () => {
+    const record = jobRecord('ep', newJobId());
+    record.spec.settings = { ...record.spec.settings, miniBatchSize: 1 };
+    await deps.jobs.create(record);
+    const ref = { endpointName: 'ep', jobId: record.jobId };
+    // The job is settled (terminated, finished Failed, scratch folder deleted) while prepare lists the input.
+    const slow = createJobActivities({
+      ...deps,
+      listFirstInputFiles: async (input, enough) => {
+        const listed = await deps.listFirstInputFiles(input, enough);
+        expect(await activities.finish({ ...ref, ...terminated })).toBe('Failed');
+        return listed;
+      },
+    });
+    expect(await slow.prepare(ref)).toMatchObject({ ok: false });
     expect((await deps.jobs.get('ep', record.jobId))?.status).toBe('Failed');
     expect(await leftOver(record.jobId)).toEqual([]);
   });
