@@ -6,7 +6,7 @@ import { PlanManifest } from '../../../lib/jobs/planManifest';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
 import { jobRecord } from './fixtures';
 import { JobStoreWithAGap } from './jobStoreWithAGap';
-import { realActivityDeps } from './realDeps';
+import { realActivityDeps, scratchLeftOver } from './realDeps';
 
 // A planRest that runs after the job ended (a twin delivered late, or one still listing a big
 // input when the orchestration was terminated and the job settled) must not leave plan blobs
@@ -28,11 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => scorer.close());
 
-const leftOver = async (jobId: string) => {
-  const names: string[] = [];
-  for await (const blob of scratch.listBlobsFlat({ prefix: `${jobId}/` })) names.push(blob.name);
-  return names;
-};
+const leftOver = (jobId: string) => scratchLeftOver(scratch, jobId);
 
 /** A job of one file per mini-batch over 20 files (more than prepare's first page), prepared on `host`: a head of one mini-batch. */
 async function preparedHead(host: JobActivities) {

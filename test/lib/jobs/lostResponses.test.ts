@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Caller } from '../../../lib/auth/caller';
 import { createJob, type CreateJobDeps } from '../../../lib/jobs/createJob';
-import { IdempotencyStore } from '../../../lib/jobs/idempotency';
-import { JobStore } from '../../../lib/jobs/jobStore';
-import { OutputClaims } from '../../../lib/jobs/outputClaims';
+import type { JobStore } from '../../../lib/jobs/jobStore';
 import type { JobRecord } from '../../../lib/jobs/types';
-import { openRegistry } from '../../../lib/registry/open';
 import { storageClients } from '../../../lib/storage/clients';
 import { LostResponseProxy } from '../../support/lostResponse';
+import { invokeDeps } from './invokeDeps';
 
 // Storage calls fail transiently, also after the service did the work: a connection reset on the
 // way back makes the storage SDK send the same insert again, which then finds its own row (409).
@@ -22,25 +20,10 @@ let jobs: JobStore;
 
 beforeAll(async () => {
   const connectionString = inject('storageConnectionString');
-  const clients = storageClients({ connectionString });
-  const registry = openRegistry(clients, { table: 'liblostreg', workspaceBlobContainer: 'liblostws' });
-  await clients.blob.getContainerClient('liblostws').createIfNotExists();
-  await registry.models.put('onnx', '1', { properties: { modelType: 'mlflow_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/onnx/' } }, alice);
-  await registry.endpoints.put(EP, { properties: {} }, alice);
-  await registry.deployments.put(EP, 'blue', { properties: { model: 'azureml:onnx:1' } }, alice);
-  await registry.endpoints.patch(EP, { properties: { defaults: { deploymentName: 'blue' } } }, alice);
   const tablePort = Number(/TableEndpoint=http:\/\/127\.0\.0\.1:(\d+)/.exec(connectionString)![1]);
   proxy = await LostResponseProxy.start(tablePort);
   const table = storageClients({ connectionString: connectionString.replace(`127.0.0.1:${tablePort}`, `127.0.0.1:${proxy.port}`) }).table('liblostjobs');
-  jobs = new JobStore(table);
-  deps = {
-    registry,
-    jobs,
-    idempotency: new IdempotencyStore(table),
-    outputClaims: new OutputClaims(table),
-    data: { registry, blob: clients.blob },
-    now: () => new Date(),
-  };
+  ({ deps, jobs } = await invokeDeps(storageClients({ connectionString }), 'liblost', EP, table, alice));
 });
 afterAll(() => proxy.stop());
 
