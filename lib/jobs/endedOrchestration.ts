@@ -23,7 +23,8 @@ export const START_AFTER_MS = 60_000;
 /**
  * Decides whether a read of a job must end or start it, so a poller never waits for an
  * orchestration that is gone: one Terminated by an operator or Failed even in its last-resort
- * finish (`state` with that runtimeStatus), or one that was never started (`state` 'missing').
+ * finish (`state` with that runtimeStatus), or one that was never started (`state` 'missing':
+ * started, or ended Canceled when a cancel came first).
  * An ended orchestration counts only `graceMs` after its last update: activities it started may
  * still be running (terminate does not stop them), and a finish among them must win.
  */
@@ -31,7 +32,12 @@ export function settlementFor(job: JobRecord, state: OrchestrationState | 'missi
   if (isTerminal(job.status)) return { action: 'none' };
   if (state === 'missing') {
     const age = now.getTime() - Date.parse(job.creationTime);
-    return job.status === 'NotStarted' && age >= START_AFTER_MS ? { action: 'start' } : { action: 'none' };
+    if (age < START_AFTER_MS) return { action: 'none' };
+    if (job.status === 'NotStarted') return { action: 'start' };
+    // Canceled while it waited for an orchestration that was never started: nothing else ends it
+    // (and it would hold its output path for ever).
+    if (job.status === 'CancelRequested') return { action: 'finish', request: { outcome: 'Canceled' } };
+    return { action: 'none' };
   }
   if (state.runtimeStatus !== 'Failed' && state.runtimeStatus !== 'Terminated') return { action: 'none' };
   const updated = state.lastUpdatedTime ? new Date(state.lastUpdatedTime).getTime() : 0;

@@ -120,6 +120,8 @@ export class IdempotencyStore {
       }
       const row = await this.read(partitionKey, rowKey);
       if (!row) continue; // released in between: try to insert again
+      // Our own insert, sent again by the storage client after its answer was lost.
+      if (row.JobId === options.jobId) return won;
       if (await this.isStale(row, options, now())) {
         try {
           await this.table.updateEntity(fresh(), 'Replace', { etag: row.etag });

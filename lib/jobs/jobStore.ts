@@ -150,8 +150,12 @@ export class JobStore {
       const { etag } = await this.table.createEntity(entity);
       return toRecord({ ...entity, etag: etag ?? '' });
     } catch (err) {
-      if (statusOf(err) === 409) throw conflict(`Job '${record.jobId}' already exists.`, 'jobId');
-      throw err;
+      if (statusOf(err) !== 409) throw err;
+      // The insert sent again by the storage client (its answer was lost after the service
+      // applied it) finds its own row: this job, recorded.
+      const existing = await tryGetEntity<JobEntity>(this.table, entity.partitionKey, entity.rowKey);
+      if (existing && existing.Spec === entity.Spec && existing.CreationTime === entity.CreationTime) return toRecord(existing);
+      throw conflict(`Job '${record.jobId}' already exists.`, 'jobId');
     }
   }
 

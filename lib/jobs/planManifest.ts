@@ -92,6 +92,25 @@ export class PlanManifest {
     return (await this.read(jobId, chunk))[offset];
   }
 
+  /**
+   * One version of a chunk: the download is pinned to the version whose size was read (If-Match).
+   * planRest may extend the chunk in between, and an unpinned download would be the first bytes
+   * of the longer chunk (not JSON: the mini-batch reading it failed an attempt).
+   */
+  private async fetch(jobId: string, chunk: number): Promise<InputFile[][]> {
+    const blob = this.blob(jobId, chunk);
+    for (let attempt = 0; ; attempt++) {
+      const { etag, contentLength } = await blob.getProperties();
+      try {
+        const data = await blob.downloadToBuffer(0, contentLength || undefined, { conditions: { ifMatch: etag } });
+        return JSON.parse(data.toString('utf8')) as InputFile[][];
+      } catch (err) {
+        // Changed between the two requests: read the new version.
+        if (statusOf(err) !== 412 || attempt >= 4) throw err;
+      }
+    }
+  }
+
   /** The mini-batches of one chunk (index within the chunk = mini-batch index - chunk start). */
   read(jobId: string, chunk: number): Promise<InputFile[][]> {
     const key = `${jobId}/${chunk}`;
@@ -102,9 +121,7 @@ export class PlanManifest {
       this.cache.set(key, batches);
       return batches;
     }
-    batches = this.blob(jobId, chunk)
-      .downloadToBuffer()
-      .then((data) => JSON.parse(data.toString('utf8')) as InputFile[][]);
+    batches = this.fetch(jobId, chunk);
     batches.catch(() => this.cache.delete(key));
     this.remember(key, batches);
     return batches;

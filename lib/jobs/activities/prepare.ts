@@ -1,4 +1,5 @@
 import { ZERO_TOTALS, type JobRef, type PrepareResult } from '../contracts';
+import { isTerminal } from '../status';
 import type { InputFile } from '../types';
 import type { JobActivityDeps } from './deps';
 import { inputError } from './errors';
@@ -58,6 +59,8 @@ export const prepareActivity = (deps: JobActivityDeps) =>
     // A twin of this activity (Durable runs one twice at times) moved the job to Running first: it
     // planned the same, so this run succeeded too. (Refusing it would fail the job, with no error.)
     if (!running.applied && running.record.status === 'Running') return { ok: true, plan, complete };
+    // A job that ended while this listed (settled after a terminate): finish's clean-up ran before the plan was written here.
+    if (!running.applied && isTerminal(running.record.status)) await deps.plans.deleteJob(ref.jobId);
     if (!running.applied) return { ok: false, canceled: running.record.status === 'CancelRequested' };
     return { ok: true, plan, complete };
   };

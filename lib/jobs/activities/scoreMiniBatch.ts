@@ -119,10 +119,15 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
       // A duplicate of an earlier attempt that fails after the next attempt started leaves the row
       // to that attempt (a Failed status there would count one attempt too many).
       const current = await deps.miniBatches.tryGet(input.jobId, input.index).catch(() => undefined);
-      if (!current || current.attempts <= attempt) {
+      let twin = current?.status === 'Succeeded' ? current : undefined;
+      if (!twin && (!current || current.attempts <= attempt)) {
         await writeUserLog(deps, record, input.index, attempt, (err as { logs?: LogEntry[] }).logs ?? [], error.message);
-        await deps.miniBatches.record(input.jobId, input.index, files, { status: 'Failed', error, durationMs: Date.now() - started });
+        twin = await deps.miniBatches.record(input.jobId, input.index, files, { status: 'Failed', error, durationMs: Date.now() - started });
       }
+      // A twin's success was recorded first: its rows are the output, so report its counts, as a
+      // second success does. This result may reach Durable before the twin's (out of order), and
+      // a failure of the last attempt would count items failed whose rows are in the output.
+      if (twin) return { succeededItems: twin.succeededItems, failedItems: twin.failedItems, outputRows: twin.outputRows };
       // A scorer that cannot even start fails every mini-batch the same way: no retry, stop the job.
       if (isFatal(err)) return { succeededItems: 0, failedItems: files.length, outputRows: 0, fatal: { code: error.code, message: error.message } };
       throw new Error(`mini-batch ${input.index} attempt ${attempt}: ${error.code}: ${error.message}`);

@@ -5,14 +5,12 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Caller } from '../../../lib/auth/caller';
 import { ApiError } from '../../../lib/http/apiError';
 import { createJob, type CreateJobDeps } from '../../../lib/jobs/createJob';
-import { IdempotencyStore } from '../../../lib/jobs/idempotency';
-import { JobStore } from '../../../lib/jobs/jobStore';
-import { OutputClaims } from '../../../lib/jobs/outputClaims';
+import type { JobStore } from '../../../lib/jobs/jobStore';
 import { startJobOrchestration } from '../../../lib/jobs/startJob';
 import type { JobRecord } from '../../../lib/jobs/types';
-import { openRegistry } from '../../../lib/registry/open';
 import { storageClients } from '../../../lib/storage/clients';
 import { failure } from '../../support/failure';
+import { invokeDeps } from './invokeDeps';
 
 // An invoke whose job is recorded but whose orchestration cannot be started (the durable client
 // cannot reach the host). Real Azurite for the registry, jobs, claims and output check; the real
@@ -57,22 +55,7 @@ const body = (output: string) => ({
 
 beforeAll(async () => {
   const clients = storageClients({ connectionString: inject('storageConnectionString') });
-  const registry = openRegistry(clients, { table: 'libstartfailreg', workspaceBlobContainer: 'libstartfailws' });
-  await clients.blob.getContainerClient('libstartfailws').createIfNotExists();
-  await registry.models.put('onnx', '1', { properties: { modelType: 'mlflow_model', modelUri: 'azureml://datastores/workspaceblobstore/paths/onnx/' } }, alice);
-  await registry.endpoints.put(EP, { properties: {} }, alice);
-  await registry.deployments.put(EP, 'blue', { properties: { model: 'azureml:onnx:1' } }, alice);
-  await registry.endpoints.patch(EP, { properties: { defaults: { deploymentName: 'blue' } } }, alice);
-  const table = clients.table('libstartfailjobs');
-  jobs = new JobStore(table);
-  deps = {
-    registry,
-    jobs,
-    idempotency: new IdempotencyStore(table),
-    outputClaims: new OutputClaims(table),
-    data: { registry, blob: clients.blob },
-    now: () => new Date(),
-  };
+  ({ deps, jobs } = await invokeDeps(clients, 'libstartfail', EP, clients.table('libstartfailjobs'), alice));
 });
 
 describe('an invoke whose orchestration cannot be started', () => {

@@ -33,16 +33,38 @@ describe('a duplicate mini-batch attempt', () => {
   it('that fails after its twin succeeded leaves the twin\'s rows in the output', async () => {
     const { record, ref, plan } = await preparedOneFileJob(jobs, activities);
     for (const index of [0, 1, 2]) await activities.scoreMiniBatch({ ...ref, index, chunkSize: plan.chunkSize });
-    // The same delivery of mini-batch 1 runs on another instance, whose storage answers 503: it
-    // records its failure and throws. Durable has the twin's result already and ignores this one.
+    // The same delivery of mini-batch 1 runs on another instance, whose storage answers 503. Its
+    // result may reach Durable first (messages arrive out of order), and for the last attempt a
+    // failure would count the mini-batch's items failed while its rows are in the output: it
+    // reports the twin's recorded success instead, as a second success does.
     const otherInstance = createJobActivities({ ...deps, downloadInputFile: () => Promise.reject(Object.assign(new Error('503 Server Busy'), { code: 'ServerBusy' })) });
-    await expect(otherInstance.scoreMiniBatch({ ...ref, index: 1, chunkSize: plan.chunkSize })).rejects.toThrow('ServerBusy');
+    expect(await otherInstance.scoreMiniBatch({ ...ref, index: 1, chunkSize: plan.chunkSize })).toEqual({ succeededItems: 1, failedItems: 0, outputRows: 1 });
     expect(await deps.miniBatches.tryGet(record.jobId, 1)).toMatchObject({ status: 'Succeeded', succeededItems: 1 });
     // The orchestrator counted three succeeded mini-batches: the output has all three rows.
     const totals = { miniBatchesSucceeded: 3, miniBatchesFailed: 0, itemsSucceeded: 3, itemsFailed: 0 };
     expect(await activities.finish({ ...ref, plan, totals, outcome: 'Completed' })).toBe('Completed');
     const output = (await workspace.getBlobClient(record.spec.output.path).downloadToBuffer()).toString();
     expect(output.trimEnd().split('\n')).toEqual(['0,0,f0.csv', '0,0,f1.csv', '0,0,f2.csv']);
+  });
+
+  it('that fails while its twin records a success reports the twin\'s success', async () => {
+    const { record, ref, plan } = await preparedOneFileJob(jobs, activities);
+    const input = { ...ref, index: 0, chunkSize: plan.chunkSize };
+    /** A real MiniBatchStore; right after the failing execution reads the row, its twin scores and records a success. */
+    class TwinBetween extends MiniBatchStore {
+      override async tryGet(jobId: string, index: number) {
+        const row = await super.tryGet(jobId, index);
+        expect(await activities.scoreMiniBatch(input)).toEqual({ succeededItems: 1, failedItems: 0, outputRows: 1 });
+        return row;
+      }
+    }
+    const failing = createJobActivities({
+      ...deps,
+      miniBatches: new TwinBetween(storageClients({ connectionString: inject('storageConnectionString') }).table('libdupmb')),
+      downloadInputFile: () => Promise.reject(Object.assign(new Error('503 Server Busy'), { code: 'ServerBusy' })),
+    });
+    expect(await failing.scoreMiniBatch(input)).toEqual({ succeededItems: 1, failedItems: 0, outputRows: 1 });
+    expect(await deps.miniBatches.tryGet(record.jobId, 0)).toMatchObject({ status: 'Succeeded', succeededItems: 1, attempts: 1 });
   });
 
   it('that fails with no twin recorded yet is still recorded as failed', async () => {

@@ -37,4 +37,9 @@ describe('settlementFor', () => {
     expect(settlementFor(job('NotStarted', START_AFTER_MS), 'missing', now, GRACE)).toEqual({ action: 'start' });
     expect(settlementFor(job('Running'), 'missing', now, GRACE)).toEqual({ action: 'none' });
   });
+
+  it('ends Canceled a job canceled before its orchestration started, a minute after the invoke, not before', () => {
+    expect(settlementFor(job('CancelRequested', START_AFTER_MS - 1), 'missing', now, GRACE)).toEqual({ action: 'none' });
+    expect(settlementFor(job('CancelRequested', START_AFTER_MS), 'missing', now, GRACE)).toEqual({ action: 'finish', request: { outcome: 'Canceled' } });
+  });
 });

@@ -3,7 +3,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { createJobActivities, type JobActivities, type JobActivityDeps } from '../../../lib/jobs/activities';
 import { JobStoreWithAGap } from './jobStoreWithAGap';
 import { ScorerPool } from '../../../lib/scoring/runtime/scorerPool';
-import { preparedOneFileJob, realActivityDeps } from './realDeps';
+import { preparedOneFileJob, realActivityDeps, scratchLeftOver } from './realDeps';
 
 // A sealPart that runs after the job ended and finish cleaned up (a seal delivered late, or still
 // queued when an operator terminated the orchestration and the job was settled Failed) must not
@@ -21,11 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => scorer.close());
 
-const leftOver = async (jobId: string) => {
-  const names: string[] = [];
-  for await (const blob of scratch.listBlobsFlat({ prefix: `${jobId}/` })) names.push(blob.name);
-  return names;
-};
+const leftOver = (jobId: string) => scratchLeftOver(scratch, jobId);
 
 /** A job of one-file mini-batches, prepared: every chunk (of one) writes through a part. */
 const preparedJob = () => preparedOneFileJob(deps.jobs, activities);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import type { ContainerClient } from '@azure/storage-blob';
+import { BlockBlobClient, ContainerClient, type BlobGetPropertiesOptions } from '@azure/storage-blob';
 import { newJobId } from '../../../lib/jobs/jobId';
 import { PlanManifest } from '../../../lib/jobs/planManifest';
 import type { InputFile } from '../../../lib/jobs/types';
@@ -10,9 +10,40 @@ import { storageClients } from '../../../lib/storage/clients';
 // Real Azurite.
 
 let scratch: ContainerClient;
+let connectionString: string;
 beforeAll(() => {
-  scratch = storageClients({ connectionString: inject('storageConnectionString') }).blob.getContainerClient('libplanmanifest');
+  connectionString = inject('storageConnectionString');
+  scratch = storageClients({ connectionString }).blob.getContainerClient('libplanmanifest');
 });
+
+/** What another writer does right after a blob's properties are read (once). */
+interface Gap {
+  between?: () => Promise<unknown>;
+}
+
+/** A real blob client that runs the gap's work after its next getProperties, before its caller goes on. */
+class BlobWithAGap extends BlockBlobClient {
+  constructor(cs: string, container: string, name: string, private readonly gap: Gap) {
+    super(cs, container, name);
+  }
+  override async getProperties(options?: BlobGetPropertiesOptions) {
+    const properties = await super.getProperties(options);
+    const between = this.gap.between;
+    this.gap.between = undefined;
+    if (between) await between();
+    return properties;
+  }
+}
+
+class ContainerWithAGap extends ContainerClient {
+  readonly gap: Gap = {};
+  constructor(private readonly cs: string, private readonly name_: string) {
+    super(cs, name_);
+  }
+  override getBlockBlobClient(blobName: string): BlockBlobClient {
+    return new BlobWithAGap(this.cs, this.name_, blobName, this.gap);
+  }
+}
 
 const file = (name: string): InputFile => ({ name, ref: { kind: 'datastore', datastore: 'workspaceblobstore', path: `in/${name}` }, size: 1 });
 const plan = (...names: string[]) => names.map((n) => [file(n)]);
@@ -34,5 +65,18 @@ describe('a plan chunk', () => {
     expect(await stored()).toEqual(['a', 'c', 'e']);
     // What this process reads is the stored chunk too.
     expect(names(await writer.read(jobId, 0))).toEqual(['a', 'c', 'e']);
+  });
+
+  it('is read as one version while planRest extends it, never as a cut-off of the longer one', async () => {
+    const jobId = newJobId();
+    await new PlanManifest(scratch).write(jobId, 0, plan('a', 'c'));
+    // Another host (nothing cached) reads the chunk; between its size read and its download,
+    // planRest writes the whole chunk.
+    const gapped = new ContainerWithAGap(connectionString, 'libplanmanifest');
+    gapped.gap.between = () => new PlanManifest(scratch).write(jobId, 0, plan('a', 'c', 'e', 'g'));
+    // Without the version pinned: the first bytes of the longer chunk, "Unexpected end of JSON input".
+    const read = names(await new PlanManifest(gapped).read(jobId, 0));
+    expect([['a', 'c'], ['a', 'c', 'e', 'g']]).toContainEqual(read);
+    expect(gapped.gap.between).toBeUndefined(); // the write did come in between
   });
 });

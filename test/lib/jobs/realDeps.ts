@@ -84,3 +84,10 @@ export async function preparedOneFileJob(jobs: Pick<JobStore, 'create'>, activit
   if (!prepared.ok) throw new Error('prepare failed');
   return { ...job, prepared, plan: prepared.plan };
 }
+
+/** What is left of a job in the scratch container (its plan and parts): nothing once it has ended and been cleaned up. */
+export async function scratchLeftOver(scratch: ContainerClient, jobId: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const blob of scratch.listBlobsFlat({ prefix: `${jobId}/` })) names.push(blob.name);
+  return names;
+}

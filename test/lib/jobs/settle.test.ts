@@ -77,6 +77,18 @@ describe('settle (the stuck-job rule)', () => {
     expect([alive.seen.started, alive.seen.finished]).toEqual([[], []]);
   });
 
+  it('ends Canceled a job canceled before its orchestration ever started (the invoke died in between), not CancelRequested for ever', async () => {
+    const stuck = await recorded('NotStarted');
+    // The cancel route, as a user who saw the job listed NotStarted would call it.
+    expect((await jobs.update('settle-ep', stuck.jobId, { status: 'CancelRequested' }, { step: 'cancel' })).applied).toBe(true);
+    const canceled = (await jobs.get('settle-ep', stuck.jobId))!;
+    const { settleDeps, seen } = deps(async () => 'missing');
+    // Without the rule: none of start or finish, and the job (and its output claim) held for ever.
+    expect((await settle(canceled, settleDeps)).status).toBe('Canceled');
+    expect(seen.finished).toEqual([{ endpointName: 'settle-ep', jobId: stuck.jobId, outcome: 'Canceled' }]);
+    expect(seen.started).toEqual([]);
+  });
+
   it('never fails the read: an unknown orchestration state or a failed finish is only a warning', async () => {
     const running = await recorded('Running');
     const blind = deps(async () => {
