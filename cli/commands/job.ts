@@ -21,9 +21,9 @@ export function registerJobCommands(program: Command): void {
     .option('--web', "print the job's studio page (az ml opens it in a browser)")
     .action(
       action<JobFlags & { web?: boolean }>(async (o, ctx) => {
-        const { endpoint, job } = await findJob(ctx, o.name, o.endpointName);
-        // The studio's job page (studio/src/App.tsx), where az ml's --web opens ml.azure.com's.
-        if (o.web) ctx.note(`Studio: ${ctx.client.baseUrl}/api/studio/endpoints/${enc(endpoint)}/jobs/${enc(o.name)}`);
+        const { job } = await findJob(ctx, o.name, o.endpointName);
+        // The job's studio page, as the service names it, where az ml's --web opens ml.azure.com's.
+        if (o.web) ctx.note(`Studio: ${job.properties.interactionEndpoints.Studio.endpoint}`);
         return job;
       }, jobRow),
     );

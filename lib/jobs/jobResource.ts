@@ -18,7 +18,7 @@ export interface JobView
   /** Azure ML's names for the same output: by name (`outputs.score`), and the single `output`. */
   outputs: Record<string, { jobOutputType: 'UriFile'; uri: string }>;
   output: { jobOutputType: 'UriFile'; uri: string; datastoreId?: string; path?: string };
-  /** Where the job is read (Azure ML clients print `interactionEndpoints.Studio.endpoint`). */
+  /** Where the job is shown (Azure ML clients print `interactionEndpoints.Studio.endpoint`: the studio page) and tracked. */
   interactionEndpoints: { Studio: { endpoint: string }; Tracking: { endpoint: string } };
   displayName?: string;
   experimentName?: string;
@@ -46,7 +46,8 @@ export function jobResource(job: JobRecord, origin = ''): ResourceEnvelope<JobVi
     outputData: { [outputName]: { ...(given as Record<string, unknown>), jobOutputType: 'UriFile', uri: spec.output.uri } },
     outputs: { [outputName]: output },
     output: { ...output, ...(datastore ? { datastoreId: `/api/datastores/${datastore[1]}`, path: datastore[2] } : {}) },
-    interactionEndpoints: { Studio: { endpoint: `${origin}${id}` }, Tracking: { endpoint: `${origin}/api/jobs/${job.jobId}` } },
+    // Studio: the job's page in this app's studio (Azure ML's is ml.azure.com's run page).
+    interactionEndpoints: { Studio: { endpoint: `${origin}/api/studio/endpoints/${encodeURIComponent(spec.endpointName)}/jobs/${job.jobId}` }, Tracking: { endpoint: `${origin}/api/jobs/${job.jobId}` } },
     ...spec.metadata,
     miniBatchSize: s.miniBatchSize,
     instanceCount: s.instanceCount,

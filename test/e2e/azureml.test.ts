@@ -213,7 +213,8 @@ describe('invoke forms and statuses', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.warnings).toEqual([expect.objectContaining({ code: 'IgnoredField', target: 'properties.compute.target' })]);
     expect(res.body.properties).toMatchObject({ instanceCount: 2, miniBatchSize: 2, displayName: 'nightly-1', experimentName: 'sdk-forms', description: 'nightly scoring', tags: { team: 'fraud', run: 'nightly' } });
-    expect(res.body.properties.interactionEndpoints.Studio.endpoint).toBe(res.headers.get('location'));
+    // Studio: the job's page in the app's studio (Azure ML clients print it as the job's web view).
+    expect(res.body.properties.interactionEndpoints.Studio.endpoint).toBe(`${app.host.url}/api/studio/endpoints/forms/jobs/${res.body.name}`);
     const job = await app.waitForJob('forms', res.body.name);
     expect(job.properties.status).toBe('Completed');
     expect(job.properties.output.uri).toBe(job.properties.outputs.score.uri);

@@ -28,7 +28,7 @@ describe('jobResource', () => {
       outputs: { preds: { jobOutputType: 'UriFile', uri: job.spec.output.uri } },
       output: { jobOutputType: 'UriFile', uri: job.spec.output.uri, datastoreId: '/api/datastores/workspaceblobstore', path: 'azureml/batchjob-2zb0lxr1k-a1f3e9c2/score/predictions.csv' },
       interactionEndpoints: {
-        Studio: { endpoint: '/api/batchEndpoints/Heart-Ep/jobs/batchjob-2zb0lxr1k-a1f3e9c2' },
+        Studio: { endpoint: '/api/studio/endpoints/Heart-Ep/jobs/batchjob-2zb0lxr1k-a1f3e9c2' },
         Tracking: { endpoint: '/api/jobs/batchjob-2zb0lxr1k-a1f3e9c2' },
       },
       miniBatchSize: 10,
