@@ -4,6 +4,7 @@ import * as df from 'durable-functions';
 import { readJsonBody } from '../../lib/http/jsonBody';
 import { createJob } from '../../lib/jobs/createJob';
 import { readRequestId, REQUEST_ID_HEADER } from '../../lib/jobs/idempotency';
+import { ignoredLiteralInputs } from '../../lib/jobs/ignoredInputs';
 import { jobResource } from '../../lib/jobs/jobResource';
 import { takeAzureOnly } from '../../lib/registry/azureOnly';
 import { handle, jobUrl, param, RETRY_AFTER, jobCreation, wantsAsync } from './common';
@@ -25,6 +26,7 @@ export const invokeJob: HttpHandler = (request, context) =>
         caller,
       },
     );
+    warnings.push(...ignoredLiteralInputs(job.spec));
     for (const w of warnings) context.log(`Invoke of ${job.jobId}: ${w.message}`);
     if (created) context.log(`Job ${job.jobId} created on ${job.spec.endpointName}/${job.spec.deploymentName} by ${caller.name} (${caller.oid}).`);
     // Azure ML's SDK accepts only 200/201 from invoke; a client that asks for the async pattern

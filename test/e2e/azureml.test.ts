@@ -226,6 +226,23 @@ describe('invoke forms and statuses', () => {
     expect((await app.api('GET', 'batchEndpoints/forms/jobs?tag=team=other')).body.value).toEqual([]);
   }, 120_000);
 
+  it('literal inputs to a no-code deployment: the job runs, and each is reported as ignored (only a scoring script reads them)', async () => {
+    const res = await invoke({
+      properties: {
+        inputData: {
+          iris: { jobInputType: 'UriFolder', uri: 'azureml://datastores/workspaceblobstore/paths/samples/iris/data/' },
+          threshold: { jobInputType: 'Literal', value: '0.7' },
+        },
+        outputData: { score: { jobOutputType: 'UriFile', uri: uniqueOut('literal') } },
+      },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.warnings).toEqual([
+      { code: 'IgnoredField', target: 'properties.inputData.threshold', message: expect.stringMatching(/^properties\.inputData\.threshold is accepted and ignored: deployment 'onnx' has no scoring script/) },
+    ]);
+    expect((await app.waitForJob('forms', res.body.name)).properties.status).toBe('Completed');
+  }, 120_000);
+
   it('ARM ids and azureml://locations forms in inputs and outputs', async () => {
     for (const uri of [armId('data/iris-forms/versions/2'), `azureml://locations/westeurope/workspaces/${WS}/data/iris-forms/versions/2`, `${armId('datastores/workspaceblobstore')}/paths/samples/iris/data/iris-part-1.csv`]) {
       const type = uri.endsWith('.csv') ? 'UriFile' : 'UriFolder';

@@ -30,6 +30,8 @@ const attemptsIn = (dir: string, file: string) => readdirSync(dir).filter((n) =>
 async function runJob(endpoint: string, body: Record<string, unknown>): Promise<{ jobId: string; job: any }> {
   const invoke = await app.invoke(endpoint, body);
   expect(invoke.status, JSON.stringify(invoke.body)).toBe(202);
+  // A script reads literal inputs: none is reported as ignored.
+  expect(invoke.body.warnings).toBeUndefined();
   const jobId: string = invoke.body.name;
   return { jobId, job: await app.waitForJob(endpoint, jobId) };
 }
