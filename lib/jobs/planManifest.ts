@@ -1,6 +1,6 @@
 import { mapLimited } from '../util/mapLimited';
 import { ensureContainer, isAlreadyExists, statusOf } from '../storage/once';
-import type { ContainerClient } from '@azure/storage-blob';
+import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import type { InputFile } from './types';
 
 const ignoreNotFound = (err: unknown): void => {
@@ -52,8 +52,7 @@ export class PlanManifest {
       }
       this.cache.delete(key);
       try {
-        const { etag } = await blob.getProperties();
-        const existing = JSON.parse((await blob.downloadToBuffer(0, undefined, { conditions: { ifMatch: etag } })).toString('utf8')) as InputFile[][];
+        const { etag, batches: existing } = await this.readVersion(blob);
         if (existing.length >= batches.length || !startsWith(batches, existing)) return stored(existing);
         await blob.upload(text, Buffer.byteLength(text), { ...options, conditions: { ifMatch: etag } });
         return stored(JSON.parse(text) as InputFile[][]);
@@ -93,19 +92,23 @@ export class PlanManifest {
   }
 
   /**
-   * One version of a chunk: the download is pinned to the version whose size was read (If-Match).
-   * planRest may extend the chunk in between, and an unpinned download would be the first bytes
-   * of the longer chunk (not JSON: the mini-batch reading it failed an attempt).
+   * One version of a chunk and its ETag: the download is pinned to the version whose size was read
+   * (If-Match; 412 when it changed in between). planRest may extend the chunk meanwhile, and an
+   * unpinned download would be the first bytes of the longer chunk (not JSON).
    */
+  private async readVersion(blob: BlockBlobClient): Promise<{ etag: string | undefined; batches: InputFile[][] }> {
+    const { etag, contentLength } = await blob.getProperties();
+    const data = await blob.downloadToBuffer(0, contentLength || undefined, { conditions: { ifMatch: etag } });
+    return { etag, batches: JSON.parse(data.toString('utf8')) as InputFile[][] };
+  }
+
+  /** A chunk as stored, read again when it changed between the size read and the download. */
   private async fetch(jobId: string, chunk: number): Promise<InputFile[][]> {
     const blob = this.blob(jobId, chunk);
     for (let attempt = 0; ; attempt++) {
-      const { etag, contentLength } = await blob.getProperties();
       try {
-        const data = await blob.downloadToBuffer(0, contentLength || undefined, { conditions: { ifMatch: etag } });
-        return JSON.parse(data.toString('utf8')) as InputFile[][];
+        return (await this.readVersion(blob)).batches;
       } catch (err) {
-        // Changed between the two requests: read the new version.
         if (statusOf(err) !== 412 || attempt >= 4) throw err;
       }
     }
@@ -116,9 +119,7 @@ export class PlanManifest {
     const key = `${jobId}/${chunk}`;
     let batches = this.cache.get(key);
     if (batches) {
-      // Refresh its place: the map's order is the eviction order.
-      this.cache.delete(key);
-      this.cache.set(key, batches);
+      this.remember(key, batches); // refresh its place: the map's order is the eviction order
       return batches;
     }
     batches = this.fetch(jobId, chunk);
