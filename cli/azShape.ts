@@ -30,16 +30,27 @@ function resourceAsAz(r: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...(snakeKeys(properties) as Record<string, unknown>), ...(snakeKeys(rest) as Record<string, unknown>) };
   if (isObject(systemData)) out['creation_context'] = snakeKeys(systemData);
   // A version resource is named by its version in ARM; az ml names it by its asset.
-  const segments = String(r['id'] ?? '').split('/');
-  if (String(type).endsWith('/versions') && segments.length >= 3 && segments[segments.length - 2] === 'versions') {
+  const asset = assetOfVersion(r);
+  if (asset !== undefined) {
     out['version'] = r['name'];
-    out['name'] = decodeURIComponent(segments[segments.length - 3]!);
+    out['name'] = asset;
   }
-  // An asset's `path` in az ml (`modelUri`/`dataUri`/`codeUri` in REST).
-  const p = properties as Record<string, unknown>;
-  const path = p['modelUri'] ?? p['dataUri'] ?? p['codeUri'];
+  const path = assetPathOf(properties);
   if (path !== undefined) out['path'] = path;
   return out;
+}
+
+/** The asset a version resource (`.../models/<name>/versions/<v>`, named by its version) belongs to; undefined for anything else. */
+export function assetOfVersion(r: { id?: unknown; type?: unknown }): string | undefined {
+  const segments = String(r.id ?? '').split('/');
+  const isVersion = String(r.type ?? '').endsWith('/versions') && segments.length >= 3 && segments[segments.length - 2] === 'versions';
+  return isVersion ? decodeURIComponent(segments[segments.length - 3]!) : undefined;
+}
+
+/** An asset's `path` in az ml (`modelUri`/`dataUri`/`codeUri` in REST). */
+export function assetPathOf(properties: unknown): unknown {
+  const p = (isObject(properties) ? properties : {}) as Record<string, unknown>;
+  return p['modelUri'] ?? p['dataUri'] ?? p['codeUri'];
 }
 
 /**

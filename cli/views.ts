@@ -1,4 +1,5 @@
 /** Table rows per resource kind (`-o table` without --query), like az's table transformers. */
+import { assetOfVersion, assetPathOf } from './azShape';
 
 export const endpointRow = (e: any) => ({
   Name: e.name,
@@ -18,9 +19,8 @@ export const deploymentRow = (d: any) => ({
 /** A version (`.../models/<name>/versions/<v>`: named by its version) or an asset (`.../models/<name>`, from `list` without --name). */
 export const assetRow = (a: any) => {
   const p = a.properties ?? {};
-  const isVersion = String(a.type ?? '').endsWith('/versions') || /\/versions\/[^/]+$/.test(String(a.id ?? ''));
-  const name = isVersion ? (a.id?.split('/').slice(-3)[0] ?? a.name) : a.name;
-  return { Name: name, Version: isVersion ? a.name : (p.latestVersion ?? ''), Type: p.modelType ?? p.dataType ?? '', Uri: p.modelUri ?? p.dataUri ?? p.codeUri ?? '' };
+  const asset = assetOfVersion(a);
+  return { Name: asset ?? a.name, Version: asset !== undefined ? a.name : (p.latestVersion ?? ''), Type: p.modelType ?? p.dataType ?? '', Uri: assetPathOf(p) ?? '' };
 };
 
 export const datastoreRow = (d: any) => ({
