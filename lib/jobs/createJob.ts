@@ -7,6 +7,7 @@ import { outputAlreadyExists, outputBlobClient, outputExists, resolveOutputLocat
 import { REQUEST_ID_HEADER, requestHash, RETRY_SOON, type IdempotencyStore } from './idempotency';
 import { applyOverrides, parseInvokeRequest } from './invokeRequest';
 import { checkTimeoutFitsHost, type FunctionTimeout } from '../registry/functionTimeout';
+import { deploymentAssets } from './deploymentAssets';
 import { newJobId } from './jobId';
 import type { JobStore } from './jobStore';
 import { STALE_OUTPUT_CLAIM_MS, type OutputClaims, type OutputHolder } from './outputClaims';
@@ -101,7 +102,6 @@ export async function createJob(deps: CreateJobDeps, request: CreateJobRequest):
       claimedOutput = await claimOutput(deps, output, { jobId, endpoint: resolved.endpoint.name });
       if (await outputExists(output, deps.data)) throw outputAlreadyExists(output);
     }
-    const { model, code } = resolved;
     const job: JobRecord = {
       jobId,
       status: 'NotStarted',
@@ -118,9 +118,7 @@ export async function createJob(deps: CreateJobDeps, request: CreateJobRequest):
         output,
         ...(claimedOutput ? { outputClaim: claimedOutput } : {}),
         settings,
-        model: { name: model.name, version: model.version, modelType: model.properties.modelType, modelUri: model.properties.modelUri },
-        code: code ? { name: code.name, version: code.version, codeUri: code.properties.codeUri } : undefined,
-        scoringScript: resolved.scoringScript,
+        ...deploymentAssets(resolved),
         ...(Object.keys(parsed.metadata).length ? { metadata: parsed.metadata } : {}),
         ...(request.drop ? { drop: request.drop } : {}),
       },

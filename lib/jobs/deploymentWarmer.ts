@@ -1,6 +1,7 @@
 import type { Endpoint } from '../registry/endpoints';
 import type { ResolvedDeployment } from '../registry/registry';
 import { messageOf } from '../util/messageOf';
+import { deploymentAssets } from './deploymentAssets';
 import type { JobActivityDeps } from './activities/deps';
 import { parallelismOf, scorerSpecOf, type ScorerSource } from './activities/scorerSpec';
 
@@ -60,12 +61,7 @@ export class DeploymentWarmer {
     const started = Date.now();
     try {
       const resolved = await this.deps.resolveDeployment(endpointName, deploymentName);
-      const source: ScorerSource = {
-        model: { name: resolved.model.name, version: resolved.model.version, modelType: resolved.model.properties.modelType, modelUri: resolved.model.properties.modelUri },
-        ...(resolved.code ? { code: { name: resolved.code.name, version: resolved.code.version, codeUri: resolved.code.properties.codeUri } } : {}),
-        ...(resolved.scoringScript ? { scoringScript: resolved.scoringScript } : {}),
-        settings: resolved.settings,
-      };
+      const source: ScorerSource = { ...deploymentAssets(resolved), settings: resolved.settings };
       const spec = await scorerSpecOf(this.deps, source);
       if (spec.kind === 'script') {
         this.deps.log('info', `Model and code of ${what} downloaded ahead of its first job in ${Date.now() - started} ms (its scoring script starts with the job)`);
