@@ -18,8 +18,20 @@ export const batchJobChunk: OrchestrationHandler = function* (context: Orchestra
   let planRest = input.planRest === true;
   let planned: JobPlan | undefined;
   const totals = { ...input.totals };
-  const retry = new df.RetryOptions(plan.retryDelayMs, plan.maxRetries + 1);
-  const inFlight = new Map<Task, { index: number; task: TypedTask<MiniBatchOutcome> }>();
+  // What holds a slot of the window: a mini-batch's attempt scoring, or (no task) its retry's delay.
+  const inFlight = new Map<Task, { index: number; attempt: number; task?: TypedTask<MiniBatchOutcome> }>();
+  // Attempts are numbered here, not by callActivityWithRetry, so each execution knows its attempt
+  // and a duplicate delivery of one attempt tells itself from the next attempt (MiniBatchStore).
+  const score = (index: number, attempt: number) => {
+    const toPart = plan.partsFromChunk !== undefined && Math.floor(index / plan.chunkSize) >= plan.partsFromChunk;
+    const ref: MiniBatchRef = { endpointName: input.endpointName, jobId: input.jobId, index, chunkSize: plan.chunkSize, attempt, ...(toPart ? { toPart } : {}) };
+    const task = activityTask(context, 'scoreMiniBatch', ref);
+    inFlight.set(task, { index, attempt, task });
+  };
+  const failed = (index: number) => {
+    totals.miniBatchesFailed++;
+    totals.itemsFailed += itemsInMiniBatch(index, plan.totalFiles, plan.miniBatchSize);
+  };
   let next = input.from;
   let stopped: ChunkResult['stopped'];
   let error: ChunkResult['error'];
@@ -41,23 +53,27 @@ export const batchJobChunk: OrchestrationHandler = function* (context: Orchestra
         error ??= rest.error;
       }
     }
-    while (!stopped && next < to && inFlight.size < plan.parallelism) {
-      const toPart = plan.partsFromChunk !== undefined && Math.floor(next / plan.chunkSize) >= plan.partsFromChunk;
-      const ref: MiniBatchRef = { endpointName: input.endpointName, jobId: input.jobId, index: next, chunkSize: plan.chunkSize, ...(toPart ? { toPart } : {}) };
-      const task = activityTask(context, 'scoreMiniBatch', ref, retry);
-      inFlight.set(task, { index: next++, task });
-    }
+    while (!stopped && next < to && inFlight.size < plan.parallelism) score(next++, 1);
     if (inFlight.size === 0) continue; // planRest was refused, and nothing runs
     // A task that finished while we awaited something else (progress) would never resolve a new
     // Task.any (durable-functions does not look at children that are already done): take it first.
     const finished = [...inFlight.keys()].find((t) => t.isCompleted || t.isFaulted);
     const done: Task = finished ?? (yield context.df.Task.any([...inFlight.keys()]));
-    const { index, task } = inFlight.get(done)!;
+    const { index, attempt, task } = inFlight.get(done)!;
     inFlight.delete(done);
-    if (done.isFaulted) {
-      totals.miniBatchesFailed++;
-      totals.itemsFailed += itemsInMiniBatch(index, plan.totalFiles, plan.miniBatchSize);
-    } else {
+    if (!task) {
+      // A retry's delay is over: the next attempt, unless the chunk has stopped meanwhile.
+      if (stopped) failed(index);
+      else score(index, attempt);
+      continue;
+    }
+    if (done.isFaulted && !stopped && attempt <= plan.maxRetries) {
+      const at = new Date(context.df.currentUtcDateTime.getTime() + plan.retryDelayMs);
+      inFlight.set(context.df.createTimer(at), { index, attempt: attempt + 1 });
+      continue;
+    }
+    if (done.isFaulted) failed(index);
+    else {
       const outcome = resultOf(task);
       if (outcome.canceled) stopped = 'Canceled';
       else if (outcome.fatal) {

@@ -35,6 +35,11 @@ export interface MiniBatchRef extends JobRef {
   chunkSize: number;
   /** Stage the output on the chunk's part blob instead of the output blob. */
   toPart?: true;
+  /**
+   * Which attempt this is, from 1: the orchestrator numbers them (it retries a failed mini-batch
+   * itself), so an execution knows a retry from a duplicate delivery of the same attempt. Absent: 1.
+   */
+  attempt?: number;
 }
 
 export interface MiniBatchOutcome {

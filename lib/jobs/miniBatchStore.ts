@@ -75,13 +75,23 @@ export interface RowVersion {
   etag: string;
 }
 
-/** How `startAttempt` numbered an attempt, and the row it left (absent when the row holds a success). */
-export interface AttemptStart {
-  attempt: number;
-  seen?: RowVersion;
-}
+/**
+ * How an execution of a mini-batch's attempt starts: it scores (and ends conditionally on the row
+ * it left, `seen`), or it finds the attempt's outcome kept already (a success, or this attempt's
+ * recorded failure) or a later attempt started: then it scores nothing and reports `kept`.
+ */
+export type AttemptStart = { run: true; seen?: RowVersion } | { run: false; kept: MiniBatchRecord };
+
+/** An attempt's end as the scoring activity records it. */
+export type AttemptEnd = Partial<Omit<MiniBatchRecord, 'index' | 'files' | 'attempts' | 'status'>> & { status: 'Succeeded' | 'Failed' };
 
 const versionOf = (etag: string | undefined): RowVersion | undefined => (etag ? { etag } : undefined);
+
+const attemptOf = (row: Record<string, unknown>) => (row.Attempts as number | undefined) ?? 0;
+
+/** Whether a row keeps its outcome against attempt `attempt`: a success, this attempt's failure, or a later attempt. */
+const keeps = (row: Record<string, unknown>, attempt: number) =>
+  row.Status === 'Succeeded' || attemptOf(row) > attempt || (attemptOf(row) === attempt && row.Status === 'Failed');
 
 const rowKey = (index: number) => String(index).padStart(9, '0');
 
@@ -108,23 +118,21 @@ export class MiniBatchStore {
   }
 
   /**
-   * Records how an attempt of a mini-batch ended, in one write (rows exist only for mini-batches
-   * that started; a later attempt overwrites the fields it sets). The attempt count is
-   * `startAttempt`'s: the scoring activity leaves `attempts` out. An end never replaces a success:
-   * then nothing is written and the row kept is returned. With `seen` (the row as `startAttempt`
-   * left it) an end is one conditional write; only when another execution wrote the row since does
-   * it read the row and decide again.
+   * Records how attempt `attempt` of a mini-batch ended, in one write, unless its outcome is kept
+   * already: then nothing is written and the row kept is returned. Kept are a success (of any
+   * attempt), this attempt's recorded failure, and any row of a later attempt. So the first end
+   * recorded decides an attempt, and every execution of it (Durable runs an activity twice at
+   * times) reports that same outcome, whichever result reaches the orchestrator first: the counts
+   * and the output (finish commits the blocks of Succeeded rows) always agree. With `seen` (the row
+   * as this execution's start left it) an end is one conditional write; only when another
+   * execution wrote the row since does it read the row and decide again.
    */
-  async record(jobId: string, index: number, files: InputFile[], patch: Partial<Omit<MiniBatchRecord, 'index' | 'files'>>, seen?: RowVersion): Promise<MiniBatchRecord | undefined> {
+  async record(jobId: string, index: number, attempt: number, files: InputFile[], end: AttemptEnd, seen?: RowVersion): Promise<MiniBatchRecord | undefined> {
     await this.ensure();
-    const entity = { ...this.columns(jobId, index, patch), Index: index, ...packJson('Files', files) };
-    if (patch.status !== 'Failed' && patch.status !== 'Succeeded') {
-      await this.table.upsertEntity(entity, 'Merge');
-      return undefined;
-    }
+    const entity = { ...this.columns(jobId, index, { ...end, attempts: attempt }), Index: index, ...packJson('Files', files) };
     if (seen) {
       // The common case: nothing wrote the row since this execution's start, so the row is still
-      // what the start left (not a success) and one conditional write decides, with no read.
+      // what the start left (this attempt, running) and one conditional write decides, with no read.
       try {
         await this.table.updateEntity(entity, 'Merge', { etag: seen.etag });
         return undefined;
@@ -133,18 +141,11 @@ export class MiniBatchStore {
         if (statusOf(err) !== 412 && statusOf(err) !== 404) throw err;
       }
     }
-    return this.unlessSucceeded(entity);
+    return this.unlessKept(entity, attempt);
   }
 
-  /**
-   * Durable runs an activity at least once, sometimes twice at once, so a mini-batch may end twice.
-   * The first success stays: a failing duplicate would otherwise take the twin's rows out of the
-   * output (finish commits the blocks of Succeeded rows only) while the orchestrator counts them;
-   * a second success (whose script may have written other rows, other blocks) would otherwise
-   * swap in its blocks while the first's counts may already be reported. Conditional on the row as
-   * read (ETag), so of two concurrent ends exactly one decides.
-   */
-  private async unlessSucceeded(entity: Record<string, unknown> & { partitionKey: string; rowKey: string }): Promise<MiniBatchRecord | undefined> {
+  /** Writes an attempt's end unless the row keeps an outcome (see `record`); conditional on the row as read (ETag), so of two concurrent ends exactly one decides. */
+  private async unlessKept(entity: Record<string, unknown> & { partitionKey: string; rowKey: string }, attempt: number): Promise<MiniBatchRecord | undefined> {
     for (let conflicts = 0; ; conflicts++) {
       let row: TableEntityResult<Record<string, unknown>> | undefined;
       try {
@@ -152,13 +153,13 @@ export class MiniBatchStore {
       } catch (err) {
         if (statusOf(err) !== 404) throw err;
       }
-      if (row?.Status === 'Succeeded') return this.fromEntity(row);
+      if (row && keeps(row, attempt)) return this.fromEntity(row);
       try {
         if (row) await this.table.updateEntity(entity, 'Merge', { etag: row.etag });
         else await this.table.createEntity(entity);
         return undefined;
       } catch (err) {
-        // Another attempt wrote the row first: decide again on what it holds now.
+        // Another execution wrote the row first: decide again on what it holds now.
         const status = statusOf(err);
         if ((status !== 412 && status !== 409 && status !== 404) || conflicts >= 10) throw err;
       }
@@ -166,23 +167,21 @@ export class MiniBatchStore {
   }
 
   /**
-   * Counts an attempt of a mini-batch as it starts, in the mini-batch's row, and returns its number.
-   * The row is the count, so a retry on another instance, or after a restart, numbers on. An
-   * attempt is new only after a recorded failure (Durable retries only failed activities): the
-   * first start creates the row (Running, 1), a start that finds it Failed moves it to Running,
-   * n + 1 (conditional on its ETag: of two concurrent starts one wins, the other reads again), and
-   * a start that finds it Running or Succeeded is the same attempt delivered again (a duplicate, or
-   * redelivered after a crash): nothing is written. One write per attempt; a read only on retries
-   * and duplicates. Returns the row's version as this start left it (for `record`), unless it holds
-   * a success.
+   * Starts attempt `attempt` of a mini-batch (numbered by the orchestrator, from 1) in its row. The
+   * first start creates the row (Running); a start that finds an earlier attempt's row (failed, or
+   * left running by an execution that crashed or still runs elsewhere) moves it to this attempt,
+   * conditional on its ETag (of two concurrent starts one wins, the other reads again); a start
+   * that finds this attempt running is the same attempt delivered again (a duplicate, or
+   * redelivered after a crash) and writes nothing. One that finds an outcome kept (see `record`)
+   * does not run. One write per attempt; a read only on retries and duplicates.
    */
-  async startAttempt(jobId: string, index: number, files: InputFile[]): Promise<AttemptStart> {
+  async startAttempt(jobId: string, index: number, attempt: number, files: InputFile[]): Promise<AttemptStart> {
     await this.ensure();
     const keys = { partitionKey: partitionKey(jobId, index), rowKey: rowKey(index) };
     for (let conflicts = 0; ; conflicts++) {
       try {
-        const created = await this.table.createEntity({ ...keys, Index: index, Status: 'Running', Attempts: 1, UpdatedAt: new Date().toISOString(), ...packJson('Files', files) });
-        return { attempt: 1, seen: versionOf(created.etag) };
+        const created = await this.table.createEntity({ ...keys, Index: index, Status: 'Running', Attempts: attempt, UpdatedAt: new Date().toISOString(), ...packJson('Files', files) });
+        return { run: true, seen: versionOf(created.etag) };
       } catch (err) {
         if (statusOf(err) !== 409) throw err;
       }
@@ -193,12 +192,11 @@ export class MiniBatchStore {
         if (statusOf(err) === 404) continue; // removed between the two calls: create it
         throw err;
       }
-      const attempts = (row.Attempts as number | undefined) ?? 0;
-      // A success recorded already: the end must read it (no version that a write could replace it with).
-      if (row.Status !== 'Failed') return { attempt: Math.max(attempts, 1), seen: row.Status === 'Succeeded' ? undefined : versionOf(row.etag) };
+      if (keeps(row, attempt)) return { run: false, kept: this.fromEntity(row) };
+      if (attemptOf(row) === attempt) return { run: true, seen: versionOf(row.etag) };
       try {
-        const updated = await this.table.updateEntity({ ...keys, Status: 'Running', Attempts: attempts + 1, UpdatedAt: new Date().toISOString() }, 'Merge', { etag: row.etag });
-        return { attempt: attempts + 1, seen: versionOf(updated.etag) };
+        const updated = await this.table.updateEntity({ ...keys, Status: 'Running', Attempts: attempt, UpdatedAt: new Date().toISOString() }, 'Merge', { etag: row.etag });
+        return { run: true, seen: versionOf(updated.etag) };
       } catch (err) {
         // Another start (or an attempt's end) changed the row first: decide again on what it holds now.
         if (statusOf(err) !== 412 || conflicts >= 10) throw err;

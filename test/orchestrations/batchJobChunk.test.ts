@@ -72,15 +72,30 @@ describe('batchJobChunk', () => {
     expect(run.result.totals.itemsFailed).toBe(10);
   });
 
-  it('retries a failing mini-batch maxRetries times, then counts all its items as failed', async () => {
+  it('retries a failing mini-batch maxRetries times, numbering the attempts, then counts all its items as failed', async () => {
     const run = await runChunk(chunkInput({ maxRetries: 2 }), (ref) => {
       if (ref.index === 4) throw new Error('worker crashed');
       return scored(2);
     });
-    expect(run.calls.filter((c) => c.name === ACTIVITY.scoreMiniBatch && c.input.index === 4).map((c) => c.attempt)).toEqual([1, 2, 3]);
+    // Each execution is told its attempt (a retry is a new input; a duplicate delivery is not).
+    expect(run.calls.filter((c) => c.name === ACTIVITY.scoreMiniBatch && c.input.index === 4).map((c) => c.input.attempt)).toEqual([1, 2, 3]);
+    expect(run.calls.filter((c) => c.name === ACTIVITY.scoreMiniBatch && c.input.index !== 4).map((c) => c.input.attempt)).toEqual([1, 1, 1, 1]);
     expect(run.result).toEqual({ totals: { miniBatchesSucceeded: 4, miniBatchesFailed: 1, itemsSucceeded: 8, itemsFailed: 2 } });
-    // The retry timers are in the history the way the Durable extension writes them.
-    expect(run.history.filter((e) => e.EventType === EventType.TimerCreated)).toHaveLength(3);
+    // A delay before each retry: a durable timer of retryDelayMs after the failure.
+    const timers = run.history.filter((e) => e.EventType === EventType.TimerCreated);
+    expect(timers).toHaveLength(2);
+    const failures = run.history.filter((e) => e.EventType === EventType.TaskFailed);
+    expect(failures).toHaveLength(3);
+  });
+
+  it('does not retry once the chunk has stopped', async () => {
+    // Mini-batch 0 fails (a retry waits), mini-batch 1 exceeds the threshold meanwhile.
+    const run = await runChunk(chunkInput({ parallelism: 2, errorThreshold: 1, maxRetries: 3 }), (ref) => {
+      if (ref.index === 0) throw new Error('worker crashed');
+      return scored(0, 2);
+    });
+    expect(run.result.stopped).toBe('ErrorThresholdExceeded');
+    expect(run.calls.filter((c) => c.name === ACTIVITY.scoreMiniBatch && c.input.index === 0).map((c) => c.input.attempt)).toEqual([1]);
   });
 
   it('stops on a cancel seen by a mini-batch and schedules no more', async () => {

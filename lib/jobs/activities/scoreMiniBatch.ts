@@ -12,7 +12,7 @@ import { codeOf } from './errors';
 import { miniBatchInputs } from './miniBatchInputs';
 import { scorerSpecOf } from './scorerSpec';
 import type { LogEntry } from '../../scoring/runtime/types';
-import type { RowVersion } from '../miniBatchStore';
+import type { MiniBatchRecord } from '../miniBatchStore';
 
 /**
  * What the scoring code wrote for one mini-batch (context.logger, console.*, already filtered by the
@@ -28,6 +28,18 @@ async function writeUserLog(deps: JobActivityDeps, job: JobRecord, index: number
   if (failure) lines.push(`FAILED ${failure}`);
   const text = `# mini-batch ${index}, attempt ${attempt}\n${lines.join('\n')}\n`;
   await deps.writeLog(job.jobId, `user/stdout/mini-batch-${index}.txt`, text).catch((err: unknown) => deps.log?.('warning', `${prefix} could not write its log: ${messageOf(err)}`));
+}
+
+/**
+ * What an execution reports when its attempt's outcome was kept by another execution (see
+ * MiniBatchStore.record): the recorded success, whose rows are the output, or the recorded failure
+ * of this attempt. A later attempt's row means the orchestrator has moved on and keeps no result
+ * of this one.
+ */
+function reportKept(kept: MiniBatchRecord, index: number, attempt: number): MiniBatchOutcome {
+  if (kept.status === 'Succeeded') return { succeededItems: kept.succeededItems, failedItems: kept.failedItems, outputRows: kept.outputRows };
+  if (kept.attempts > attempt) throw new Error(`mini-batch ${index} attempt ${attempt}: attempt ${kept.attempts} has started since`);
+  throw new Error(`mini-batch ${index} attempt ${attempt}: ${kept.error?.code ?? 'SystemError'}: ${kept.error?.message ?? 'failed'}`);
 }
 
 /** Downloads one mini-batch, scores it in the worker pool and stages its output block. */
@@ -58,17 +70,17 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
     const files = await planned;
     if (!files) throw new Error(`mini-batch ${input.index} is not in the job's plan`);
     const dir = join(deps.workDir, input.jobId, `${input.index}-${randomBytes(6).toString('hex')}`);
+    const attempt = input.attempt ?? 1;
     const started = Date.now();
-    // Attempts are counted in the mini-batch's row (retries land on any instance, duplicates run
-    // concurrently), while the files download.
-    const counting = deps.miniBatches.startAttempt(input.jobId, input.index, files);
-    counting.catch(() => undefined); // awaited below, also when the download fails first
-    let attempt: number | undefined;
-    let seen: RowVersion | undefined;
+    // The attempt starts in the mini-batch's row (retries land on any instance, duplicates run
+    // concurrently) while the files download.
+    const starting = deps.miniBatches.startAttempt(input.jobId, input.index, attempt, files);
+    starting.catch(() => undefined); // awaited below, also when the download fails first
+    let kept: MiniBatchRecord | undefined;
     try {
       const scorerSpec = await scorerSpecOf(deps, spec);
-      const [inputs, counted] = await Promise.all([miniBatchInputs(deps, scorerSpec, files, dir), counting]);
-      ({ attempt, seen } = counted);
+      const [inputs, start] = await Promise.all([miniBatchInputs(deps, scorerSpec, files, dir), starting]);
+      if (!start.run) return reportKept(start.kept, input.index, attempt);
       const downloaded = Date.now();
       // Output blocks are staged as the worker produces them (block ids from index, sequence and
       // this execution's tag), so a mini-batch holds a few blocks in memory whatever its files'
@@ -98,7 +110,7 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
       await writeUserLog(deps, record, input.index, attempt, result.logs);
       // Where the time went, for the errors route and for tuning: download, scoring (staging overlaps it), output.
       const timings = { downloadMs: downloaded - started, scoreMs: scored - downloaded, workerMs: result.durationMs, stageMs };
-      const twin = await deps.miniBatches.record(input.jobId, input.index, files, {
+      kept = await deps.miniBatches.record(input.jobId, input.index, attempt, files, {
         status: 'Succeeded',
         succeededItems: result.succeededItems,
         failedItems: result.failedItems,
@@ -108,33 +120,25 @@ export function scoreMiniBatchActivity(deps: JobActivityDeps) {
         durationMs: Date.now() - started,
         timings,
         itemErrors: result.itemErrors,
-      }, seen); // conditional on the row as this start left it: no read unless another execution wrote it
-      // A twin's success was recorded first: its rows are the output, report its counts.
-      const won = twin ?? result;
-      return { succeededItems: won.succeededItems, failedItems: won.failedItems, outputRows: won.outputRows };
+      }, start.seen); // conditional on the row as this start left it: no read unless another execution wrote it
+      if (!kept) return { succeededItems: result.succeededItems, failedItems: result.failedItems, outputRows: result.outputRows };
     } catch (err) {
-      attempt ??= (await counting.catch(() => undefined))?.attempt;
-      if (attempt === undefined) throw err; // not even counted (storage): Durable retries the same attempt
       const error = { code: codeOf(err), message: messageOf(err), stack: (err as Error)?.stack, attempt };
-      // A duplicate of an earlier attempt that fails after the next attempt started leaves the row
-      // to that attempt (a Failed status there would count one attempt too many).
-      const current = await deps.miniBatches.tryGet(input.jobId, input.index).catch(() => undefined);
-      let twin = current?.status === 'Succeeded' ? current : undefined;
-      if (!twin && (!current || current.attempts <= attempt)) {
+      // The start may still be under way (a download that failed first): the end is written after it.
+      const start = await starting.catch(() => undefined);
+      kept = start && !start.run ? start.kept : await deps.miniBatches.record(input.jobId, input.index, attempt, files, { status: 'Failed', error, durationMs: Date.now() - started }, start?.seen);
+      if (!kept) {
         await writeUserLog(deps, record, input.index, attempt, (err as { logs?: LogEntry[] }).logs ?? [], error.message);
-        twin = await deps.miniBatches.record(input.jobId, input.index, files, { status: 'Failed', error, durationMs: Date.now() - started });
+        // A scorer that cannot even start fails every mini-batch the same way: no retry, stop the job.
+        if (isFatal(err)) return { succeededItems: 0, failedItems: files.length, outputRows: 0, fatal: { code: error.code, message: error.message } };
+        throw new Error(`mini-batch ${input.index} attempt ${attempt}: ${error.code}: ${error.message}`);
       }
-      // A twin's success was recorded first: its rows are the output, so report its counts, as a
-      // second success does. This result may reach Durable before the twin's (out of order), and
-      // a failure of the last attempt would count items failed whose rows are in the output.
-      if (twin) return { succeededItems: twin.succeededItems, failedItems: twin.failedItems, outputRows: twin.outputRows };
-      // A scorer that cannot even start fails every mini-batch the same way: no retry, stop the job.
-      if (isFatal(err)) return { succeededItems: 0, failedItems: files.length, outputRows: 0, fatal: { code: error.code, message: error.message } };
-      throw new Error(`mini-batch ${input.index} attempt ${attempt}: ${error.code}: ${error.message}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
       // The job's folder too, once no other mini-batch of it uses it (rmdir refuses a folder in use).
       await rmdir(join(deps.workDir, input.jobId)).catch(() => undefined);
     }
+    // Another execution's end was recorded first: report it, whichever result Durable keeps.
+    return reportKept(kept, input.index, attempt);
   };
 }

@@ -28,8 +28,8 @@ describe('a job running across the deploy that added block tags', () => {
     const before = 'old,0,f0.csv\n';
     await output.stageBlock(outputBlockId(record.jobId, 0, 0), Buffer.from(before), before.length);
     const files = (await deps.plans.read(record.jobId, 0))[0]!;
-    await deps.miniBatches.startAttempt(record.jobId, 0, files);
-    await deps.miniBatches.record(record.jobId, 0, files, { status: 'Succeeded', succeededItems: 1, failedItems: 0, outputRows: 1, blocks: '0' });
+    await deps.miniBatches.startAttempt(record.jobId, 0, 1, files);
+    await deps.miniBatches.record(record.jobId, 0, 1, files, { status: 'Succeeded', succeededItems: 1, failedItems: 0, outputRows: 1, blocks: '0' });
     expect((await deps.miniBatches.tryGet(record.jobId, 0))?.blockTag).toBeUndefined();
     for (const index of [1, 2]) await activities.scoreMiniBatch({ ...ref, index, chunkSize: plan.chunkSize });
     expect((await deps.miniBatches.tryGet(record.jobId, 1))?.blockTag).toMatch(/^[A-Za-z0-9_-]{6}$/);

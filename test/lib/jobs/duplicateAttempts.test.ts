@@ -50,12 +50,11 @@ describe('a duplicate mini-batch attempt', () => {
   it('that fails while its twin records a success reports the twin\'s success', async () => {
     const { record, ref, plan } = await preparedOneFileJob(jobs, activities);
     const input = { ...ref, index: 0, chunkSize: plan.chunkSize };
-    /** A real MiniBatchStore; right after the failing execution reads the row, its twin scores and records a success. */
+    /** A real MiniBatchStore; just before the failing execution records its end, its twin scores and records a success. */
     class TwinBetween extends MiniBatchStore {
-      override async tryGet(jobId: string, index: number) {
-        const row = await super.tryGet(jobId, index);
+      override async record(...args: Parameters<MiniBatchStore['record']>): ReturnType<MiniBatchStore['record']> {
         expect(await activities.scoreMiniBatch(input)).toEqual({ succeededItems: 1, failedItems: 0, outputRows: 1 });
-        return row;
+        return super.record(...args);
       }
     }
     const failing = createJobActivities({
@@ -70,12 +69,58 @@ describe('a duplicate mini-batch attempt', () => {
   it('that fails with no twin recorded yet is still recorded as failed', async () => {
     const { record, ref, prepared } = await preparedOneFileJob(jobs, activities);
     const flaky = createJobActivities({ ...deps, downloadInputFile: () => Promise.reject(Object.assign(new Error('503 Server Busy'), { code: 'ServerBusy' })) });
-    await expect(flaky.scoreMiniBatch({ ...ref, index: 0, chunkSize: prepared.plan.chunkSize })).rejects.toThrow('ServerBusy');
-    await expect(flaky.scoreMiniBatch({ ...ref, index: 0, chunkSize: prepared.plan.chunkSize })).rejects.toThrow('ServerBusy');
+    const input = { ...ref, index: 0, chunkSize: prepared.plan.chunkSize };
+    await expect(flaky.scoreMiniBatch({ ...input, attempt: 1 })).rejects.toThrow('ServerBusy');
+    await expect(flaky.scoreMiniBatch({ ...input, attempt: 2 })).rejects.toThrow('ServerBusy');
     expect(await deps.miniBatches.tryGet(record.jobId, 0)).toMatchObject({ status: 'Failed', attempts: 2, error: { code: 'ServerBusy' } });
     // A retry that succeeds replaces the failure.
-    await activities.scoreMiniBatch({ ...ref, index: 0, chunkSize: prepared.plan.chunkSize });
-    expect(await deps.miniBatches.tryGet(record.jobId, 0)).toMatchObject({ status: 'Succeeded', succeededItems: 1 });
+    await activities.scoreMiniBatch({ ...input, attempt: 3 });
+    expect(await deps.miniBatches.tryGet(record.jobId, 0)).toMatchObject({ status: 'Succeeded', succeededItems: 1, attempts: 3 });
+  });
+
+  // The other order: the failure is recorded first. Durable may hand the orchestrator either
+  // result first; on the last attempt a success recorded after the failure would put the
+  // mini-batch's rows in the output while the orchestrator counted its items failed.
+  it('that succeeds after its twin recorded the attempt\'s failure reports the failure, and its rows stay out of the output', async () => {
+    const { record, ref, plan } = await preparedOneFileJob(jobs, activities);
+    for (const index of [0, 2]) await activities.scoreMiniBatch({ ...ref, index, chunkSize: plan.chunkSize, attempt: 1 });
+    const input = { ...ref, index: 1, chunkSize: plan.chunkSize, attempt: 1 };
+    /** A real MiniBatchStore whose next record waits: the execution has scored and staged, and not yet written its row. */
+    const held = new (class extends MiniBatchStore {
+      reached!: () => void;
+      readonly atRecord = new Promise<void>((resolve) => (this.reached = resolve));
+      release!: () => void;
+      private readonly gate = new Promise<void>((resolve) => (this.release = resolve));
+      override async record(...args: Parameters<MiniBatchStore['record']>): ReturnType<MiniBatchStore['record']> {
+        this.reached();
+        await this.gate;
+        return super.record(...args);
+      }
+    })(storageClients({ connectionString: inject('storageConnectionString') }).table('libdupmb'));
+    const succeeding = createJobActivities({ ...deps, miniBatches: held }).scoreMiniBatch(input);
+    succeeding.catch(() => undefined);
+    await held.atRecord;
+    // Its twin, on an instance whose storage answers 503, fails and records it first.
+    const failing = createJobActivities({ ...deps, downloadInputFile: () => Promise.reject(Object.assign(new Error('503 Server Busy'), { code: 'ServerBusy' })) });
+    await expect(failing.scoreMiniBatch(input)).rejects.toThrow('mini-batch 1 attempt 1: ServerBusy');
+    held.release();
+    await expect(succeeding).rejects.toThrow('mini-batch 1 attempt 1: ServerBusy: 503 Server Busy');
+    expect(await deps.miniBatches.tryGet(record.jobId, 1)).toMatchObject({ status: 'Failed', attempts: 1, succeededItems: 0 });
+    // This was the last attempt: the orchestrator counts mini-batch 1 failed, and the output agrees.
+    const totals = { miniBatchesSucceeded: 2, miniBatchesFailed: 1, itemsSucceeded: 2, itemsFailed: 1 };
+    expect(await activities.finish({ ...ref, plan, totals, outcome: 'Completed' })).toBe('Completed');
+    const output = (await workspace.getBlobClient(record.spec.output.path).downloadToBuffer()).toString();
+    expect(output.trimEnd().split('\n')).toEqual(['0,0,f0.csv', '0,0,f2.csv']);
+  });
+
+  it('that starts after its twin recorded the attempt\'s failure scores nothing and reports the failure', async () => {
+    const { record, ref, plan } = await preparedOneFileJob(jobs, activities);
+    const input = { ...ref, index: 0, chunkSize: plan.chunkSize, attempt: 1 };
+    const failing = createJobActivities({ ...deps, downloadInputFile: () => Promise.reject(Object.assign(new Error('503 Server Busy'), { code: 'ServerBusy' })) });
+    await expect(failing.scoreMiniBatch(input)).rejects.toThrow('ServerBusy');
+    // The same delivery runs late on a healthy instance: it is attempt 1 still, not a retry.
+    await expect(activities.scoreMiniBatch(input)).rejects.toThrow('mini-batch 0 attempt 1: ServerBusy: 503 Server Busy');
+    expect(await deps.miniBatches.tryGet(record.jobId, 0)).toMatchObject({ status: 'Failed', attempts: 1, succeededItems: 0 });
   });
 });
 

@@ -30,7 +30,7 @@ describe('the error log of a job with many failed mini-batches', () => {
     const failed = ERROR_REPORT_MINI_BATCHES + 7;
     const stack = `Error: bad\n${'    at score (score.js:1:1)\n'.repeat(20)}`;
     await mapLimited(Array.from({ length: failed }, (_, i) => i), 32, (i) =>
-      deps.miniBatches.record(record.jobId, i, [{ name: `f${i}.csv` }] as never, { status: 'Failed', attempts: 4, error: { code: 'ScriptError', message: `mini-batch ${i} broke`, stack, attempt: 4 } }),
+      deps.miniBatches.record(record.jobId, i, 4, [{ name: `f${i}.csv` }] as never, { status: 'Failed', error: { code: 'ScriptError', message: `mini-batch ${i} broke`, stack, attempt: 4 } }),
     );
     const error = { code: 'ErrorThresholdExceeded', message: 'too many' };
     expect(await activities.finish({ endpointName: 'ep', jobId: record.jobId, outcome: 'Failed', error })).toBe('Failed');

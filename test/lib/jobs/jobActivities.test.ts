@@ -189,41 +189,55 @@ describe('scoreMiniBatch failures', () => {
   });
 });
 
-describe('scoreMiniBatch attempts are counted in storage (retries land on any instance, duplicates run at once)', () => {
+describe('scoreMiniBatch attempts are numbered by the orchestrator and kept in storage (retries land on any instance, duplicates run at once)', () => {
   const busy = () => Promise.reject(Object.assign(new Error('503 Server Busy'), { code: 'ServerBusy' }));
 
-  it('a retry on another instance numbers on from the row; a duplicate of an attempt counts nothing', async () => {
+  it('each execution records under its attempt; a duplicate of an attempt counts nothing', async () => {
     const { record, ref } = await newJob();
     const prepared = await activities.prepare(ref);
     if (!prepared.ok) throw new Error('prepare failed');
     const mb = { ...ref, index: 0, chunkSize: prepared.plan.chunkSize };
     // Each createJobActivities is one instance (one process's memory).
     const failing = () => createJobActivities({ ...deps, downloadInputFile: busy });
-    await expect(failing().scoreMiniBatch(mb)).rejects.toThrow('mini-batch 0 attempt 1: ServerBusy');
-    await expect(failing().scoreMiniBatch(mb)).rejects.toThrow('mini-batch 0 attempt 2: ServerBusy');
+    await expect(failing().scoreMiniBatch({ ...mb, attempt: 1 })).rejects.toThrow('mini-batch 0 attempt 1: ServerBusy');
+    await expect(failing().scoreMiniBatch({ ...mb, attempt: 2 })).rejects.toThrow('mini-batch 0 attempt 2: ServerBusy');
     expect(await deps.miniBatches.tryGet(record.jobId, 0)).toMatchObject({ status: 'Failed', attempts: 2, error: { code: 'ServerBusy', attempt: 2 } });
     // The third attempt runs twice at once on two fresh instances: both are attempt 3.
-    await Promise.all([createJobActivities(deps).scoreMiniBatch(mb), createJobActivities(deps).scoreMiniBatch(mb)]);
+    await Promise.all([createJobActivities(deps).scoreMiniBatch({ ...mb, attempt: 3 }), createJobActivities(deps).scoreMiniBatch({ ...mb, attempt: 3 })]);
     const row = await deps.miniBatches.tryGet(record.jobId, 0);
     expect(row).toMatchObject({ status: 'Succeeded', attempts: 3, succeededItems: 1 });
     expect(row?.error).toBeUndefined();
     // A late copy of it after the success is still attempt 3.
-    await createJobActivities(deps).scoreMiniBatch(mb);
+    await createJobActivities(deps).scoreMiniBatch({ ...mb, attempt: 3 });
     expect(await deps.miniBatches.tryGet(record.jobId, 0)).toMatchObject({ status: 'Succeeded', attempts: 3 });
     // An attempt whose host died before it ended (row Running) is redelivered: the same attempt.
-    await deps.miniBatches.startAttempt(record.jobId, 2, []);
-    await createJobActivities(deps).scoreMiniBatch({ ...mb, index: 2 });
+    await deps.miniBatches.startAttempt(record.jobId, 2, 1, []);
+    await createJobActivities(deps).scoreMiniBatch({ ...mb, index: 2, attempt: 1 });
     expect(await deps.miniBatches.tryGet(record.jobId, 2)).toMatchObject({ status: 'Succeeded', attempts: 1 });
   });
 
-  it('concurrent starts after a failure count one new attempt (the row\'s ETag decides)', async () => {
+  it('a late execution of an earlier attempt scores nothing and writes nothing', async () => {
+    const { record, ref } = await newJob();
+    const prepared = await activities.prepare(ref);
+    if (!prepared.ok) throw new Error('prepare failed');
+    const mb = { ...ref, index: 1, chunkSize: prepared.plan.chunkSize };
+    await expect(createJobActivities({ ...deps, downloadInputFile: busy }).scoreMiniBatch({ ...mb, attempt: 1 })).rejects.toThrow('attempt 1: ServerBusy');
+    expect((await deps.miniBatches.startAttempt(record.jobId, 1, 2, [])).run).toBe(true);
+    // Attempt 1 delivered again, on an instance that scores fine: attempt 2 is the orchestrator's now.
+    await expect(createJobActivities(deps).scoreMiniBatch({ ...mb, attempt: 1 })).rejects.toThrow('mini-batch 1 attempt 1: attempt 2 has started since');
+    expect(await deps.miniBatches.tryGet(record.jobId, 1)).toMatchObject({ status: 'Running', attempts: 2, succeededItems: 0 });
+  });
+
+  it('concurrent starts of the next attempt move the row once (its ETag decides) and all run as that attempt', async () => {
     const { record } = await newJob();
     const store = deps.miniBatches;
-    expect((await store.startAttempt(record.jobId, 5, [])).attempt).toBe(1);
-    await store.record(record.jobId, 5, [], { status: 'Failed', error: { code: 'X', message: 'x', attempt: 1 } });
-    const starts = await Promise.all(Array.from({ length: 6 }, () => store.startAttempt(record.jobId, 5, [])));
-    expect(starts.map((s) => s.attempt)).toEqual(Array(6).fill(2));
+    expect(await store.startAttempt(record.jobId, 5, 1, [])).toMatchObject({ run: true });
+    await store.record(record.jobId, 5, 1, [], { status: 'Failed', error: { code: 'X', message: 'x', attempt: 1 } });
+    const starts = await Promise.all(Array.from({ length: 6 }, () => store.startAttempt(record.jobId, 5, 2, [])));
+    expect(starts.map((s) => s.run)).toEqual(Array(6).fill(true));
     expect(await store.tryGet(record.jobId, 5)).toMatchObject({ status: 'Running', attempts: 2 });
+    // A start of attempt 1 now (a late duplicate) does not run.
+    expect(await store.startAttempt(record.jobId, 5, 1, [])).toMatchObject({ run: false, kept: { attempts: 2 } });
   });
 });
 

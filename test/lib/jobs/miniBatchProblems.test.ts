@@ -19,7 +19,7 @@ const files = (i: number) => [{ name: `f${i}.csv`, url: `https://x/f${i}.csv` }]
 describe('MiniBatchStore.listProblems continuation', () => {
   it('pages with the tokens it hands out, and refuses one it did not with 400 InvalidQueryParameter', async () => {
     const job = newJobId();
-    for (const i of [0, 1, 2]) await store.record(job, i, files(i), { status: 'Failed', attempts: 1, error: { code: 'X', message: 'x', attempt: 1 } });
+    for (const i of [0, 1, 2]) await store.record(job, i, 1, files(i), { status: 'Failed', error: { code: 'X', message: 'x', attempt: 1 } });
     const first = await store.listProblems(job, 2);
     expect(first.items.map((m) => m.index)).toEqual([0, 1]);
     expect(first.continuation).toBeTruthy();

@@ -50,27 +50,34 @@ describe('the table requests of one mini-batch', () => {
   it('read the row again only when another execution wrote it since the start: its success stays', async () => {
     const jobId = newJobId();
     const files = [{ name: 'f0.csv' }] as never;
-    const mine = await counted.startAttempt(jobId, 3, files);
-    const twin = await counted.startAttempt(jobId, 3, files); // a duplicate delivery: same attempt, the row as it found it
-    expect([mine.attempt, twin.attempt]).toEqual([1, 1]);
-    expect(await counted.record(jobId, 3, files, { status: 'Succeeded', succeededItems: 1, outputRows: 1, blocks: '0', blockTag: 'twin00' }, twin.seen)).toBeUndefined();
+    const mine = await counted.startAttempt(jobId, 3, 1, files);
+    const twin = await counted.startAttempt(jobId, 3, 1, files); // a duplicate delivery: same attempt, the row as it found it
+    if (!mine.run || !twin.run) throw new Error('both executions of attempt 1 run');
+    expect(await counted.record(jobId, 3, 1, files, { status: 'Succeeded', succeededItems: 1, outputRows: 1, blocks: '0', blockTag: 'twin00' }, twin.seen)).toBeUndefined();
     requests = [];
     // This execution's ETag is stale: the conditional write is refused, the read finds the twin's success, nothing is written.
-    const kept = await counted.record(jobId, 3, files, { status: 'Succeeded', succeededItems: 1, outputRows: 2, blocks: '0-1', blockTag: 'mine00' }, mine.seen);
+    const kept = await counted.record(jobId, 3, 1, files, { status: 'Succeeded', succeededItems: 1, outputRows: 2, blocks: '0-1', blockTag: 'mine00' }, mine.seen);
     expect(kept).toMatchObject({ status: 'Succeeded', outputRows: 1, blockTag: 'twin00' });
     expect(requests.map((r) => r.split(' ')[0])).toEqual([expect.stringMatching(/^(MERGE|PATCH)$/), 'GET']);
-    // A failure with the stale ETag leaves the success too, and a start that finds it gives no ETag to write over it.
-    expect(await counted.record(jobId, 3, files, { status: 'Failed', error: { code: 'X', message: 'x', attempt: 1 } }, mine.seen)).toMatchObject({ blockTag: 'twin00' });
-    expect((await counted.startAttempt(jobId, 3, files)).seen).toBeUndefined();
+    // A failure with the stale ETag leaves the success too, and a start that finds it does not run.
+    expect(await counted.record(jobId, 3, 1, files, { status: 'Failed', error: { code: 'X', message: 'x', attempt: 1 } }, mine.seen)).toMatchObject({ blockTag: 'twin00' });
+    expect(await counted.startAttempt(jobId, 3, 1, files)).toMatchObject({ run: false, kept: { status: 'Succeeded' } });
     expect(await counted.tryGet(jobId, 3)).toMatchObject({ status: 'Succeeded', outputRows: 1, blockTag: 'twin00' });
   });
 
-  it('after a stale failure written by a duplicate since the start, the success is still recorded', async () => {
+  it('a success after a failure of the same attempt recorded since the start keeps the failure', async () => {
     const jobId = newJobId();
     const files = [{ name: 'f0.csv' }] as never;
-    const mine = await counted.startAttempt(jobId, 4, files);
-    await counted.record(jobId, 4, files, { status: 'Failed', error: { code: 'X', message: 'x', attempt: 1 } });
-    expect(await counted.record(jobId, 4, files, { status: 'Succeeded', succeededItems: 1, outputRows: 1, blocks: '0', blockTag: 'mine00' }, mine.seen)).toBeUndefined();
-    expect(await counted.tryGet(jobId, 4)).toMatchObject({ status: 'Succeeded', blockTag: 'mine00' });
+    const mine = await counted.startAttempt(jobId, 4, 1, files);
+    if (!mine.run) throw new Error('attempt 1 runs');
+    await counted.record(jobId, 4, 1, files, { status: 'Failed', error: { code: 'X', message: 'x', attempt: 1 } });
+    // The orchestrator may already have counted the failure: the success must not put its rows in the output.
+    expect(await counted.record(jobId, 4, 1, files, { status: 'Succeeded', succeededItems: 1, outputRows: 1, blocks: '0', blockTag: 'mine00' }, mine.seen)).toMatchObject({ status: 'Failed', attempts: 1 });
+    expect(await counted.tryGet(jobId, 4)).toMatchObject({ status: 'Failed', error: { code: 'X' } });
+    // The next attempt starts over it and its success is recorded.
+    const next = await counted.startAttempt(jobId, 4, 2, files);
+    if (!next.run) throw new Error('attempt 2 runs');
+    expect(await counted.record(jobId, 4, 2, files, { status: 'Succeeded', succeededItems: 1, outputRows: 1, blocks: '0', blockTag: 'next00' }, next.seen)).toBeUndefined();
+    expect(await counted.tryGet(jobId, 4)).toMatchObject({ status: 'Succeeded', attempts: 2, blockTag: 'next00' });
   });
 });

@@ -26,8 +26,8 @@ describe('MiniBatchStore', () => {
   beforeAll(async () => {
     job = newJobId();
     const other = newJobId();
-    for (const i of written) await store.record(job, i, files(i), { status: i % 2 ? 'Failed' : 'Succeeded', attempts: 1, failedItems: i % 2 });
-    await store.record(other, 1, files(1), { status: 'Failed', attempts: 1, failedItems: 1 });
+    for (const i of written) await store.record(job, i, 1, files(i), { status: i % 2 ? 'Failed' : 'Succeeded', failedItems: i % 2 });
+    await store.record(other, 1, 1, files(1), { status: 'Failed', failedItems: 1 });
   });
 
   it('lists a job in index order across its partitions, and no other job', async () => {
@@ -54,15 +54,15 @@ describe('MiniBatchStore', () => {
 
   it('of two successes recorded at once, exactly one is written and the other gets it back', async () => {
     const id = newJobId();
-    await store.startAttempt(id, 7, files(7));
-    const ends = await Promise.all(['aaaaaa', 'bbbbbb'].map((blockTag, i) => store.record(id, 7, files(7), { status: 'Succeeded', succeededItems: 1, outputRows: 10 + i, blocks: `0-${i}`, blockTag })));
+    await store.startAttempt(id, 7, 1, files(7));
+    const ends = await Promise.all(['aaaaaa', 'bbbbbb'].map((blockTag, i) => store.record(id, 7, 1, files(7), { status: 'Succeeded', succeededItems: 1, outputRows: 10 + i, blocks: `0-${i}`, blockTag })));
     const written = ends.findIndex((kept) => kept === undefined);
     expect(ends.filter((kept) => kept === undefined)).toHaveLength(1);
     const row = await store.tryGet(id, 7);
     expect(row).toMatchObject({ status: 'Succeeded', outputRows: 10 + written, blocks: `0-${written}`, blockTag: ['aaaaaa', 'bbbbbb'][written] });
     expect(ends[1 - written]).toMatchObject({ outputRows: 10 + written, blockTag: row!.blockTag });
     // A later failure of either leaves the success.
-    expect(await store.record(id, 7, files(7), { status: 'Failed', error: { code: 'X', message: 'x', attempt: 1 } })).toMatchObject({ blockTag: row!.blockTag });
+    expect(await store.record(id, 7, 1, files(7), { status: 'Failed', error: { code: 'X', message: 'x', attempt: 1 } })).toMatchObject({ blockTag: row!.blockTag });
     expect(await store.tryGet(id, 7)).toMatchObject({ status: 'Succeeded', blockTag: row!.blockTag });
   });
 });
