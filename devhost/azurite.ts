@@ -105,11 +105,24 @@ require(entry);
  * node_modules/.bin, because the bin file may lack its run bit after install.
  */
 export async function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
-  const ports = {
-    blob: options.blobPort || (await freePort()),
-    queue: options.queuePort || (await freePort()),
-    table: options.tablePort || (await freePort()),
-  };
+  for (let tries = 1; ; tries++) {
+    const ports = {
+      blob: options.blobPort || (await freePort()),
+      queue: options.queuePort || (await freePort()),
+      table: options.tablePort || (await freePort()),
+    };
+    try {
+      return await startAzuriteOn(ports, options);
+    } catch (err) {
+      // A port found free was taken before Azurite bound it (another process picking ports at the
+      // same time, as parallel tests do): pick again. Ports the caller chose are its to fix.
+      const picked = !options.blobPort || !options.queuePort || !options.tablePort;
+      if (!picked || tries >= 5 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startAzuriteOn(ports: { blob: number; queue: number; table: number }, options: AzuriteOptions): Promise<RunningAzurite> {
   const entry = join(dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'azurite.js');
   const args = [
     entry,
