@@ -12,12 +12,15 @@
  * workspace container, downloaded with the SDK (4 at a time) in groups of MINI_BATCH_SIZE files,
  * each group scored from memory and its output staged as one block, the blocks committed at the
  * end: the floor that storage I/O puts under the app, with the same SDK on the same Azurite.
+ * With RAW_STORAGE_HTTP=1 as well, the same requests go over plain node:http with a SAS (no SDK
+ * pipeline, no retries): the floor for any client of the storage service, hand-written or not.
  * Run: node dist/bench/rawScorer.js <csv folder> <model folder> [threads]
  */
 import { readdirSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { BlobServiceClient, ContainerSASPermissions, type ContainerClient } from '@azure/storage-blob';
 import { loadOnnxModel, type OnnxModel } from '../lib/scoring/onnx/model';
 import { scoreTabularFile } from '../lib/scoring/tabular/scoreFile';
 import { mapLimited } from '../lib/util/mapLimited';
@@ -25,9 +28,13 @@ import { cpuSecondsOf } from './procStats';
 
 const STORAGE = process.env.RAW_STORAGE;
 const GROUP = Number(process.env.MINI_BATCH_SIZE ?? 10);
+const PLAIN_HTTP = process.env.RAW_STORAGE_HTTP === '1';
 
 async function pass(model: OnnxModel, dir: string, names: string[]): Promise<number> {
-  if (STORAGE) return storagePass(model, BlobServiceClient.fromConnectionString(STORAGE).getContainerClient('workspaceblobstore'), names);
+  if (STORAGE) {
+    const container = BlobServiceClient.fromConnectionString(STORAGE).getContainerClient('workspaceblobstore');
+    return PLAIN_HTTP ? storagePass(model, await httpBlobs(container), names) : storagePass(model, sdkBlobs(container), names);
+  }
   let rows = 0;
   for (const name of names) {
     for await (const chunk of scoreTabularFile(model, join(dir, name), { fileName: name })) rows += chunk.lines.length;
@@ -38,19 +45,63 @@ async function pass(model: OnnxModel, dir: string, names: string[]): Promise<num
 let passes = 0;
 const encoder = new TextEncoder();
 
+/** The three storage calls a scorer with no orchestration makes. */
+interface Blobs {
+  download(name: string): Promise<Uint8Array>;
+  stageBlock(name: string, id: string, bytes: Uint8Array): Promise<void>;
+  commit(name: string, ids: string[]): Promise<void>;
+}
+
+const sdkBlobs = (container: ContainerClient): Blobs => ({
+  async download(name) {
+    const res = await container.getBlockBlobClient(name).download();
+    const chunks: Buffer[] = [];
+    for await (const chunk of res.readableStreamBody!) chunks.push(chunk as Buffer);
+    return new Uint8Array(Buffer.concat(chunks));
+  },
+  async stageBlock(name, id, bytes) {
+    await container.getBlockBlobClient(name).stageBlock(id, bytes, bytes.byteLength);
+  },
+  async commit(name, ids) {
+    await container.getBlockBlobClient(name).commitBlockList(ids);
+  },
+});
+
+/** The same calls over node:http with a container SAS made once (keep-alive, no SDK pipeline). */
+async function httpBlobs(container: ContainerClient): Promise<Blobs> {
+  const sas = new URL(await container.generateSasUrl({ permissions: ContainerSASPermissions.parse('rcw'), expiresOn: new Date(Date.now() + 3_600_000) }));
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  const call = (method: string, name: string, extra: string, body?: Uint8Array | string) =>
+    new Promise<Buffer>((resolve, reject) => {
+      const url = `${sas.origin}${sas.pathname}/${name}?${extra}${extra ? '&' : ''}${sas.search.slice(1)}`;
+      const headers: Record<string, string | number> = { 'x-ms-version': '2021-12-02' };
+      if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
+      const req = request(url, { method, agent, headers }, (res) => {
+        const length = Number(res.headers['content-length'] ?? 0);
+        const out = Buffer.allocUnsafe(length);
+        let at = 0;
+        res.on('data', (chunk: Buffer) => (at += chunk.copy(out, at)));
+        res.on('end', () => ((res.statusCode ?? 500) < 300 ? resolve(out.subarray(0, at)) : reject(new Error(`${method} ${name}: ${res.statusCode}`))));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  return {
+    download: async (name) => new Uint8Array(await call('GET', name, '')),
+    stageBlock: async (name, id, bytes) => void (await call('PUT', name, `comp=block&blockid=${encodeURIComponent(id)}`, bytes)),
+    commit: async (name, ids) => void (await call('PUT', name, 'comp=blocklist', `<?xml version="1.0" encoding="utf-8"?><BlockList>${ids.map((id) => `<Latest>${id}</Latest>`).join('')}</BlockList>`)),
+  };
+}
+
 /** Downloads, scores and uploads: each group of files one staged block of one output blob per pass. */
-async function storagePass(model: OnnxModel, container: ContainerClient, names: string[]): Promise<number> {
-  const output = container.getBlockBlobClient(`bench/raw-output/${process.pid}-${passes++}.csv`);
+async function storagePass(model: OnnxModel, blobs: Blobs, names: string[]): Promise<number> {
+  const output = `bench/raw-output/${process.pid}-${passes++}.csv`;
   const ids: string[] = [];
   let rows = 0;
   for (let g = 0; g < names.length; g += GROUP) {
     const group = names.slice(g, g + GROUP);
-    const files = await mapLimited(group, 4, async (name) => {
-      const res = await container.getBlockBlobClient(`bench/scoring/${name}`).download();
-      const chunks: Buffer[] = [];
-      for await (const chunk of res.readableStreamBody!) chunks.push(chunk as Buffer);
-      return new Uint8Array(Buffer.concat(chunks));
-    });
+    const files = await mapLimited(group, 4, (name) => blobs.download(`bench/scoring/${name}`));
     const pieces: string[] = [];
     for (let i = 0; i < group.length; i++) {
       for await (const chunk of scoreTabularFile(model, group[i]!, { fileName: group[i], bytes: files[i] })) {
@@ -59,11 +110,10 @@ async function storagePass(model: OnnxModel, container: ContainerClient, names: 
       }
     }
     const id = Buffer.from(String(g).padStart(12, '0')).toString('base64');
-    const bytes = encoder.encode(pieces.join(''));
-    await output.stageBlock(id, bytes, bytes.byteLength);
+    await blobs.stageBlock(output, id, encoder.encode(pieces.join('')));
     ids.push(id);
   }
-  await output.commitBlockList(ids);
+  await blobs.commit(output, ids);
   return rows;
 }
 

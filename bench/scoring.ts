@@ -88,6 +88,8 @@ interface ModelRound {
   rawAll: RawRun;
   /** The raw scorer in one thread with its files downloaded from and its output uploaded to Azurite. */
   rawStorage: RawRun;
+  /** The same over plain node:http (no SDK): the floor storage I/O puts under any client. */
+  rawHttp: RawRun;
   cold: JobRun;
   warm: JobRun;
 }
@@ -103,6 +105,10 @@ function ratios(r: ModelRound) {
     // Against a hand-written scorer that also downloads and uploads through the SDK: what the
     // app's orchestration, workers and exactly-once bookkeeping add over storage I/O itself.
     appCpuPerRowVsRawWithStorage: r.warm.appCpu / r.rawStorage.secondCpuSeconds,
+    // The lowest appCpuPerRowRatio any scorer that reads from and writes to storage can reach:
+    // raw scoring plus the storage calls over plain HTTP, no SDK, no orchestration.
+    storageFloorRatio: r.rawHttp.secondCpuSeconds / r.rawOne.secondCpuSeconds,
+    sdkFloorRatio: r.rawStorage.secondCpuSeconds / r.rawOne.secondCpuSeconds,
     warmVsRawAllCores: r.rawAll.secondSeconds / r.warm.seconds,
     warmVsRawAllCoresExAzurite: r.rawAll.secondSeconds / exAzurite,
     warmVsRawOneThread: r.rawOne.secondSeconds / r.warm.seconds,
@@ -167,15 +173,18 @@ async function round(n: number, names: string[], contents: string[], dir: string
     for (const model of MODELS) {
       const rawOne = rawScorer(dir, MODEL_DIRS[model]!, 1);
       const rawAll = rawScorer(dir, MODEL_DIRS[model]!, CORES);
-      const rawStorage = rawScorer(dir, MODEL_DIRS[model]!, 1, { RAW_STORAGE: stack.azurite.connectionString, RAW_STORAGE_PID: String(stack.azurite.pid), MINI_BATCH_SIZE: String(MINI_BATCH_SIZE) });
+      const storageEnv = { RAW_STORAGE: stack.azurite.connectionString, RAW_STORAGE_PID: String(stack.azurite.pid), MINI_BATCH_SIZE: String(MINI_BATCH_SIZE) };
+      const rawStorage = rawScorer(dir, MODEL_DIRS[model]!, 1, storageEnv);
+      const rawHttp = rawScorer(dir, MODEL_DIRS[model]!, 1, { ...storageEnv, RAW_STORAGE_HTTP: '1' });
       console.log(
         `round ${n}: ${model}: raw one thread ${rawOne.firstSeconds.toFixed(2)} s cold, ${rawOne.secondSeconds.toFixed(2)} s warm (CPU ${us(rawOne.secondCpuSeconds, total)} us/row); ` +
           `raw on ${CORES} cores ${rawAll.firstSeconds.toFixed(2)} s cold, ${rawAll.secondSeconds.toFixed(2)} s warm; ` +
-          `raw with storage I/O, one thread: ${rawStorage.secondSeconds.toFixed(2)} s warm (CPU ${us(rawStorage.secondCpuSeconds, total)} us/row, Azurite ${us(rawStorage.storageSecondCpuSeconds ?? 0, total)} us/row)`,
+          `raw with storage I/O, one thread: ${rawStorage.secondSeconds.toFixed(2)} s warm (CPU ${us(rawStorage.secondCpuSeconds, total)} us/row, Azurite ${us(rawStorage.storageSecondCpuSeconds ?? 0, total)} us/row); ` +
+          `the same over plain HTTP: CPU ${us(rawHttp.secondCpuSeconds, total)} us/row`,
       );
       const cold = await job(stack, model, 'first job (cold workers)');
       const warm = await job(stack, model, 'second job (warm workers)');
-      out[model] = { rawOne, rawAll, rawStorage, cold, warm };
+      out[model] = { rawOne, rawAll, rawStorage, rawHttp, cold, warm };
       const f = ratios(out[model]);
       console.log(`  ${model} round ${n}: ${Object.entries(f).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
     }
@@ -227,13 +236,14 @@ async function main(): Promise<void> {
         rawCpuPerRowMicroseconds: raw((r) => (r.rawOne.secondCpuSeconds * 1e6) / total),
         rawWithStorageCpuPerRowMicroseconds: raw((r) => (r.rawStorage.secondCpuSeconds * 1e6) / total),
         rawWithStorageAzuriteCpuPerRowMicroseconds: raw((r) => ((r.rawStorage.storageSecondCpuSeconds ?? 0) * 1e6) / total),
+        rawWithHttpCpuPerRowMicroseconds: raw((r) => (r.rawHttp.secondCpuSeconds * 1e6) / total),
       };
       console.log(`${model}, medians of ${ROUNDS} rounds:`);
       for (const [k, v] of Object.entries(medians)) {
         console.log(`  ${k.padEnd(30)} ${v.toFixed(2)}  (rounds ${perRound.map((f) => f[k as keyof Figures].toFixed(2)).join(', ')})${TARGETS[k as keyof Figures] ? `  target ${TARGETS[k as keyof Figures]}` : ''}`);
       }
       console.log(`  app CPU per row / raw CPU per row: ${absolute.appCpuPerRowMicroseconds.toFixed(2)} / ${absolute.rawCpuPerRowMicroseconds.toFixed(2)} us (Azurite ${absolute.azuriteCpuPerRowMicroseconds.toFixed(2)} us/row apart)`);
-      console.log(`  raw with storage I/O: ${absolute.rawWithStorageCpuPerRowMicroseconds.toFixed(2)} us/row (Azurite ${absolute.rawWithStorageAzuriteCpuPerRowMicroseconds.toFixed(2)} us/row apart)`);
+      console.log(`  raw with storage I/O: ${absolute.rawWithStorageCpuPerRowMicroseconds.toFixed(2)} us/row (Azurite ${absolute.rawWithStorageAzuriteCpuPerRowMicroseconds.toFixed(2)} us/row apart); over plain HTTP ${absolute.rawWithHttpCpuPerRowMicroseconds.toFixed(2)} us/row`);
       const entry = { ...medians, ...absolute, perRound };
       // The headline model's figures are top-level keys; every model's are under its name.
       if (model === MODELS[0]) Object.assign(json, medians, { model });
