@@ -3,6 +3,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { Caller } from '../auth/caller';
 import { ApiError } from '../http/apiError';
 import type { CreateJobRequest } from '../jobs/createJob';
+import type { IdempotencyKey } from '../jobs/idempotency';
 import type { DropSource, JobRecord } from '../jobs/types';
 import { datastoreUri } from '../locations/uri';
 import { statusOf } from '../storage/once';
@@ -20,6 +21,8 @@ export interface DropDeps {
   datastores: { inbox: string; outbox: string };
   /** The invoke (lib/jobs/createJob with its dependencies bound). */
   createJob(request: CreateJobRequest): Promise<{ job: JobRecord; created: boolean }>;
+  /** The job an earlier invoke recorded under this request id, if any (lib/jobs/idempotency `jobOfRequest`). */
+  jobOfRequest(key: IdempotencyKey): Promise<JobRecord | undefined>;
   writeResult(blob: { container: ContainerClient; name: string }, result: DropResult): Promise<void>;
   log(message: string): void;
   now(): Date;
@@ -93,6 +96,15 @@ export async function startDropJob(deps: DropDeps, blobName: string, droppedAt?:
       return { kind: 'duplicate', reason };
     }
     if (!isRefusal(err)) throw err;
+    // The invoke validates before it looks for the request id's job: a late or repeated delivery
+    // (the endpoint, the inputs or _job.json changed since) is refused although the drop has its job,
+    // whose _result.json a refusal would overwrite.
+    const existing = await deps.jobOfRequest({ caller: DROP_CALLER, endpoint: drop.endpoint, requestId: dropRequestId(source.container, drop.path) });
+    if (existing) {
+      const reason = `Drop '${source.container}/${drop.path}' already has job ${existing.jobId}; this delivery would now be refused (${err.code}: ${err.message}) and changes nothing.`;
+      deps.log(reason);
+      return { kind: 'duplicate', reason };
+    }
     await deps.writeResult(refusedResultPlace(deps, drop), refusedResult(source, drop.endpoint, err, deps.now()));
     deps.log(`Drop '${source.container}/${drop.path}' was refused (${err.code}): ${err.message}`);
     return { kind: 'refused', error: err };

@@ -99,6 +99,19 @@ describe('blob drops', () => {
     expect(await drops.jobsOfDrop('iris', 'iris/refused')).toEqual([]);
   });
 
+  it('a delivery after the job was made that would now be refused (a _job.json broken since) leaves the job\'s _result.json alone', async () => {
+    await drops.dropFolder('iris/late', ['iris-part-1.csv'], { '_job.json': JSON.stringify({ miniBatchSize: 5 }) });
+    const done = await drops.resultOf('iris/late/_result.json');
+    expect(done).toMatchObject({ status: 'Completed', jobId: expect.any(String) });
+    // The job file broken afterwards, then the marker's event again (Event Grid's at-least-once
+    // delivery, a rerun rewriting the marker): the drop is refusable now, but it has its job.
+    await drops.put('iris/late/_job.json', '{ "miniBatchSize": ');
+    const marker = await drops.put('iris/late/_SUCCESS', 'again');
+    await drops.handled('iris/late/_SUCCESS', marker.etag);
+    expect(await drops.readJson(drops.outbox, 'iris/late/_result.json')).toEqual(done);
+    expect((await drops.jobsOfDrop('iris', 'iris/late')).map((j) => j.name)).toEqual([done.jobId]);
+  });
+
   it('a host SIGKILLed between the trigger and the job start still yields exactly one job', async () => {
     await drops.dropFolder('iris/crash', ['iris-part-1.csv', 'iris-part-2.csv']);
     // Kill as soon as the drop's job is recorded: the trigger has no receipt yet, or the job has not started.

@@ -26,6 +26,7 @@ beforeAll(async () => {
       invokes.push(request);
       throw new Error('no job expected');
     },
+    jobOfRequest: async () => undefined,
     writeResult: writeResultBlob,
     log: () => undefined,
     now: () => new Date(),
