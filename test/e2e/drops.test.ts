@@ -62,6 +62,14 @@ describe('blob drops', () => {
     expect(await drops.outbox.getBlobClient('iris/single.csv/predictions.csv').exists()).toBe(true);
   });
 
+  it('a drop whose name holds %, # or ? (legal in blob names) scores that folder and writes next to it', async () => {
+    // Were the name read as a URI path: '#2?' a fragment and a query, '%' the start of an escape.
+    await drops.dropFolder('iris/100% #2?', ['iris-part-1.csv', 'iris-part-2.csv']);
+    const result = await drops.resultOf('iris/100% #2?/_result.json');
+    expect(result).toMatchObject({ status: 'Completed', drop: { path: 'iris/100% #2?' }, counts: { itemsTotal: 2, itemsSucceeded: 2 } });
+    expect(await drops.outbox.getBlobClient('iris/100% #2?/predictions.csv').exists()).toBe(true);
+  });
+
   it('_job.json picks the deployment, overrides settings, adds literal inputs and sets the output', async () => {
     const jobFile = {
       deployment: 'second',
