@@ -7,6 +7,7 @@ import type { IdempotencyKey } from '../jobs/idempotency';
 import type { DropSource, JobRecord } from '../jobs/types';
 import { datastoreUri } from '../locations/uri';
 import { statusOf } from '../storage/once';
+import { readPinned } from '../storage/readPinned';
 import { dropOf, JOB_FILE, RESULT_FILE, type Drop } from './dropPath';
 import { invokeBodyOf, parseJobFile } from './jobFile';
 import { refusedResult, type DropResult } from './result';
@@ -50,15 +51,11 @@ export const JOB_FILE_MAX_BYTES = 256 * 1024;
 
 /** The job file's text, or undefined when there is none; 413 `JobFileTooLarge` past `maxBytes`. */
 async function readJobFileText(container: ContainerClient, name: string, maxBytes: number): Promise<string | undefined> {
-  const blob = container.getBlobClient(name);
+  const tooLarge = (size: number) =>
+    new ApiError(413, 'JobFileTooLarge', `${JOB_FILE} is ${size} bytes; it may hold at most ${maxBytes} (settings, literal inputs and the output, not data).`, JOB_FILE);
   try {
-    const { contentLength = 0, etag } = await blob.getProperties();
-    if (contentLength > maxBytes) {
-      throw new ApiError(413, 'JobFileTooLarge', `${JOB_FILE} is ${contentLength} bytes; it may hold at most ${maxBytes} (settings, literal inputs and the output, not data).`, JOB_FILE);
-    }
-    if (contentLength === 0) return '';
     // The size read is the size downloaded: a file replaced meanwhile fails (412) and the trigger retries.
-    return (await blob.downloadToBuffer(0, contentLength, { conditions: { ifMatch: etag } })).toString('utf8');
+    return (await readPinned(container.getBlobClient(name), { bytes: maxBytes, tooLarge })).data.toString('utf8');
   } catch (err) {
     if (statusOf(err) === 404) return undefined;
     throw err;
