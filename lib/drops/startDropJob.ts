@@ -11,6 +11,7 @@ import { readPinned } from '../storage/readPinned';
 import { dropOf, JOB_FILE, RESULT_FILE, type Drop } from './dropPath';
 import { invokeBodyOf, parseJobFile } from './jobFile';
 import { refusedResult, type DropResult } from './result';
+import { deleteRefusal } from './writeResult';
 
 /** Who drop jobs are created by (`createdBy`): the inbox, not a person. */
 export const DROP_CALLER: Caller = { oid: 'blob-drop', tid: 'system', name: 'blob drop' };
@@ -84,6 +85,8 @@ export async function startDropJob(deps: DropDeps, blobName: string, droppedAt?:
       drop: source,
     });
     deps.log(created ? `Drop '${source.container}/${drop.path}' started job ${job.jobId}.` : `Drop '${source.container}/${drop.path}' already has job ${job.jobId}; nothing new started.`);
+    // Dropped again after a refusal: that refusal's _result.json no longer says how the drop went.
+    await deleteRefusal(refusedResultPlace(deps, drop));
     return { kind: 'job', job, created };
   } catch (err) {
     if (err instanceof ApiError && err.code === 'IdempotencyKeyReused') {

@@ -3,6 +3,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { OutputPlace } from '../output/location';
 import type { JobOutputLocation, JobRecord } from '../jobs/types';
 import { ensureContainer, statusOf } from '../storage/once';
+import { readPinned } from '../storage/readPinned';
 import { RESULT_FILE } from './dropPath';
 import { jobResult, type DropResult } from './result';
 
@@ -36,6 +37,22 @@ function parsedResult(text: string): DropResult {
     // not JSON
   }
   return {} as DropResult;
+}
+
+/**
+ * Deletes a refusal (`jobId` null) at `blob` once the drop has its job (dropped again after a fix):
+ * it would say Failed while the job runs, and for ever when the job's output, and so its result,
+ * goes elsewhere. A result written meanwhile (a new ETag) stays.
+ */
+export async function deleteRefusal(blob: { container: ContainerClient; name: string }): Promise<void> {
+  const client = blob.container.getBlobClient(blob.name);
+  try {
+    const { data, etag } = await readPinned(client);
+    if (parsedResult(data.toString('utf8')).jobId !== null) return;
+    await client.delete({ conditions: { ifMatch: etag } });
+  } catch (err) {
+    if (statusOf(err) !== 404 && statusOf(err) !== 412) throw err;
+  }
 }
 
 export interface JobResultDeps {

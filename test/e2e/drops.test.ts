@@ -107,6 +107,18 @@ describe('blob drops', () => {
     expect(await drops.jobsOfDrop('iris', 'iris/refused')).toEqual([]);
   });
 
+  it('a refused drop dropped again with a good _job.json gets its job, and the refusal is removed (its output goes elsewhere)', async () => {
+    await drops.dropFolder('iris/fixed', ['iris-part-1.csv'], { '_job.json': JSON.stringify({ deployment: 'nosuch' }) });
+    expect(await drops.resultOf('iris/fixed/_result.json')).toMatchObject({ status: 'Failed', jobId: null });
+    const jobFile = { output: { uri: 'azureml://datastores/workspaceblobstore/paths/drops/fixed/predictions.csv' } };
+    await drops.put('iris/fixed/_job.json', JSON.stringify(jobFile));
+    await drops.put('iris/fixed/_SUCCESS', 'again');
+    const result = await app.waitUntil('the fixed result', () => app.readWorkspaceBlob('drops/fixed/_result.json'), 120_000, 200).then((t) => JSON.parse(t));
+    expect(result).toMatchObject({ status: 'Completed', jobId: expect.any(String) });
+    // No Failed _result.json left in the outbox for a drop whose job completed.
+    expect(await drops.readJson(drops.outbox, 'iris/fixed/_result.json')).toBeUndefined();
+  });
+
   it('a delivery after the job was made that would now be refused (a _job.json broken since) leaves the job\'s _result.json alone', async () => {
     await drops.dropFolder('iris/late', ['iris-part-1.csv'], { '_job.json': JSON.stringify({ miniBatchSize: 5 }) });
     const done = await drops.resultOf('iris/late/_result.json');
