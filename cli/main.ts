@@ -6,6 +6,7 @@ import { registerDeploymentCommands } from './commands/deployment';
 import { registerEndpointCommands } from './commands/endpoint';
 import { registerJobCommands } from './commands/job';
 import { EXIT } from './errors';
+import { cliVersion } from './version';
 
 /**
  * `azmlb`: Azure ML's `az ml` batch commands (batch-endpoint, batch-deployment, model, data,
@@ -13,6 +14,10 @@ import { EXIT } from './errors';
  */
 const program = new Command('azmlb')
   .description("Azure ML batch endpoints on Azure Functions: the az ml commands you know (docs/cli.md)")
+  // `azmlb --version` as `az --version`. Root options only before the command: `model show
+  // --version 1` is the model's version (commander otherwise takes root options anywhere).
+  .enablePositionalOptions()
+  .version(`azmlb ${cliVersion()}`, '--version', 'print the version of azmlb')
   .showHelpAfterError('(add --help for usage)')
   // Usage errors look like the CLI's other errors (az prints them as ERROR: too).
   .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'ERROR: ')) })

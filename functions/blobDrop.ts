@@ -1,7 +1,8 @@
 import { app, type StorageBlobHandler } from '@azure/functions';
 import * as df from 'durable-functions';
-import { drops } from '../app/services';
+import { drops, idempotency, jobs } from '../app/services';
 import { createJob } from '../lib/jobs/createJob';
+import { jobOfRequest } from '../lib/jobs/idempotency';
 import { startDropJob } from '../lib/drops/startDropJob';
 import { writeResultBlob } from '../lib/drops/writeResult';
 import { jobCreation } from './jobs/common';
@@ -19,6 +20,7 @@ export const blobDrop: StorageBlobHandler = async (_blob, context) => {
     {
       ...drops,
       createJob: (request) => createJob(jobCreation(client), request),
+      jobOfRequest: (key) => jobOfRequest({ idempotency, jobs }, key),
       writeResult: writeResultBlob,
       log: (message) => context.log(message),
       now: () => new Date(),

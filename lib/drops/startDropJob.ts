@@ -3,12 +3,15 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { Caller } from '../auth/caller';
 import { ApiError } from '../http/apiError';
 import type { CreateJobRequest } from '../jobs/createJob';
+import type { IdempotencyKey } from '../jobs/idempotency';
 import type { DropSource, JobRecord } from '../jobs/types';
 import { datastoreUri } from '../locations/uri';
 import { statusOf } from '../storage/once';
+import { readPinned } from '../storage/readPinned';
 import { dropOf, JOB_FILE, RESULT_FILE, type Drop } from './dropPath';
 import { invokeBodyOf, parseJobFile } from './jobFile';
 import { refusedResult, type DropResult } from './result';
+import { deleteRefusal } from './writeResult';
 
 /** Who drop jobs are created by (`createdBy`): the inbox, not a person. */
 export const DROP_CALLER: Caller = { oid: 'blob-drop', tid: 'system', name: 'blob drop' };
@@ -20,6 +23,8 @@ export interface DropDeps {
   datastores: { inbox: string; outbox: string };
   /** The invoke (lib/jobs/createJob with its dependencies bound). */
   createJob(request: CreateJobRequest): Promise<{ job: JobRecord; created: boolean }>;
+  /** The job an earlier invoke recorded under this request id, if any (lib/jobs/idempotency `jobOfRequest`). */
+  jobOfRequest(key: IdempotencyKey): Promise<JobRecord | undefined>;
   writeResult(blob: { container: ContainerClient; name: string }, result: DropResult): Promise<void>;
   log(message: string): void;
   now(): Date;
@@ -47,15 +52,11 @@ export const JOB_FILE_MAX_BYTES = 256 * 1024;
 
 /** The job file's text, or undefined when there is none; 413 `JobFileTooLarge` past `maxBytes`. */
 async function readJobFileText(container: ContainerClient, name: string, maxBytes: number): Promise<string | undefined> {
-  const blob = container.getBlobClient(name);
+  const tooLarge = (size: number) =>
+    new ApiError(413, 'JobFileTooLarge', `${JOB_FILE} is ${size} bytes; it may hold at most ${maxBytes} (settings, literal inputs and the output, not data).`, JOB_FILE);
   try {
-    const { contentLength = 0, etag } = await blob.getProperties();
-    if (contentLength > maxBytes) {
-      throw new ApiError(413, 'JobFileTooLarge', `${JOB_FILE} is ${contentLength} bytes; it may hold at most ${maxBytes} (settings, literal inputs and the output, not data).`, JOB_FILE);
-    }
-    if (contentLength === 0) return '';
     // The size read is the size downloaded: a file replaced meanwhile fails (412) and the trigger retries.
-    return (await blob.downloadToBuffer(0, contentLength, { conditions: { ifMatch: etag } })).toString('utf8');
+    return (await readPinned(container.getBlobClient(name), { bytes: maxBytes, tooLarge })).data.toString('utf8');
   } catch (err) {
     if (statusOf(err) === 404) return undefined;
     throw err;
@@ -84,6 +85,8 @@ export async function startDropJob(deps: DropDeps, blobName: string, droppedAt?:
       drop: source,
     });
     deps.log(created ? `Drop '${source.container}/${drop.path}' started job ${job.jobId}.` : `Drop '${source.container}/${drop.path}' already has job ${job.jobId}; nothing new started.`);
+    // Dropped again after a refusal: that refusal's _result.json no longer says how the drop went.
+    await deleteRefusal(refusedResultPlace(deps, drop));
     return { kind: 'job', job, created };
   } catch (err) {
     if (err instanceof ApiError && err.code === 'IdempotencyKeyReused') {
@@ -93,6 +96,15 @@ export async function startDropJob(deps: DropDeps, blobName: string, droppedAt?:
       return { kind: 'duplicate', reason };
     }
     if (!isRefusal(err)) throw err;
+    // The invoke validates before it looks for the request id's job: a late or repeated delivery
+    // (the endpoint, the inputs or _job.json changed since) is refused although the drop has its job,
+    // whose _result.json a refusal would overwrite.
+    const existing = await deps.jobOfRequest({ caller: DROP_CALLER, endpoint: drop.endpoint, requestId: dropRequestId(source.container, drop.path) });
+    if (existing) {
+      const reason = `Drop '${source.container}/${drop.path}' already has job ${existing.jobId}; this delivery would now be refused (${err.code}: ${err.message}) and changes nothing.`;
+      deps.log(reason);
+      return { kind: 'duplicate', reason };
+    }
     await deps.writeResult(refusedResultPlace(deps, drop), refusedResult(source, drop.endpoint, err, deps.now()));
     deps.log(`Drop '${source.container}/${drop.path}' was refused (${err.code}): ${err.message}`);
     return { kind: 'refused', error: err };

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from '../registry/registry';
 import type { Caller } from '../auth/caller';
 import { ApiError } from '../http/apiError';
@@ -72,7 +73,7 @@ export async function createJob(deps: CreateJobDeps, request: CreateJobRequest):
       if (!claim.sameRequest) {
         throw new ApiError(409, 'IdempotencyKeyReused', `The ${REQUEST_ID_HEADER} '${request.requestId}' was used for a different request; use a new id for a new job.`, REQUEST_ID_HEADER);
       }
-      const existing = await deps.jobs.get(resolved.endpoint.name, claim.jobId);
+      const existing = await recordedJob(deps, resolved.endpoint.name, claim.jobId);
       if (existing) {
         // The first invoke may have died before starting the orchestration: start it now.
         if (existing.status === 'NotStarted') {
@@ -171,6 +172,25 @@ async function startFailed(deps: CreateJobDeps, request: CreateJobRequest, job: 
   throw new ApiError(503, 'JobStartFailed', `Job ${job.jobId} was recorded but could not be started (${why}); it is marked Failed. Invoke again${retry}.`, undefined, undefined, {
     'Retry-After': START_RETRY_AFTER,
   });
+}
+
+/** How long an invoke waits for the job of a request id claimed by another invoke to be recorded. */
+const RECORD_WAIT_MS = 5_000;
+const RECORD_POLL_MS = 200;
+
+/**
+ * The job claimed under a request id, waiting a moment while the winning invoke records it (a few
+ * storage calls after its claim): a client that sent the same POST again because the first answer
+ * was lost would get 409 InvokeInProgress, which Logic Apps do not retry (only 408, 429, 5xx).
+ * Undefined when it is still not recorded (the winner is slow or died: 409, as before).
+ */
+async function recordedJob(deps: CreateJobDeps, endpoint: string, jobId: string): Promise<JobRecord | undefined> {
+  const until = Date.now() + RECORD_WAIT_MS;
+  for (;;) {
+    const job = await deps.jobs.get(endpoint, jobId);
+    if (job || Date.now() >= until) return job;
+    await sleep(RECORD_POLL_MS);
+  }
 }
 
 /** Seconds a caller waits before invoking again after a failed start (as for a storage outage). */

@@ -4,6 +4,8 @@ import { ApiError } from '../http/apiError';
 import type { Caller } from '../auth/caller';
 import { keyOf } from '../registry/names';
 import { ensureTable, statusOf, tryGetEntity } from '../storage/once';
+import type { JobStore } from './jobStore';
+import type { JobRecord } from './types';
 
 /**
  * `x-ms-client-request-id` makes an invoke idempotent: the first request with an id claims it
@@ -136,6 +138,12 @@ export class IdempotencyStore {
     throw new ApiError(409, 'Conflict', `Requests with ${REQUEST_ID_HEADER} '${key.requestId}' are racing; retry.`, REQUEST_ID_HEADER, undefined, { 'Retry-After': RETRY_SOON });
   }
 
+  /** The job id the request id is claimed for, or undefined when it is not claimed. */
+  async find(key: IdempotencyKey): Promise<string | undefined> {
+    await ensureTable(this.table);
+    return (await this.read(partitionOf(key.endpoint), rowKeyOf(key)))?.JobId;
+  }
+
   /**
    * Gives a claim up when the invoke that won it fails before recording its job (so a retry with
    * the same id can run). Only removes the claim if it still names `jobId`.
@@ -161,4 +169,10 @@ export class IdempotencyStore {
   private read(partitionKey: string, rowKey: string): Promise<(ClaimEntity & { etag: string }) | undefined> {
     return tryGetEntity<ClaimEntity>(this.table, partitionKey, rowKey);
   }
+}
+
+/** The job an earlier request with this key recorded, or undefined (never claimed, or claimed and not recorded yet). */
+export async function jobOfRequest(stores: { idempotency: IdempotencyStore; jobs: Pick<JobStore, 'findById'> }, key: IdempotencyKey): Promise<JobRecord | undefined> {
+  const jobId = await stores.idempotency.find(key);
+  return jobId === undefined ? undefined : stores.jobs.findById(jobId);
 }

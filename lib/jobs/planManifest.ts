@@ -1,5 +1,6 @@
 import { mapLimited } from '../util/mapLimited';
 import { ensureContainer, isAlreadyExists, statusOf } from '../storage/once';
+import { readPinned } from '../storage/readPinned';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import type { InputFile } from './types';
 
@@ -91,14 +92,9 @@ export class PlanManifest {
     return (await this.read(jobId, chunk))[offset];
   }
 
-  /**
-   * One version of a chunk and its ETag: the download is pinned to the version whose size was read
-   * (If-Match; 412 when it changed in between). planRest may extend the chunk meanwhile, and an
-   * unpinned download would be the first bytes of the longer chunk (not JSON).
-   */
+  /** One version of a chunk and its ETag (readPinned): planRest may extend the chunk meanwhile. */
   private async readVersion(blob: BlockBlobClient): Promise<{ etag: string | undefined; batches: InputFile[][] }> {
-    const { etag, contentLength } = await blob.getProperties();
-    const data = await blob.downloadToBuffer(0, contentLength || undefined, { conditions: { ifMatch: etag } });
+    const { etag, data } = await readPinned(blob);
     return { etag, batches: JSON.parse(data.toString('utf8')) as InputFile[][] };
   }
 

@@ -56,6 +56,12 @@ function decodeOnce(raw: string): string {
   return decoded;
 }
 
+/**
+ * A blob name as the `<p>` of a datastore URI, so that normalizeDatastorePath gives it back: the
+ * characters a URI path gives a meaning to ('%', '?', '#') encoded, the rest kept readable.
+ */
+export const datastorePathOf = (blobName: string): string => blobName.replace(/[%?#]/g, (c) => encodeURIComponent(c));
+
 /** Validates and normalises a datastore-relative path; throws InvalidInputPathError. */
 export function normalizeDatastorePath(raw: string): string {
   if (CONTROL.test(raw)) refuse(raw, 'control characters (including NUL) are not allowed.');

@@ -1,7 +1,7 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { ApiError } from '../http/apiError';
 import { afterArmWorkspace } from '../http/armPath';
-import { InvalidInputPathError, normalizeDatastorePath, parseDatastoreUri } from './datastorePath';
+import { datastorePathOf, InvalidInputPathError, normalizeDatastorePath, parseDatastoreUri } from './datastorePath';
 import { parseAssetId } from './references';
 import { fatal } from '../util/fatal';
 
@@ -56,8 +56,8 @@ function ownService(blob: Pick<BlobServiceClient, 'url'>): { origin: string; pat
 /** Whether two blob service URLs are the same service (case and trailing '/' aside). */
 export const sameService = (a: string, b: string): boolean => a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
 
-/** The datastore URI in its short canonical form. */
-export const datastoreUri = (datastore: string, path: string): string => `azureml://datastores/${datastore}/paths/${path}`;
+/** The datastore URI in its short canonical form, of a blob path (as stored, not URI-encoded). */
+export const datastoreUri = (datastore: string, path: string): string => `azureml://datastores/${datastore}/paths/${datastorePathOf(path)}`;
 
 /** Splits `<container>/<path>` of a blob URL; the path is checked like a datastore path. */
 function blobLocation(uri: string, serviceUri: string, rest: string, field: string): BlobLocation {

@@ -144,6 +144,16 @@ describe('connection, output and errors', () => {
 });
 
 describe('resources from Azure ML YAML', () => {
+  it('azmlb --version prints the package version; a command\'s own --version is still its option', async () => {
+    const version = await ok(['--version']);
+    expect(version.stdout.trim()).toBe(`azmlb ${JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version}`);
+    await ok(['model', 'create', '--name', 'version-flag', '--version', '3', '--path', `${ds}/samples/iris/model`, '--type', 'mlflow_model']);
+    // After the options and before them: both are the model's version.
+    const shown = await ok(['model', 'show', '-n', 'version-flag', '--version', '3']);
+    expect(shown.json.name).toBe('3');
+    expect((await ok(['model', 'show', '--version', '3', '-n', 'version-flag'])).json.name).toBe('3');
+  });
+
   it('model, endpoint, and the legacy root-level deployment with --set-default', async () => {
     const model = await ok(['model', 'create', '--name', 'iris-cli-model', '--path', `${ds}/samples/iris/model`, '--type', 'mlflow_model']);
     expect(model.json.name).toBe('1');

@@ -62,6 +62,14 @@ describe('blob drops', () => {
     expect(await drops.outbox.getBlobClient('iris/single.csv/predictions.csv').exists()).toBe(true);
   });
 
+  it('a drop whose name holds %, # or ? (legal in blob names) scores that folder and writes next to it', async () => {
+    // Were the name read as a URI path: '#2?' a fragment and a query, '%' the start of an escape.
+    await drops.dropFolder('iris/100% #2?', ['iris-part-1.csv', 'iris-part-2.csv']);
+    const result = await drops.resultOf('iris/100% #2?/_result.json');
+    expect(result).toMatchObject({ status: 'Completed', drop: { path: 'iris/100% #2?' }, counts: { itemsTotal: 2, itemsSucceeded: 2 } });
+    expect(await drops.outbox.getBlobClient('iris/100% #2?/predictions.csv').exists()).toBe(true);
+  });
+
   it('_job.json picks the deployment, overrides settings, adds literal inputs and sets the output', async () => {
     const jobFile = {
       deployment: 'second',
@@ -97,6 +105,31 @@ describe('blob drops', () => {
     expect(refused.error.message).toMatch(/miniBatchSize/);
     expect(await drops.jobsOfDrop('iris', 'iris/broken')).toEqual([]);
     expect(await drops.jobsOfDrop('iris', 'iris/refused')).toEqual([]);
+  });
+
+  it('a refused drop dropped again with a good _job.json gets its job, and the refusal is removed (its output goes elsewhere)', async () => {
+    await drops.dropFolder('iris/fixed', ['iris-part-1.csv'], { '_job.json': JSON.stringify({ deployment: 'nosuch' }) });
+    expect(await drops.resultOf('iris/fixed/_result.json')).toMatchObject({ status: 'Failed', jobId: null });
+    const jobFile = { output: { uri: 'azureml://datastores/workspaceblobstore/paths/drops/fixed/predictions.csv' } };
+    await drops.put('iris/fixed/_job.json', JSON.stringify(jobFile));
+    await drops.put('iris/fixed/_SUCCESS', 'again');
+    const result = await app.waitUntil('the fixed result', () => app.readWorkspaceBlob('drops/fixed/_result.json'), 120_000, 200).then((t) => JSON.parse(t));
+    expect(result).toMatchObject({ status: 'Completed', jobId: expect.any(String) });
+    // No Failed _result.json left in the outbox for a drop whose job completed.
+    expect(await drops.readJson(drops.outbox, 'iris/fixed/_result.json')).toBeUndefined();
+  });
+
+  it('a delivery after the job was made that would now be refused (a _job.json broken since) leaves the job\'s _result.json alone', async () => {
+    await drops.dropFolder('iris/late', ['iris-part-1.csv'], { '_job.json': JSON.stringify({ miniBatchSize: 5 }) });
+    const done = await drops.resultOf('iris/late/_result.json');
+    expect(done).toMatchObject({ status: 'Completed', jobId: expect.any(String) });
+    // The job file broken afterwards, then the marker's event again (Event Grid's at-least-once
+    // delivery, a rerun rewriting the marker): the drop is refusable now, but it has its job.
+    await drops.put('iris/late/_job.json', '{ "miniBatchSize": ');
+    const marker = await drops.put('iris/late/_SUCCESS', 'again');
+    await drops.handled('iris/late/_SUCCESS', marker.etag);
+    expect(await drops.readJson(drops.outbox, 'iris/late/_result.json')).toEqual(done);
+    expect((await drops.jobsOfDrop('iris', 'iris/late')).map((j) => j.name)).toEqual([done.jobId]);
   });
 
   it('a host SIGKILLed between the trigger and the job start still yields exactly one job', async () => {

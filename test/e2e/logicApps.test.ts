@@ -84,4 +84,22 @@ describe('the Logic Apps sample and its async pattern', () => {
     expect(output.status).toBe(200);
     expect((await output.text()).trim().split('\n').length).toBeGreaterThan(10);
   });
+
+  it('the POST sent again while the first is still being handled (a lost answer: Logic Apps retry it) answers 202 with the same job, never 409', async () => {
+    const action = invokeAction();
+    const values = {
+      "parameters('batchApiBaseUrl')": app.host.url,
+      "encodeUriComponent(triggerBody()?['endpoint'])": 'iris',
+      "workflow()?['run']?['name']": `08586${Date.now()}`,
+      "triggerBody()?['inputUri']": 'azureml://datastores/workspaceblobstore/paths/logicapp/data/',
+    };
+    const authorization = `Bearer ${await app.token(['BatchEndpoints.Invoke', 'BatchEndpoints.Read'], 'logic-app-identity')}`;
+    const headers = { ...(fill(action.inputs.headers, values) as Record<string, string>), Authorization: authorization };
+    const post = () => fetch(evaluate(action.inputs.uri, values), { method: action.inputs.method, headers, body: JSON.stringify(fill(action.inputs.body, values)) });
+    // A 409 is not retried by the HTTP action's default policy (408, 429, 5xx): the run would fail while its job runs.
+    const answers = await Promise.all([post(), post(), post()]);
+    const bodies = (await Promise.all(answers.map((a) => a.json()))) as any[];
+    expect(answers.map((a) => a.status), JSON.stringify(bodies)).toEqual([202, 202, 202]);
+    expect(new Set(bodies.map((b) => b.name)).size).toBe(1);
+  });
 });

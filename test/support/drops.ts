@@ -28,6 +28,8 @@ export interface DropApp {
   resultOf(name: string): Promise<any>;
   /** The endpoint's jobs whose input is the drop at `path`. */
   jobsOfDrop(endpoint: string, path: string): Promise<any[]>;
+  /** Waits until the host is done with this version of an inbox blob: its blob receipt (written after the function succeeded). */
+  handled(name: string, etag: string): Promise<void>;
 }
 
 export async function startDropApp(settings: Record<string, string> = {}): Promise<DropApp> {
@@ -59,6 +61,14 @@ export async function startDropApp(settings: Record<string, string> = {}): Promi
     async jobsOfDrop(endpoint, path) {
       const jobs: any[] = (await app.apiOk('GET', `batchEndpoints/${endpoint}/jobs`)).body.value;
       return jobs.filter((j) => j.properties.inputData.input_data?.uri === `azureml://datastores/batch_inbox/paths/${path}`);
+    },
+    async handled(name, etag) {
+      const hosts = app.blob.getContainerClient('azure-webjobs-hosts');
+      const suffix = `/${etag}/${inbox.containerName}/${name}`;
+      await app.waitUntil(`the receipt of ${name} ${etag}`, async () => {
+        for await (const item of hosts.listBlobsFlat({ prefix: 'blobreceipts/' })) if (item.name.endsWith(suffix)) return true;
+        return undefined;
+      }, 120_000, 200);
     },
   };
 }

@@ -26,6 +26,7 @@ beforeAll(async () => {
       invokes.push(request);
       throw new Error('no job expected');
     },
+    jobOfRequest: async () => undefined,
     writeResult: writeResultBlob,
     log: () => undefined,
     now: () => new Date(),
@@ -54,5 +55,26 @@ describe('_job.json size', () => {
     await inbox.getBlockBlobClient(`${drop}/_job.json`).upload(text, text.length);
     await startDropJob(deps, `${drop}/_SUCCESS`).catch(() => undefined);
     expect(invokes.at(-1)?.body).toMatchObject({ properties: { miniBatchSize: 2 } });
+  });
+});
+
+describe('_result.json written again', () => {
+  // A Logic App's blob trigger (samples/logic-app/on-drop-result: "added or modified") runs again
+  // for every write: a repeated delivery of a refused drop, or finish run again, must not rewrite it.
+  it('the same refusal delivered again leaves _result.json as it was; another reason replaces it', async () => {
+    const drop = `iris/refused-twice-${Date.now()}`;
+    await inbox.getBlockBlobClient(`${drop}/_job.json`).upload('{ "miniBatchSize": ', 19);
+    await inbox.getBlockBlobClient(`${drop}/_SUCCESS`).upload('', 0);
+    const result = outbox.getBlobClient(`${drop}/_result.json`);
+    expect((await startDropJob(deps, `${drop}/_SUCCESS`, '2026-12-02T10:00:00.000Z')).kind).toBe('refused');
+    const first = await result.getProperties();
+    await new Promise((r) => setTimeout(r, 20)); // another `ended` time
+    expect((await startDropJob(deps, `${drop}/_SUCCESS`, '2026-12-02T10:00:00.000Z')).kind).toBe('refused');
+    expect((await result.getProperties()).etag).toBe(first.etag);
+
+    await inbox.getBlockBlobClient(`${drop}/_job.json`).upload('[]', 2);
+    await startDropJob(deps, `${drop}/_SUCCESS`, '2026-12-02T10:00:00.000Z');
+    const changed = JSON.parse((await result.downloadToBuffer()).toString('utf8'));
+    expect(changed.error.message).toMatch(/cannot be used/);
   });
 });

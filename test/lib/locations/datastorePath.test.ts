@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { datastoreUri } from '../../../lib/locations/uri';
 import {
   InvalidInputPathError,
   normalizeDatastorePath,
@@ -96,5 +97,14 @@ describe('parseDatastoreUri', () => {
     expect(parseDatastoreUri(long)).toEqual({ datastore: 'ds', path: 'a/b.csv' });
     const bad = 'azureml://subscriptions/s/resourcegroups/r/workspaces/w/datastores/ds/paths/a/../b.csv';
     expect(refusal(() => parseDatastoreUri(bad)).toErrorBody().error.target).toBe(bad);
+  });
+});
+
+describe('datastoreUri of a blob path', () => {
+  it('gives back the blob path when parsed, whatever URI characters the name holds', () => {
+    for (const name of ['day 1/a.csv', '100% #2?/x', 'a%b', 'é/ü.csv', 'sub/folder/']) {
+      expect(parseDatastoreUri(datastoreUri('ds', name))).toEqual({ datastore: 'ds', path: name });
+    }
+    expect(datastoreUri('ds', 'a b/c.csv')).toBe('azureml://datastores/ds/paths/a b/c.csv');
   });
 });
