@@ -42,6 +42,8 @@ export function JobPage({ endpoint, job }: { endpoint: string; job: string }) {
   const running = Math.max(total - done - (progress.miniBatchesPending ?? 0), 0);
   const final = FINAL.has(p.status);
   const [outputName, output] = Object.entries(p.outputData ?? {})[0] ?? [];
+  // The errors are read again whenever the job reports more failures (or ends): read once, the table kept the first ones only.
+  const failures = `${progress.miniBatchesFailed ?? 0}/${progress.itemsFailed ?? 0}/${p.status}`;
 
   const cancel = async () => {
     setActionError(undefined);
@@ -115,19 +117,19 @@ export function JobPage({ endpoint, job }: { endpoint: string; job: string }) {
           </>
         ) : null}
       </dl>
-      {progress.miniBatchesFailed || progress.itemsFailed || p.status === 'Failed' ? <Errors path={path} /> : null}
+      {progress.miniBatchesFailed || progress.itemsFailed || p.status === 'Failed' ? <Errors path={path} changed={failures} /> : null}
       {p.status === 'Completed' && p.outputAction !== 'SummaryOnly' ? <OutputPreview path={path} fileName={p.outputFileName} /> : null}
       {p.startTime ? <JobCharts path={path} startTime={p.startTime} live={!final} /> : null}
-      {final ? <Logs path={path} /> : null}
+      {p.startTime ? <Logs path={path} changed={`${done}/${p.status}`} /> : null}
     </Section>
   );
 }
 
 /** Failed mini-batches and items, with the files, attempts and stack (GET .../errors). */
-function Errors({ path }: { path: string }) {
+function Errors({ path, changed }: { path: string; changed: string }) {
   const { api } = useSession();
   const styles = useStyles();
-  const errors = useLoad(() => api.get<{ value: Problem[] }>(`${path}/errors`), [api, path]);
+  const errors = useLoad(() => api.get<{ value: Problem[] }>(`${path}/errors`), [api, path, changed]);
   return (
     <>
       <Subtitle2 as="h2">Errors</Subtitle2>
@@ -234,11 +236,15 @@ function OutputPreview({ path, fileName }: { path: string; fileName: string }) {
   );
 }
 
-/** The log files the job wrote when it ended (GET .../logs), each shown on request. */
-function Logs({ path }: { path: string }) {
+/**
+ * The log files the job wrote (GET .../logs), each shown on request: each mini-batch's scoring output
+ * as soon as it finished, the job's overview and error summary when it ended. The list is read again
+ * as mini-batches finish.
+ */
+function Logs({ path, changed }: { path: string; changed: string }) {
   const { api } = useSession();
   const styles = useStyles();
-  const logs = useLoad(() => api.list(`${path}/logs`) as unknown as Promise<{ name: string; size: number }[]>, [api, path]);
+  const logs = useLoad(() => api.list(`${path}/logs`) as unknown as Promise<{ name: string; size: number }[]>, [api, path, changed]);
   const [shown, setShown] = useState<{ name: string; text?: string; error?: unknown }>();
   const show = async (name: string) => {
     try {
