@@ -76,4 +76,69 @@ describe('studio, as a new user', () => {
     expect(await errors.textContent()).toContain('z-bad.txt');
     await page.getByRole('button', { name: /^job_progress_overview\.txt/ }).waitFor();
   }, 120_000);
+  it('names a bad setting by its field in the wizard, and leaves no endpoint behind when the API refuses the deployment', async () => {
+    await page.goto(studio('endpoints/new'));
+    await page.getByLabel('Endpoint name').fill('half');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('combobox', { name: 'Model' }).click();
+    await page.getByRole('option', { name: 'iris' }).click();
+    await expect.poll(() => page.getByLabel('Version').inputValue()).toBe('1');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('radio', { name: /No code/ }).check();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Deployment name').fill('blue');
+    await page.getByLabel('Mini-batch size').fill('0');
+    await page.getByLabel('Timeout (seconds)').fill('');
+    // Each bad value is named at its field, and the wizard stays on this step.
+    await page.getByText('Enter 1 or more.').waitFor();
+    await page.getByText('Enter a whole number.').waitFor();
+    await page.getByRole('button', { name: 'Next' }).click();
+    expect(await page.getByRole('alert', { name: 'Error' }).textContent()).toContain('Correct the settings marked above.');
+    expect(await page.getByLabel('Deployment name').count()).toBe(1);
+    await screenshot(page, 'wizard-bad-settings');
+    // A timeout the page cannot judge (longer than the host's functionTimeout, 30 min): the API refuses the deployment.
+    await page.getByLabel('Mini-batch size').fill('5');
+    await page.getByLabel('Timeout (seconds)').fill('3600');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Create' }).click();
+    expect(await page.getByRole('alert', { name: /ValidationError/ }).textContent()).toMatch(/^400 ValidationError.*functionTimeout/);
+    // Nothing was left half made: no endpoint without its deployment, so its name is still free in the wizard.
+    expect((await app.api('GET', 'batchEndpoints/half')).status).toBe(404);
+    for (let i = 0; i < 4; i++) await page.getByRole('button', { name: 'Back' }).click();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('combobox', { name: 'Model' }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Timeout (seconds)').fill('60');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: 'Endpoint half' }).waitFor();
+    expect((await app.api('GET', 'batchEndpoints/half/deployments/blue')).body.properties).toMatchObject({ miniBatchSize: 5, retrySettings: { timeout: 'PT60S' } });
+  });
+
+  it('names a bad input name, literal name or override at its field in Create job, and sends nothing', async () => {
+    const jobsBefore = (await app.api('GET', 'batchEndpoints/walk/jobs')).body.value.length;
+    await page.goto(studio('endpoints/walk/jobs/new'));
+    await page.getByLabel('Path in the datastore').fill('inputs/walk/');
+    await page.getByLabel('Input name').fill('');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    // Was: 400 ValidationError "properties.InputData. is not an allowed key", after a round trip.
+    expect(await page.getByRole('alert', { name: 'Error' }).textContent()).toContain('Input name: Start with a letter or "_"');
+    await page.getByLabel('Input name').fill('data');
+    await page.getByRole('button', { name: 'Add literal input' }).click();
+    await page.getByLabel('Literal 1 name').fill('data');
+    await page.getByText('The input data has this name already.').waitFor();
+    await page.getByLabel('Literal 1 name').fill('threshold');
+    await page.getByRole('switch', { name: 'Override deployment settings' }).check();
+    await page.getByLabel('Mini-batch size').fill('');
+    await page.getByLabel('Error threshold').fill('-2');
+    await page.getByText('Enter a whole number.').waitFor();
+    await page.getByText('Enter -1 (any number of failed items) or more.').waitFor();
+    await page.getByRole('button', { name: 'Create job' }).click();
+    expect(await page.getByRole('alert', { name: 'Error' }).textContent()).toContain('Correct the settings marked above');
+    await screenshot(page, 'create-job-bad-input');
+    expect((await app.api('GET', 'batchEndpoints/walk/jobs')).body.value.length).toBe(jobsBefore);
+    expect(b.pageErrors).toEqual([]);
+  });
 });

@@ -7,6 +7,7 @@ import { can } from '../auth';
 import { ErrorBar, Loading, PageHeader, Section, useLoad, useSession } from '../common';
 import { navigate } from '../router';
 import { DatastoreBrowser, listPaths } from './DatastoreBrowser';
+import { fieldProblem, inputNameProblem, settingProblems } from '../settings';
 
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, maxWidth: '720px' },
@@ -97,6 +98,10 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
   if (loaded.error && !loaded.data) return <ErrorBar error={loaded.error} />;
   if (!loaded.data) return <Loading />;
 
+  const overrideProblems = override ? settingProblems(settings) : {};
+  const literalProblem = (l: Literal) =>
+    inputNameProblem(l.name) ?? (l.name === inputName ? 'The input data has this name already.' : literals.filter((x) => x.name === l.name).length > 1 ? 'Two literal inputs have this name.' : undefined);
+
   const inputUri = (): string => {
     if (source === 'data') return dataVersion === 'latest' ? `azureml:${dataAsset}@latest` : `azureml:${dataAsset}:${dataVersion}`;
     if (source === 'datastore') return `azureml://datastores/${datastore}/paths/${path.replace(/^\/+/, '')}`;
@@ -124,6 +129,9 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
 
   const problem = (): string | undefined => {
     if (!deployment) return 'This endpoint has no deployment: add one first.';
+    if (Object.keys(overrideProblems).length) return 'Correct the settings marked above, or turn off Override deployment settings.';
+    if (inputNameProblem(inputName)) return `Input name: ${inputNameProblem(inputName)}`;
+    if (literals.some((l) => l.name && literalProblem(l))) return 'Correct the literal input names marked above.';
     if (source === 'data' && !dataAsset) return 'Pick a data asset.';
     if (source === 'datastore' && !path.trim()) return 'Enter the path in the datastore.';
     if (source === 'url' && !/^https:\/\//.test(url.trim())) return 'The public URL must start with https://.';
@@ -196,7 +204,7 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
                   </Select>
                 </Field>
               ) : (
-                <Field key={name} label={label}>
+                <Field key={name} label={label} {...fieldProblem(overrideProblems[name])}>
                   <Input
                     type={name === 'outputFileName' ? 'text' : 'number'}
                     value={settings[name]}
@@ -209,7 +217,7 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
         ) : null}
 
         <Subtitle2 as="h2">Input</Subtitle2>
-        <Field label="Input name">
+        <Field label="Input name" {...fieldProblem(inputNameProblem(inputName))}>
           <Input value={inputName} onChange={(_, d) => setInputName(d.value)} />
         </Field>
         <Field label="Input data from">
@@ -285,7 +293,7 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
         <Subtitle2 as="h2">Literal inputs</Subtitle2>
         {literals.map((l, i) => (
           <div key={i} className={styles.row}>
-            <Field label={`Literal ${i + 1} name`} className={styles.grow}>
+            <Field label={`Literal ${i + 1} name`} className={styles.grow} {...fieldProblem(l.name ? literalProblem(l) : undefined)}>
               <Input value={l.name} onChange={(_, d) => setLiterals(literals.map((x, j) => (j === i ? { ...x, name: d.value } : x)))} />
             </Field>
             <Field label={`Literal ${i + 1} value`} className={styles.grow}>
