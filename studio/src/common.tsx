@@ -46,16 +46,21 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], every?: (dat
 export function ErrorBar({ error, title }: { error: unknown; title?: string }) {
   if (!error) return null;
   const failure = error instanceof ApiFailure ? error : undefined;
+  const details = failure?.details ?? [];
+  // The API's message usually restates its details ("The request has 2 problems: a; b."): say each once.
+  const restated = details.length > 0 && details.every((d) => failure!.message.includes(d.message));
+  const list = details.length > 1 || (details.length === 1 && !restated);
   return (
     <MessageBar intent="error" role="alert" layout="multiline">
       <MessageBarBody>
         <MessageBarTitle>{title ?? (failure ? `${failure.status ? `${failure.status} ` : ''}${failure.code}` : 'Error')}</MessageBarTitle>
-        {failure ? failure.message : String((error as Error)?.message ?? error)}
-        {failure?.details.length ? (
+        {!failure ? String((error as Error)?.message ?? error) : restated && list ? null : failure.message}
+        {list ? (
           <ul>
-            {failure.details.map((d, i) => (
+            {details.map((d, i) => (
               <li key={i}>
-                {d.target ? <code>{d.target}</code> : null} {d.message}
+                {d.target && !d.message.startsWith(d.target) ? <><code>{d.target}</code> </> : null}
+                {d.message}
               </li>
             ))}
           </ul>
