@@ -73,7 +73,8 @@ export function ErrorBar({ error, title }: { error: unknown; title?: string }) {
 const useStyles = makeStyles({
   header: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalM, flexWrap: 'wrap', marginBottom: tokens.spacingVerticalM },
   grow: { flexGrow: 1 },
-  section: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+  // Long words (file paths and names in errors, URIs) wrap inside their table cell instead of widening the page.
+  section: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, overflowWrap: 'break-word' },
 });
 
 export function PageHeader({ title, children }: { title: ReactNode; children?: ReactNode }) {

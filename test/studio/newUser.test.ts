@@ -15,6 +15,8 @@ let app: AppStack;
 let b: StudioBrowser;
 let page: Page;
 const ds = 'azureml://datastores/workspaceblobstore/paths';
+/** A long file name (hashed names are common), one unbroken word in the Errors table. */
+const firstBad = `a-bad-${'0123456789abcdef'.repeat(8)}.txt`;
 
 beforeAll(async () => {
   app = await startStudioApp();
@@ -27,14 +29,15 @@ beforeAll(async () => {
   // A scoring script that takes its time and fails on files named bad: one file per mini-batch, one at a time, no retries.
   await app.uploadText('walk/code/score.js', [
     'module.exports = { init() {}, async run(files) {',
-    "  if (files.some((f) => f.includes('bad'))) throw new Error('cannot score ' + files.map((f) => f.split('/').pop()));",
+    // The local path in the message, as scripts do: one long unbroken word.
+    "  if (files.some((f) => f.includes('bad'))) throw new Error('cannot score ' + files.join(', '));",
     '  await new Promise((r) => setTimeout(r, 2000));',
     "  console.log('scored', files.length);",
     '  return files.map((f) => f.length);',
     '} };',
   ].join('\n'));
   // Mini-batches follow the file names: one failure first, three slow successes, one failure last.
-  for (const name of ['a-bad.txt', 'b.txt', 'c.txt', 'd.txt', 'z-bad.txt']) await app.uploadText(`inputs/walk/${name}`, 'x');
+  for (const name of [firstBad, 'b.txt', 'c.txt', 'd.txt', 'z-bad.txt']) await app.uploadText(`inputs/walk/${name}`, 'x');
   await put('codes/walk/versions/1', { properties: { codeUri: `${ds}/walk/code` } });
   await put('batchEndpoints/walk', { properties: {} });
   await put('batchEndpoints/walk/deployments/slow', {
@@ -63,7 +66,7 @@ describe('studio, as a new user', () => {
     await page.getByRole('heading', { name: /^Job batchjob-/ }).waitFor();
     // While it runs: the first failure is listed, and what a finished mini-batch's scoring wrote can be read.
     const errors = page.getByRole('table', { name: 'Errors' });
-    await errors.getByRole('cell', { name: 'a-bad.txt', exact: true }).waitFor({ timeout: 30_000 });
+    await errors.getByRole('cell', { name: firstBad, exact: true }).waitFor({ timeout: 30_000 });
     const stdout = page.getByRole('button', { name: /^user\/stdout\/mini-batch-1\.txt/ });
     await stdout.waitFor({ timeout: 30_000 });
     expect(await status()).toBe('Running');
@@ -74,6 +77,8 @@ describe('studio, as a new user', () => {
     await expect.poll(status, { timeout: 60_000 }).toBe('Completed');
     await expect.poll(() => errors.getByRole('row').count()).toBe(3);
     expect(await errors.textContent()).toContain('z-bad.txt');
+    // A long name in an error wraps inside its cell: the page does not grow sideways past the window.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     await page.getByRole('button', { name: /^job_progress_overview\.txt/ }).waitFor();
   }, 120_000);
   it('names a bad setting by its field in the wizard, and leaves no endpoint behind when the API refuses the deployment', async () => {
