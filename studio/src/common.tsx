@@ -77,8 +77,17 @@ const useStyles = makeStyles({
   section: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, overflowWrap: 'break-word' },
 });
 
-export function PageHeader({ title, children }: { title: ReactNode; children?: ReactNode }) {
+export const APP_TITLE = 'Batch endpoints studio';
+
+export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
   const styles = useStyles();
+  // Each page has its own document title (WCAG 2.4.2): screen readers announce it, and tabs and history tell pages apart.
+  useEffect(() => {
+    document.title = `${title} - ${APP_TITLE}`;
+    return () => {
+      document.title = APP_TITLE;
+    };
+  }, [title]);
   return (
     <div className={styles.header}>
       <Title2 as="h1" className={styles.grow} tabIndex={-1}>

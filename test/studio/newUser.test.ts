@@ -149,4 +149,18 @@ describe('studio, as a new user', () => {
     expect((await app.api('GET', 'batchEndpoints/walk/jobs')).body.value.length).toBe(jobsBefore);
     expect(b.pageErrors).toEqual([]);
   });
+  it('gives each page its own document title, as screen readers announce it and browser tabs and history show it', async () => {
+    await page.goto(studio());
+    await page.getByRole('heading', { name: 'Batch endpoints' }).waitFor();
+    await expect.poll(() => page.title()).toBe('Batch endpoints - Batch endpoints studio');
+    await page.getByRole('link', { name: 'walk' }).click();
+    await page.getByRole('heading', { name: 'Endpoint walk' }).waitFor();
+    await expect.poll(() => page.title()).toBe('Endpoint walk - Batch endpoints studio');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('heading', { name: 'Create job on walk' }).waitFor();
+    await expect.poll(() => page.title()).toBe('Create job on walk - Batch endpoints studio');
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Endpoint walk' }).waitFor();
+    await expect.poll(() => page.title()).toBe('Endpoint walk - Batch endpoints studio');
+  });
 });
