@@ -163,4 +163,11 @@ describe('studio, as a new user', () => {
     await page.getByRole('heading', { name: 'Endpoint walk' }).waitFor();
     await expect.poll(() => page.title()).toBe('Endpoint walk - Batch endpoints studio');
   });
+  it("says the app's own datastores are built in rather than created on 1 January 1970", async () => {
+    await page.goto(studio('datastores'));
+    const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'workspaceblobstore' }) });
+    await row.waitFor();
+    expect(await row.getByRole('cell').last().textContent()).toBe('built in');
+    expect(await page.getByRole('table', { name: 'Datastores' }).textContent()).not.toMatch(/1970/);
+  });
 });

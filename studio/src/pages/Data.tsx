@@ -60,7 +60,8 @@ export function DatastoresPage() {
         ['Type', (d) => d.properties.datastoreType],
         ['Account', (d) => d.properties.accountName],
         ['Container', (d) => d.properties.containerName],
-        ['Created', (d) => formatTime(d.systemData?.createdAt)],
+        // The app's own datastores exist as long as it does: the API dates them 1970-01-01 (createdBy 'system').
+        ['Created', (d) => (d.systemData?.createdBy === 'system' ? 'built in' : formatTime(d.systemData?.createdAt))],
       ]}
     />
   );
