@@ -170,4 +170,17 @@ describe('studio, as a new user', () => {
     expect(await row.getByRole('cell').last().textContent()).toBe('built in');
     expect(await page.getByRole('table', { name: 'Datastores' }).textContent()).not.toMatch(/1970/);
   });
+  it('pages past the first 200 entries of a folder in the datastore browser', async () => {
+    await Promise.all(Array.from({ length: 205 }, (_, i) => app.uploadText(`inputs/many/f${String(i).padStart(3, '0')}.csv`, 'x')));
+    await page.goto(studio('endpoints/walk/jobs/new'));
+    await page.getByRole('button', { name: 'Browse the datastore' }).click();
+    for (const folder of ['inputs/', 'many/']) await page.getByRole('button', { name: `Open folder ${folder}` }).click();
+    await page.getByRole('button', { name: 'Pick file f000.csv' }).waitFor();
+    // Was: the first page only, 200 files, with nothing saying there were more.
+    expect(await page.getByRole('button', { name: /^Pick file / }).count()).toBe(200);
+    await page.getByText('200 entries shown.').waitFor();
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await page.getByRole('button', { name: 'Pick file f204.csv' }).click();
+    expect(await page.getByLabel('Path in the datastore').inputValue()).toBe('inputs/many/f204.csv');
+  });
 });

@@ -14,17 +14,46 @@ const useStyles = makeStyles({
   list: { listStyleType: 'none', margin: 0, padding: 0 },
 });
 
-/** Lists what is at `path` in a datastore (GET /api/datastores/{name}/paths). */
+/** Lists what is at `path` in a datastore (GET /api/datastores/{name}/paths; its first page, 200 entries). */
 export function listPaths(api: ReturnType<typeof useSession>['api'], datastore: string, prefix: string): Promise<PathEntry[]> {
   return api.list(`datastores/${enc(datastore)}/paths?prefix=${enc(prefix)}`) as unknown as Promise<PathEntry[]>;
 }
+
+interface PathPage {
+  value: PathEntry[];
+  nextLink?: string;
+}
+
+/** The API path (under /api/) of a nextLink the API answered. */
+const apiPathOf = (link: string) => {
+  const url = new URL(link, location.href);
+  return url.pathname.replace(/^\/api\//, '') + url.search;
+};
 
 /** One folder level of a datastore at a time: open a folder, go up, or pick a folder or a file. */
 export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onPick?: (path: string, kind: 'folder' | 'file') => void }) {
   const { api } = useSession();
   const styles = useStyles();
   const [prefix, setPrefix] = useState('');
-  const entries = useLoad(() => listPaths(api, datastore, prefix), [api, datastore, prefix]);
+  // A folder's first page, then the pages 'Show more' asked for (a batch input folder often holds thousands of files).
+  const [more, setMore] = useState<{ pages: PathPage[]; error?: unknown; busy?: boolean }>({ pages: [] });
+  const entries = useLoad(async () => {
+    const first = await api.get<PathPage>(`datastores/${enc(datastore)}/paths?prefix=${enc(prefix)}`);
+    setMore({ pages: [] });
+    return first;
+  }, [api, datastore, prefix]);
+  const pages = entries.data ? [entries.data, ...more.pages] : [];
+  const nextLink = pages[pages.length - 1]?.nextLink;
+  const showMore = async () => {
+    setMore((m) => ({ ...m, busy: true, error: undefined }));
+    try {
+      const page = await api.get<PathPage>(apiPathOf(nextLink!));
+      setMore((m) => ({ pages: [...m.pages, page] }));
+    } catch (error) {
+      setMore((m) => ({ ...m, busy: false, error }));
+    }
+  };
+  const listed = pages.flatMap((p) => p.value);
   const up = prefix.replace(/[^/]+\/$/, '');
   const short = (name: string) => name.slice(prefix.length);
   return (
@@ -46,9 +75,9 @@ export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onP
       </p>
       <ErrorBar error={entries.error} />
       {entries.loading ? <Loading /> : null}
-      {entries.data?.length === 0 ? <p>Empty.</p> : null}
+      {entries.data?.value.length === 0 ? <p>Empty.</p> : null}
       <ul className={styles.list}>
-        {(entries.data ?? []).map((e) => (
+        {listed.map((e) => (
           <li key={e.name}>
             {e.kind === 'folder' ? (
               <Button size="small" appearance="subtle" aria-label={`Open folder ${short(e.name)}`} onClick={() => setPrefix(e.name)}>
@@ -66,6 +95,15 @@ export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onP
           </li>
         ))}
       </ul>
+      <ErrorBar error={more.error} />
+      {nextLink ? (
+        <p>
+          {listed.length} entries shown.{' '}
+          <Button size="small" onClick={() => void showMore()} disabled={more.busy}>
+            Show more
+          </Button>
+        </p>
+      ) : null}
     </div>
   );
 }
