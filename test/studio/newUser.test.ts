@@ -183,4 +183,21 @@ describe('studio, as a new user', () => {
     await page.getByRole('button', { name: 'Pick file f204.csv' }).click();
     expect(await page.getByLabel('Path in the datastore').inputValue()).toBe('inputs/many/f204.csv');
   });
+  it('keeps keyboard focus in the datastore browser when a folder is opened', async () => {
+    await page.goto(studio('endpoints/walk/jobs/new'));
+    await page.getByRole('button', { name: 'Browse the datastore' }).click();
+    await page.getByRole('button', { name: 'Open folder inputs/' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Open folder walk/' }).waitFor();
+    // Was: the pressed button went away with the listing and focus fell to the page's start (document.body).
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toMatch(/^workspaceblobstore\/inputs\//);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Up one folder');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toMatch(/^Open folder /);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: /^Pick file / }).first().waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toMatch(/^workspaceblobstore\/inputs\/[^/]+\//);
+  });
 });

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Button, makeStyles, tokens } from '@fluentui/react-components';
 import { enc } from '../api';
 import { ErrorBar, Loading, useLoad, useSession } from '../common';
@@ -35,6 +35,17 @@ export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onP
   const { api } = useSession();
   const styles = useStyles();
   const [prefix, setPrefix] = useState('');
+  // The button that opened a folder goes away with the listing: focus moves to the new folder's path line, not to the page's start.
+  const here = useRef<HTMLParagraphElement>(null);
+  const moved = useRef(false);
+  const open = (folder: string) => {
+    moved.current = true;
+    setPrefix(folder);
+  };
+  useEffect(() => {
+    if (moved.current) here.current?.focus();
+    moved.current = false;
+  }, [prefix]);
   // A folder's first page, then the pages 'Show more' asked for (a batch input folder often holds thousands of files).
   const [more, setMore] = useState<{ pages: PathPage[]; error?: unknown; busy?: boolean }>({ pages: [] });
   const entries = useLoad(async () => {
@@ -58,11 +69,11 @@ export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onP
   const short = (name: string) => name.slice(prefix.length);
   return (
     <div className={styles.box} role="group" aria-label={`Browse ${datastore}`}>
-      <p>
+      <p ref={here} tabIndex={-1}>
         {datastore}/{prefix}{' '}
         {prefix ? (
           <>
-            <Button size="small" onClick={() => setPrefix(up)}>
+            <Button size="small" onClick={() => open(up)}>
               Up one folder
             </Button>{' '}
             {onPick ? (
@@ -80,7 +91,7 @@ export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onP
         {listed.map((e) => (
           <li key={e.name}>
             {e.kind === 'folder' ? (
-              <Button size="small" appearance="subtle" aria-label={`Open folder ${short(e.name)}`} onClick={() => setPrefix(e.name)}>
+              <Button size="small" appearance="subtle" aria-label={`Open folder ${short(e.name)}`} onClick={() => open(e.name)}>
                 📁 {short(e.name)}
               </Button>
             ) : onPick ? (
