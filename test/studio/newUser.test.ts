@@ -200,4 +200,24 @@ describe('studio, as a new user', () => {
     await page.getByRole('button', { name: /^Pick file / }).first().waitFor();
     expect(await page.evaluate(() => document.activeElement?.textContent)).toMatch(/^workspaceblobstore\/inputs\/[^/]+\//);
   });
+  it('checks a typed datastore path before the job starts: nothing there, or a file given as a folder', async () => {
+    const jobsBefore = (await app.api('GET', 'batchEndpoints/walk/jobs')).body.value.length;
+    await page.goto(studio('endpoints/walk/jobs/new'));
+    const path = page.getByLabel('Path in the datastore');
+    await path.fill('inputs/nowhere/');
+    await path.blur();
+    await page.getByText('There is nothing at inputs/nowhere/ in workspaceblobstore.').waitFor();
+    await page.getByRole('button', { name: 'Create job' }).click();
+    expect(await page.getByRole('alert', { name: 'Error' }).textContent()).toContain('Input: There is nothing at inputs/nowhere/');
+    // Was: a job that failed with "The input folder '.../b.txt' has no files" (Folder is the default type).
+    await path.fill('inputs/walk/b.txt');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByText('inputs/walk/b.txt is a file: choose File (uri_file), or give its folder.').first().waitFor();
+    expect((await app.api('GET', 'batchEndpoints/walk/jobs')).body.value.length).toBe(jobsBefore);
+    await page.getByRole('radio', { name: 'File (uri_file)' }).check();
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('heading', { name: /^Job batchjob-/ }).waitFor();
+    await expect.poll(status, { timeout: 30_000 }).toBe('Completed');
+    await page.getByText('Items: 1 succeeded, 0 failed, of 1').waitFor();
+  });
 });

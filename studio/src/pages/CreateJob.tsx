@@ -85,6 +85,7 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
   const [outputPath, setOutputPath] = useState('');
   const [browsing, setBrowsing] = useState(false);
   const [outputTakenNow, setOutputTakenNow] = useState<string>();
+  const [inputChecked, setInputChecked] = useState<{ of: string; problem?: string }>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
 
@@ -153,9 +154,33 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
     return taken;
   };
 
+  /**
+   * What is at the typed datastore path, checked before the job starts: a file given as a folder
+   * made a job that failed with "The input folder '...csv' has no files", a missing path one that failed at once.
+   */
+  const inputKey = `${datastore}|${path}|${inputType}`;
+  const checkInput = async (): Promise<string | undefined> => {
+    const target = path.trim().replace(/^\/+/, '');
+    if (source !== 'datastore' || !target) return undefined;
+    // When the folder cannot be listed (e.g. another account without access), the job itself will say why.
+    const entries = await listPaths(api, datastore, target).catch(() => undefined);
+    const isFile = entries?.some((e) => e.kind === 'file' && e.name === target);
+    const found =
+      !entries ? undefined
+      : inputType === 'UriFolder' && isFile ? `${target} is a file: choose File (uri_file), or give its folder.`
+      : inputType === 'UriFile' && !isFile ? `There is no file ${target} in ${datastore}.`
+      : entries.length === 0 ? `There is nothing at ${target} in ${datastore}.`
+      : undefined;
+    setInputChecked({ of: inputKey, problem: found });
+    return found;
+  };
+  const inputProblem = inputChecked?.of === inputKey ? inputChecked.problem : undefined;
+
   const submit = async () => {
     const p = problem();
     if (p) return setError(new Error(p));
+    const wrongInput = await checkInput();
+    if (wrongInput) return setError(new Error(`Input: ${wrongInput}`));
     if (await checkOutput()) return setError(new ApiFailure(409, 'OutputAlreadyExists', `The output ${outputTarget()} already exists in datastore ${outputDatastore}; outputs are never overwritten.`));
     setBusy(true);
     setError(undefined);
@@ -256,8 +281,8 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
                 ))}
               </Select>
             </Field>
-            <Field label="Path in the datastore" hint="A folder (read recursively) or one file">
-              <Input value={path} onChange={(_, d) => setPath(d.value)} placeholder="samples/iris/data/" />
+            <Field label="Path in the datastore" hint="A folder (read recursively) or one file" {...fieldProblem(inputProblem)}>
+              <Input value={path} onChange={(_, d) => setPath(d.value)} onBlur={() => void checkInput()} placeholder="samples/iris/data/" />
             </Field>
             <div>
               <Button onClick={() => setBrowsing(!browsing)} aria-expanded={browsing}>
