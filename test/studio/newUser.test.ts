@@ -80,6 +80,11 @@ describe('studio, as a new user', () => {
     // A long name in an error wraps inside its cell: the page does not grow sideways past the window.
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     await page.getByRole('button', { name: /^job_progress_overview\.txt/ }).waitFor();
+    // The throughput chart counts failed items too (the miniBatches route reported 0 for a mini-batch that failed for good).
+    await page.getByRole('img', { name: /^Items done over time: 5 items in/ }).waitFor();
+    const jobId = (await page.getByRole('heading', { name: /^Job / }).textContent())!.replace(/^Job /, '');
+    const timings = await app.api('GET', `batchEndpoints/walk/jobs/${jobId}/miniBatches`);
+    expect(timings.body.value.map((m: any) => [m.status, m.succeededItems, m.failedItems])).toEqual([['Failed', 0, 1], ...Array(3).fill(['Succeeded', 1, 0]), ['Failed', 0, 1]]);
   }, 120_000);
   it('names a bad setting by its field in the wizard, and leaves no endpoint behind when the API refuses the deployment', async () => {
     await page.goto(studio('endpoints/new'));
