@@ -21,15 +21,21 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], every?: (dat
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let last: { data: T } | undefined;
     const run = async () => {
       try {
         const data = await load();
         if (!live) return;
+        last = { data };
         setState({ data, loading: false });
         const wait = every?.(data);
         if (wait) timer = setTimeout(run, wait);
       } catch (error) {
-        if (live) setState((s) => ({ ...s, error, loading: false }));
+        if (!live) return;
+        setState((s) => ({ ...s, error, loading: false }));
+        // A failed refresh (a network blip, a host restarting) does not end the polling: the page would freeze, still "Running".
+        const wait = last && every?.(last.data);
+        if (wait) timer = setTimeout(run, wait);
       }
     };
     void run();

@@ -225,4 +225,21 @@ describe('studio, as a new user', () => {
     await expect.poll(status, { timeout: 30_000 }).toBe('Completed');
     await page.getByText('Items: 1 succeeded, 0 failed, of 1').waitFor();
   });
+  it('keeps following a running job after a refresh fails (a network blip, a host restarting), and says so meanwhile', async () => {
+    await page.goto(studio('endpoints/walk/jobs/new'));
+    await page.getByLabel('Path in the datastore').fill('inputs/walk/');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('heading', { name: /^Job batchjob-/ }).waitFor();
+    await expect.poll(status, { timeout: 30_000 }).toBe('Running');
+    const jobId = (await page.getByRole('heading', { name: /^Job / }).textContent())!.replace(/^Job /, '');
+    // The page's reads of the job fail in the browser's network for a while; the app itself runs on.
+    const jobUrl = (url: URL) => url.pathname === `/api/batchEndpoints/walk/jobs/${jobId}`;
+    await page.route(jobUrl, (route) => route.abort('connectionrefused'));
+    const outage = page.getByRole('alert', { name: /could not be refreshed/ });
+    await outage.waitFor();
+    await page.unroute(jobUrl);
+    // Was: the first failed read ended the polling, and the page stayed "Running" for good, saying nothing.
+    await expect.poll(status, { timeout: 60_000 }).toBe('Completed');
+    expect(await outage.count()).toBe(0);
+  }, 120_000);
 });

@@ -65,6 +65,7 @@ export function JobPage({ endpoint, job }: { endpoint: string; job: string }) {
         <Link to={`/endpoints/${enc(endpoint)}/runs`}>Back to the runs of {endpoint}</Link>
       </p>
       <ErrorBar error={actionError} />
+      {loaded.error ? <ErrorBar error={loaded.error} title="The job could not be refreshed; trying again" /> : null}
       {p.error ? <ErrorBar error={{ message: p.error.message }} title={`Job failed: ${p.error.code}`} /> : null}
       <div className={styles.progress}>
         <p id="job-progress-text">
