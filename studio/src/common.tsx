@@ -1,6 +1,6 @@
 import { Component, createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import {
-  MessageBar, MessageBarBody, MessageBarTitle, Spinner, Title2, Badge, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens,
+  Button, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Title2, Badge, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens,
 } from '@fluentui/react-components';
 import { Api, ApiFailure } from './api';
 import type { Session } from './auth';
@@ -46,6 +46,56 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], every?: (dat
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   return { ...state, reload };
+}
+
+/** One page of an API list: `value`, and `nextLink` while more remain. */
+export interface Paged<T> {
+  value: T[];
+  nextLink?: string;
+}
+
+/** The API path (under /api/) of a nextLink the API answered. */
+const apiPathOf = (link: string) => {
+  const url = new URL(link, location.href);
+  return url.pathname.replace(/^\/api\//, '') + url.search;
+};
+
+/**
+ * A list's first page (loaded, maybe polled, by the page) and the pages *Show more* asked for by
+ * following nextLink: the API pages its lists (200 paths, 50 jobs here), and a page that showed
+ * only the first hid the rest without a word. A new `key` (another folder) starts over; an item
+ * in two pages (a refreshed first page) is listed once.
+ */
+export function useShowMore<T>(first: Paged<T> | undefined, key: string, idOf: (item: T) => string) {
+  const { api } = useSession();
+  const [more, setMore] = useState<{ key: string; items: T[]; next?: string; asked?: boolean; busy?: boolean; error?: unknown }>({ key, items: [] });
+  const current = more.key === key ? more : { key, items: [] as T[] };
+  const nextLink = current.asked ? current.next : first?.nextLink;
+  const seen = new Set<string>();
+  const items = [...(first?.value ?? []), ...current.items].filter((item) => !seen.has(idOf(item)) && !!seen.add(idOf(item)));
+  const showMore = async () => {
+    setMore({ ...current, busy: true, error: undefined });
+    try {
+      const page = await api.get<Paged<T>>(apiPathOf(nextLink!));
+      setMore({ key, items: [...current.items, ...page.value], next: page.nextLink, asked: true });
+    } catch (error) {
+      setMore({ ...current, busy: false, error });
+    }
+  };
+  const control = (
+    <>
+      <ErrorBar error={current.error} />
+      {nextLink ? (
+        <p>
+          {items.length} shown.{' '}
+          <Button size="small" onClick={() => void showMore()} disabled={current.busy}>
+            Show more
+          </Button>
+        </p>
+      ) : null}
+    </>
+  );
+  return { items, control };
 }
 
 /** An API error with its code and message (never a blank page). */

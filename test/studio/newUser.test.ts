@@ -183,7 +183,7 @@ describe('studio, as a new user', () => {
     await page.getByRole('button', { name: 'Pick file f000.csv' }).waitFor();
     // Was: the first page only, 200 files, with nothing saying there were more.
     expect(await page.getByRole('button', { name: /^Pick file / }).count()).toBe(200);
-    await page.getByText('200 entries shown.').waitFor();
+    await page.getByText('200 shown.').waitFor();
     await page.getByRole('button', { name: 'Show more' }).click();
     await page.getByRole('button', { name: 'Pick file f204.csv' }).click();
     expect(await page.getByLabel('Path in the datastore').inputValue()).toBe('inputs/many/f204.csv');
@@ -241,5 +241,23 @@ describe('studio, as a new user', () => {
     // Was: the first failed read ended the polling, and the page stayed "Running" for good, saying nothing.
     await expect.poll(status, { timeout: 60_000 }).toBe('Completed');
     expect(await outage.count()).toBe(0);
+  }, 120_000);
+  it('lists jobs past the newest 50 in the Runs tab', async () => {
+    expect((await app.api('PUT', 'batchEndpoints/busy', { properties: {} })).status).toBe(201);
+    expect((await app.api('PUT', 'batchEndpoints/busy/deployments/nocode', { properties: { model: 'azureml:iris:1' } })).status).toBe(201);
+    // 52 jobs that end at once (their input folder is empty).
+    const invoke = { properties: { InputData: { data: { JobInputType: 'UriFolder', Uri: `${ds}/inputs/empty/` } } } };
+    const names: string[] = [];
+    for (let i = 0; i < 52; i++) names.push((await app.api('POST', 'batchEndpoints/busy/jobs', invoke, { headers: { 'azureml-model-deployment': 'nocode' } })).body.name);
+    await page.goto(studio('endpoints/busy/runs'));
+    const table = page.getByRole('table', { name: 'Jobs' });
+    await table.waitFor();
+    // Was: the newest 50, and nothing saying there were more.
+    expect(await table.getByRole('row').count()).toBe(51);
+    await page.getByText('50 shown.').waitFor();
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await expect.poll(() => table.getByRole('row').count()).toBe(53);
+    await table.getByRole('link', { name: names[0] }).waitFor();
+    expect(await page.getByRole('button', { name: 'Show more' }).count()).toBe(0);
   }, 120_000);
 });

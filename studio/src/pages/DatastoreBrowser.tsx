@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Button, makeStyles, tokens } from '@fluentui/react-components';
 import { enc } from '../api';
-import { ErrorBar, Loading, useLoad, useSession } from '../common';
+import { ErrorBar, Loading, useLoad, useSession, useShowMore, type Paged } from '../common';
 
 export interface PathEntry {
   name: string;
@@ -19,17 +19,6 @@ export function listPaths(api: ReturnType<typeof useSession>['api'], datastore: 
   return api.list(`datastores/${enc(datastore)}/paths?prefix=${enc(prefix)}`) as unknown as Promise<PathEntry[]>;
 }
 
-interface PathPage {
-  value: PathEntry[];
-  nextLink?: string;
-}
-
-/** The API path (under /api/) of a nextLink the API answered. */
-const apiPathOf = (link: string) => {
-  const url = new URL(link, location.href);
-  return url.pathname.replace(/^\/api\//, '') + url.search;
-};
-
 /** One folder level of a datastore at a time: open a folder, go up, or pick a folder or a file. */
 export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onPick?: (path: string, kind: 'folder' | 'file') => void }) {
   const { api } = useSession();
@@ -46,25 +35,9 @@ export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onP
     if (moved.current) here.current?.focus();
     moved.current = false;
   }, [prefix]);
-  // A folder's first page, then the pages 'Show more' asked for (a batch input folder often holds thousands of files).
-  const [more, setMore] = useState<{ pages: PathPage[]; error?: unknown; busy?: boolean }>({ pages: [] });
-  const entries = useLoad(async () => {
-    const first = await api.get<PathPage>(`datastores/${enc(datastore)}/paths?prefix=${enc(prefix)}`);
-    setMore({ pages: [] });
-    return first;
-  }, [api, datastore, prefix]);
-  const pages = entries.data ? [entries.data, ...more.pages] : [];
-  const nextLink = pages[pages.length - 1]?.nextLink;
-  const showMore = async () => {
-    setMore((m) => ({ ...m, busy: true, error: undefined }));
-    try {
-      const page = await api.get<PathPage>(apiPathOf(nextLink!));
-      setMore((m) => ({ pages: [...m.pages, page] }));
-    } catch (error) {
-      setMore((m) => ({ ...m, busy: false, error }));
-    }
-  };
-  const listed = pages.flatMap((p) => p.value);
+  // A folder's first page, then the pages 'Show more' asks for (a batch input folder often holds thousands of files).
+  const entries = useLoad(() => api.get<Paged<PathEntry>>(`datastores/${enc(datastore)}/paths?prefix=${enc(prefix)}`), [api, datastore, prefix]);
+  const { items: listed, control: showMore } = useShowMore(entries.data, `${datastore}|${prefix}`, (e) => e.name);
   const up = prefix.replace(/[^/]+\/$/, '');
   const short = (name: string) => name.slice(prefix.length);
   return (
@@ -106,15 +79,7 @@ export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onP
           </li>
         ))}
       </ul>
-      <ErrorBar error={more.error} />
-      {nextLink ? (
-        <p>
-          {listed.length} entries shown.{' '}
-          <Button size="small" onClick={() => void showMore()} disabled={more.busy}>
-            Show more
-          </Button>
-        </p>
-      ) : null}
+      {showMore}
     </div>
   );
 }
