@@ -260,4 +260,25 @@ describe('studio, as a new user', () => {
     await table.getByRole('link', { name: names[0] }).waitFor();
     expect(await page.getByRole('button', { name: 'Show more' }).count()).toBe(0);
   }, 120_000);
+  it('lists every failed mini-batch of a job past the errors route\'s first 100', async () => {
+    await Promise.all(Array.from({ length: 101 }, (_, i) => app.uploadText(`inputs/broken/b${String(i).padStart(3, '0')}.csv`, 'this,is\nnot,iris\n')));
+    // One good file: a job in which nothing succeeds fails (NoSucceededItems).
+    await app.uploadText('inputs/broken/ok.csv', (await app.readWorkspaceBlob('samples/iris/data/iris-part-1.csv'))!);
+    expect((await app.api('PUT', 'batchEndpoints/broken', { properties: {} })).status).toBe(201);
+    const deployment = { properties: { model: 'azureml:iris:1', miniBatchSize: 1, maxConcurrencyPerInstance: 4, retrySettings: { maxRetries: 0 } } };
+    expect((await app.api('PUT', 'batchEndpoints/broken/deployments/each', deployment)).status).toBe(201);
+    const invoke = { properties: { InputData: { data: { JobInputType: 'UriFolder', Uri: `${ds}/inputs/broken/` } } } };
+    const jobId = (await app.api('POST', 'batchEndpoints/broken/jobs', invoke, { headers: { 'azureml-model-deployment': 'each' } })).body.name;
+    await page.goto(studio(`endpoints/broken/jobs/${jobId}`));
+    await expect.poll(async () => ['Completed', 'Failed'].includes((await status()) ?? ''), { timeout: 90_000 }).toBe(true);
+    const ended = (await app.job('broken', jobId)).properties;
+    expect([ended.status, ended.error]).toEqual(['Completed', undefined]);
+    const errors = page.getByRole('table', { name: 'Errors' });
+    await expect.poll(() => errors.getByRole('row').count()).toBe(101);
+    // Was: 100 rows (the route's first page), and nothing saying there were more.
+    await page.getByText('100 shown.').waitFor();
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await expect.poll(() => errors.getByRole('row').count()).toBe(102);
+    await errors.getByRole('cell', { name: 'b100.csv', exact: true }).waitFor();
+  }, 150_000);
 });

@@ -4,7 +4,7 @@ import {
 } from '@fluentui/react-components';
 import { enc, type ArmResource } from '../api';
 import { can } from '../auth';
-import { ErrorBar, FINAL, Loading, PageHeader, Section, StatusBadge, duration, formatTime, useLoad, useSession } from '../common';
+import { ErrorBar, FINAL, Loading, PageHeader, Section, StatusBadge, duration, formatTime, useLoad, useSession, useShowMore, type Paged } from '../common';
 import { Link } from '../router';
 import { JobCharts } from './JobCharts';
 
@@ -130,13 +130,15 @@ export function JobPage({ endpoint, job }: { endpoint: string; job: string }) {
 function Errors({ path, changed }: { path: string; changed: string }) {
   const { api } = useSession();
   const styles = useStyles();
-  const errors = useLoad(() => api.get<{ value: Problem[] }>(`${path}/errors`), [api, path, changed]);
+  const errors = useLoad(() => api.get<Paged<Problem>>(`${path}/errors`), [api, path, changed]);
+  // The route answers 100 at a time: a job with more failed mini-batches listed only the first 100.
+  const { items, control: showMore } = useShowMore(errors.data, path, (e) => String(e.miniBatchIndex));
   return (
     <>
       <Subtitle2 as="h2">Errors</Subtitle2>
       <ErrorBar error={errors.error} />
-      {errors.data?.value.length === 0 ? <p>No failed mini-batches.</p> : null}
-      {errors.data?.value.length ? (
+      {errors.data && items.length === 0 ? <p>No failed mini-batches.</p> : null}
+      {items.length ? (
         <Table aria-label="Errors">
           <TableHeader>
             <TableRow>
@@ -148,7 +150,7 @@ function Errors({ path, changed }: { path: string; changed: string }) {
             </TableRow>
           </TableHeader>
           <TableBody>
-            {errors.data.value.map((e) => (
+            {items.map((e) => (
               <TableRow key={e.miniBatchIndex}>
                 <TableCell>{e.miniBatchIndex}</TableCell>
                 <TableCell>{e.files.join(', ')}</TableCell>
@@ -177,6 +179,7 @@ function Errors({ path, changed }: { path: string; changed: string }) {
           </TableBody>
         </Table>
       ) : null}
+      {showMore}
     </>
   );
 }
