@@ -102,6 +102,9 @@ describe('studio, as a new user', () => {
     // Each bad value is named at its field, and the wizard stays on this step.
     await page.getByText('Enter 1 or more.').waitFor();
     await page.getByText('Enter a whole number.').waitFor();
+    // A message under one field leaves its neighbour's box as it was (the grid stretched it to the row's height).
+    const height = async (label: string) => (await page.getByLabel(label).boundingBox())!.height;
+    expect(await height('Instance count')).toBe(await height('Deployment name'));
     await page.getByRole('button', { name: 'Next' }).click();
     expect(await page.getByRole('alert', { name: 'Error' }).textContent()).toContain('Correct the settings marked above.');
     expect(await page.getByLabel('Deployment name').count()).toBe(1);

@@ -11,7 +11,7 @@ import { fieldProblem, inputNameProblem, settingProblems } from '../settings';
 
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, maxWidth: '720px' },
-  grid: { display: 'grid', gridTemplateColumns: '1fr 1fr', gap: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalL}` },
+  grid: { display: 'grid', gridTemplateColumns: '1fr 1fr', gap: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalL}`, alignItems: 'start' },
   row: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'end' },
   grow: { flexGrow: 1 },
 });

@@ -26,7 +26,7 @@ const useStyles = makeStyles({
   steps: { display: 'flex', gap: tokens.spacingHorizontalL, listStyleType: 'none', padding: 0, margin: 0, flexWrap: 'wrap' },
   current: { fontWeight: tokens.fontWeightSemibold, color: tokens.colorBrandForeground1, textDecoration: 'underline' },
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, maxWidth: '560px' },
-  grid: { display: 'grid', gridTemplateColumns: '1fr 1fr', gap: tokens.spacingVerticalM + ' ' + tokens.spacingHorizontalL, maxWidth: '720px' },
+  grid: { display: 'grid', gridTemplateColumns: '1fr 1fr', gap: tokens.spacingVerticalM + ' ' + tokens.spacingHorizontalL, maxWidth: '720px', alignItems: 'start' },
   buttons: { display: 'flex', gap: tokens.spacingHorizontalM },
   review: { display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: `${tokens.spacingVerticalXS} ${tokens.spacingHorizontalL}`, margin: 0 },
 });
