@@ -284,4 +284,16 @@ describe('studio, as a new user', () => {
     await expect.poll(() => errors.getByRole('row').count()).toBe(102);
     await errors.getByRole('cell', { name: 'b100.csv', exact: true }).waitFor();
   }, 150_000);
+  it('loads without a failed request in the console (the browser asked the host for /favicon.ico)', async () => {
+    const failed: string[] = [];
+    const listen = (msg: { type(): string; text(): string }) => {
+      if (msg.type() === 'error') failed.push(msg.text());
+    };
+    page.on('console', listen);
+    await page.goto(studio());
+    await page.getByRole('link', { name: 'walk' }).waitFor();
+    await page.waitForTimeout(1000);
+    page.off('console', listen);
+    expect(failed).toEqual([]);
+  });
 });
