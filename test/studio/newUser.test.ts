@@ -296,4 +296,17 @@ describe('studio, as a new user', () => {
     page.off('console', listen);
     expect(failed).toEqual([]);
   });
+  it("moves keyboard focus to the wizard's new step, so a screen reader says which step it is", async () => {
+    await page.goto(studio('endpoints/new'));
+    await page.getByLabel('Endpoint name').fill('by-keys');
+    await page.getByRole('button', { name: 'Next' }).focus();
+    await page.keyboard.press('Enter');
+    // Was: focus stayed on Next, below the new step's fields, and nothing announced the step.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Model');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('combobox');
+    await page.getByRole('button', { name: 'Back' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Endpoint');
+  });
 });

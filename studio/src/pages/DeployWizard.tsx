@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import {
   Button, Checkbox, Dropdown, Field, Input, Option, Radio, RadioGroup, Select, Subtitle2, makeStyles, tokens,
 } from '@fluentui/react-components';
@@ -89,6 +89,13 @@ export function DeployWizard({ endpoint, model }: { endpoint?: string; model?: s
     settings: { ...DEFAULTS },
   });
   const set = (patch: Partial<Form>) => setForm((f) => ({ ...f, ...patch }));
+  // On Next and Back, focus moves to the new step's heading (screen readers announce the step; Tab goes on to its first field).
+  // Before paint, so it can never take focus from a field the user has already clicked on the new step.
+  const firstStep = useRef(step);
+  useLayoutEffect(() => {
+    if (step !== firstStep.current) document.getElementById('wizard-step')?.focus();
+    firstStep.current = -1;
+  }, [step]);
   const setting = (name: keyof typeof DEFAULTS) => ({
     value: form.settings[name],
     onChange: (_: unknown, d: { value: string }) => setForm((f) => ({ ...f, settings: { ...f.settings, [name]: d.value } })),
@@ -189,7 +196,9 @@ export function DeployWizard({ endpoint, model }: { endpoint?: string; model?: s
           </li>
         ))}
       </ol>
-      <Subtitle2 as="h2">{STEPS[step]}</Subtitle2>
+      <Subtitle2 as="h2" id="wizard-step" tabIndex={-1}>
+        {STEPS[step]}
+      </Subtitle2>
       {step === 0 ? (
         <div className={styles.form}>
           <Field label="Endpoint name" required hint="Unique; it becomes part of the scoring URI.">
