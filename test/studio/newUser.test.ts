@@ -309,4 +309,13 @@ describe('studio, as a new user', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Endpoint');
   });
+  it('says a model or data asset that is not registered is not there, and offers no deployment of it', async () => {
+    await page.goto(studio('models/irsi'));
+    await page.getByText('No model named irsi is registered.').waitFor();
+    expect(await page.getByRole('button', { name: 'Deploy to batch endpoint' }).count()).toBe(0);
+    await page.goto(studio('models/iris'));
+    await page.getByRole('button', { name: 'Deploy to batch endpoint' }).waitFor();
+    await page.goto(studio('data/nothing'));
+    await page.getByText('No data asset named nothing is registered.').waitFor();
+  });
 });

@@ -31,7 +31,7 @@ export function DataAssetPage({ name }: { name: string }) {
     <ListPage<ArmResource>
       title={`Data asset ${name}`}
       load={versions}
-      empty="No versions."
+      empty={`No data asset named ${name} is registered.`}
       label="Data asset versions"
       rowKey={(v) => v.name}
       columns={[
