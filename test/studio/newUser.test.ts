@@ -318,4 +318,20 @@ describe('studio, as a new user', () => {
     await page.goto(studio('data/nothing'));
     await page.getByText('No data asset named nothing is registered.').waitFor();
   });
+  it('cancels a job from the keyboard without losing focus, and reports its status in a live region', async () => {
+    await page.goto(studio('endpoints/walk/jobs/new'));
+    await page.getByLabel('Path in the datastore').fill('inputs/walk/');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('heading', { name: /^Job batchjob-/ }).waitFor();
+    await expect.poll(status, { timeout: 30_000 }).toBe('Running');
+    // A screen reader hears the status change where it is (role status is a polite live region).
+    const live = page.getByRole('status').filter({ has: page.locator('[data-status]') });
+    expect(await live.textContent()).toBe('Running');
+    await page.getByRole('button', { name: 'Cancel job' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(status, { timeout: 30_000 }).toBe('Canceled');
+    expect(await live.textContent()).toBe('Canceled');
+    // Was: the Cancel job button went away with the running job and focus fell to document.body.
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+  }, 60_000);
 });

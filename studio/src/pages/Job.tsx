@@ -49,6 +49,8 @@ export function JobPage({ endpoint, job }: { endpoint: string; job: string }) {
     setActionError(undefined);
     try {
       await api.json('POST', `${path}/cancel`);
+      // The button goes away once the job is Canceled: focus goes to the job's heading first, not to the page's start.
+      document.querySelector<HTMLElement>('main h1')?.focus();
       loaded.reload();
     } catch (err) {
       setActionError(err);
@@ -58,7 +60,10 @@ export function JobPage({ endpoint, job }: { endpoint: string; job: string }) {
   return (
     <Section>
       <PageHeader title={`Job ${job}`}>
-        <StatusBadge status={p.status} />
+        {/* A live region: a screen reader hears Running, then Completed, without leaving its place. */}
+        <span role="status">
+          <StatusBadge status={p.status} />
+        </span>
         {can(session, 'Invoke') && !final ? <Button onClick={() => void cancel()}>Cancel job</Button> : null}
       </PageHeader>
       <p>
