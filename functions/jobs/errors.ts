@@ -1,6 +1,7 @@
 import { type HttpHandler } from '@azure/functions';
 import { route } from '../shared/routes';
 import { miniBatches } from '../../app/services';
+import { failedItemsOf } from '../../lib/jobs/miniBatchStore';
 import { handle, jobOf, nextLinkOf } from './common';
 
 /** The job's failed mini-batches and failed items, a page at a time. */
@@ -15,7 +16,7 @@ export const jobErrors: HttpHandler = (request, context) =>
       status: mb.status,
       files: mb.files.map((f) => f.name),
       attempts: mb.attempts,
-      failedItems: mb.status === 'Failed' ? mb.files.length : mb.failedItems,
+      failedItems: failedItemsOf(mb),
       error: mb.status === 'Failed' ? mb.error : undefined,
       itemErrors: mb.itemErrors ?? [],
     }));

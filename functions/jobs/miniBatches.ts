@@ -1,6 +1,7 @@
 import { route } from '../shared/routes';
 import { type HttpRequest, type InvocationContext } from '@azure/functions';
 import { miniBatches } from '../../app/services';
+import { failedItemsOf } from '../../lib/jobs/miniBatchStore';
 import { handle, jobOf } from './common';
 
 const DEFAULT_TOP = 1000;
@@ -25,7 +26,7 @@ export async function listJobMiniBatches(request: HttpRequest, context: Invocati
         files: mb.files.map((f) => f.name),
         attempts: mb.attempts,
         succeededItems: mb.succeededItems,
-        failedItems: mb.failedItems,
+        failedItems: failedItemsOf(mb),
         ...(mb.durationMs !== undefined ? { durationMs: mb.durationMs } : {}),
         ...(mb.timings ? { timings: mb.timings } : {}),
         // A Running row was written when its attempt started.

@@ -69,6 +69,11 @@ async function listFolder(container: ContainerClient, location: BlobLocation, sh
   } catch (err) {
     throw storageProblem(err, `The input folder ${shown}`);
   }
+  if (files.length === 0 && !skipped && location.path !== '' && !location.path.endsWith('/')) {
+    // A file given as a folder: "has no files" read as if the file were missing.
+    const isFile = await container.getBlobClient(location.path).exists().catch(() => false);
+    if (isFile) throw new ApiError(400, 'InvalidInput', `The input ${shown} is a file, not a folder: use JobInputType UriFile.`);
+  }
   if (files.length === 0) {
     const why = skipped ? ` (${skipped} skipped: names starting with '.' or '_' are markers or hidden files)` : '';
     throw new ApiError(400, 'InputEmpty', `The input folder ${shown} has no files${why}.`);

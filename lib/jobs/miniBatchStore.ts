@@ -34,6 +34,9 @@ export interface MiniBatchRecord {
   updatedAt?: string;
 }
 
+/** A mini-batch's failed items: every file of one that failed for good (its row counts only what a run reported). */
+export const failedItemsOf = (mb: MiniBatchRecord): number => (mb.status === 'Failed' ? mb.files.length : mb.failedItems);
+
 /** Table string properties hold 32K UTF-16 characters; longer JSON is split over numbered columns. */
 const PART = 30_000;
 const MAX_PARTS = 30;

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Body1, Button, Caption1, Field, Select, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { Api } from './api';
 import { ROLES, signIn, type Session } from './auth';
-import { ErrorBar, PageErrorBoundary, SessionContext } from './common';
+import { APP_TITLE, ErrorBar, PageErrorBoundary, SessionContext } from './common';
 import { ConfirmProvider } from './confirm';
 import { Link, match, usePath } from './router';
 import { EndpointsPage } from './pages/Endpoints';
@@ -77,7 +77,7 @@ export function App() {
         </a>
         <header className={styles.top}>
           <Text as="span" size={400} className={styles.brand}>
-            Batch endpoints studio
+            {APP_TITLE}
           </Text>
           <Body1 className={styles.who} data-testid="signed-in-user">
             {session.user} <Caption1>({session.mode === 'local' ? 'local sign-in' : 'Entra ID'})</Caption1>

@@ -1,6 +1,6 @@
 import { Component, createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import {
-  MessageBar, MessageBarBody, MessageBarTitle, Spinner, Title2, Badge, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens,
+  Button, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Title2, Badge, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens,
 } from '@fluentui/react-components';
 import { Api, ApiFailure } from './api';
 import type { Session } from './auth';
@@ -21,15 +21,21 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], every?: (dat
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let last: { data: T } | undefined;
     const run = async () => {
       try {
         const data = await load();
         if (!live) return;
+        last = { data };
         setState({ data, loading: false });
         const wait = every?.(data);
         if (wait) timer = setTimeout(run, wait);
       } catch (error) {
-        if (live) setState((s) => ({ ...s, error, loading: false }));
+        if (!live) return;
+        setState((s) => ({ ...s, error, loading: false }));
+        // A failed refresh (a network blip, a host restarting) does not end the polling: the page would freeze, still "Running".
+        const wait = last && every?.(last.data);
+        if (wait) timer = setTimeout(run, wait);
       }
     };
     void run();
@@ -42,20 +48,75 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], every?: (dat
   return { ...state, reload };
 }
 
+/** One page of an API list: `value`, and `nextLink` while more remain. */
+export interface Paged<T> {
+  value: T[];
+  nextLink?: string;
+}
+
+/** The API path (under /api/) of a nextLink the API answered. */
+const apiPathOf = (link: string) => {
+  const url = new URL(link, location.href);
+  return url.pathname.replace(/^\/api\//, '') + url.search;
+};
+
+/**
+ * A list's first page (loaded, maybe polled, by the page) and the pages *Show more* asked for by
+ * following nextLink: the API pages its lists (200 paths, 50 jobs here), and a page that showed
+ * only the first hid the rest without a word. A new `key` (another folder) starts over; an item
+ * in two pages (a refreshed first page) is listed once.
+ */
+export function useShowMore<T>(first: Paged<T> | undefined, key: string, idOf: (item: T) => string) {
+  const { api } = useSession();
+  const [more, setMore] = useState<{ key: string; items: T[]; next?: string; asked?: boolean; busy?: boolean; error?: unknown }>({ key, items: [] });
+  const current = more.key === key ? more : { key, items: [] as T[] };
+  const nextLink = current.asked ? current.next : first?.nextLink;
+  const seen = new Set<string>();
+  const items = [...(first?.value ?? []), ...current.items].filter((item) => !seen.has(idOf(item)) && !!seen.add(idOf(item)));
+  const showMore = async () => {
+    setMore({ ...current, busy: true, error: undefined });
+    try {
+      const page = await api.get<Paged<T>>(apiPathOf(nextLink!));
+      setMore({ key, items: [...current.items, ...page.value], next: page.nextLink, asked: true });
+    } catch (error) {
+      setMore({ ...current, busy: false, error });
+    }
+  };
+  const control = (
+    <>
+      <ErrorBar error={current.error} />
+      {nextLink ? (
+        <p>
+          {items.length} shown.{' '}
+          <Button size="small" onClick={() => void showMore()} disabled={current.busy}>
+            Show more
+          </Button>
+        </p>
+      ) : null}
+    </>
+  );
+  return { items, control };
+}
+
 /** An API error with its code and message (never a blank page). */
 export function ErrorBar({ error, title }: { error: unknown; title?: string }) {
   if (!error) return null;
   const failure = error instanceof ApiFailure ? error : undefined;
+  const details = failure?.details ?? [];
+  // The API's message usually restates its details ("The request has 2 problems: a; b."): say each once.
+  const restated = details.length > 0 && details.every((d) => failure!.message.includes(d.message));
+  const list = details.length > 1 || (details.length === 1 && !restated);
   return (
     <MessageBar intent="error" role="alert" layout="multiline">
       <MessageBarBody>
         <MessageBarTitle>{title ?? (failure ? `${failure.status ? `${failure.status} ` : ''}${failure.code}` : 'Error')}</MessageBarTitle>
-        {failure ? failure.message : String((error as Error)?.message ?? error)}
-        {failure?.details.length ? (
+        {!failure ? String((error as Error)?.message ?? error) : restated && list ? null : failure.message}
+        {list ? (
           <ul>
-            {failure.details.map((d, i) => (
+            {details.map((d, i) => (
               <li key={i}>
-                {d.target ? <code>{d.target}</code> : null} {d.message}
+                {d.target && !d.message.startsWith(d.target) ? <><code>{d.target}</code> </> : null}
+                {d.message}
               </li>
             ))}
           </ul>
@@ -68,11 +129,21 @@ export function ErrorBar({ error, title }: { error: unknown; title?: string }) {
 const useStyles = makeStyles({
   header: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalM, flexWrap: 'wrap', marginBottom: tokens.spacingVerticalM },
   grow: { flexGrow: 1 },
-  section: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+  // Long words (file paths and names in errors, URIs) wrap inside their table cell instead of widening the page.
+  section: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, overflowWrap: 'break-word' },
 });
 
-export function PageHeader({ title, children }: { title: ReactNode; children?: ReactNode }) {
+export const APP_TITLE = 'Batch endpoints studio';
+
+export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
   const styles = useStyles();
+  // Each page has its own document title (WCAG 2.4.2): screen readers announce it, and tabs and history tell pages apart.
+  useEffect(() => {
+    document.title = `${title} - ${APP_TITLE}`;
+    return () => {
+      document.title = APP_TITLE;
+    };
+  }, [title]);
   return (
     <div className={styles.header}>
       <Title2 as="h1" className={styles.grow} tabIndex={-1}>

@@ -7,10 +7,11 @@ import { can } from '../auth';
 import { ErrorBar, Loading, PageHeader, Section, useLoad, useSession } from '../common';
 import { navigate } from '../router';
 import { DatastoreBrowser, listPaths } from './DatastoreBrowser';
+import { fieldProblem, inputNameProblem, settingProblems } from '../settings';
 
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, maxWidth: '720px' },
-  grid: { display: 'grid', gridTemplateColumns: '1fr 1fr', gap: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalL}` },
+  grid: { display: 'grid', gridTemplateColumns: '1fr 1fr', gap: `${tokens.spacingVerticalM} ${tokens.spacingHorizontalL}`, alignItems: 'start' },
   row: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'end' },
   grow: { flexGrow: 1 },
 });
@@ -84,6 +85,7 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
   const [outputPath, setOutputPath] = useState('');
   const [browsing, setBrowsing] = useState(false);
   const [outputTakenNow, setOutputTakenNow] = useState<string>();
+  const [inputChecked, setInputChecked] = useState<{ of: string; problem?: string }>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
 
@@ -96,6 +98,10 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
 
   if (loaded.error && !loaded.data) return <ErrorBar error={loaded.error} />;
   if (!loaded.data) return <Loading />;
+
+  const overrideProblems = override ? settingProblems(settings) : {};
+  const literalProblem = (l: Literal) =>
+    inputNameProblem(l.name) ?? (l.name === inputName ? 'The input data has this name already.' : literals.filter((x) => x.name === l.name).length > 1 ? 'Two literal inputs have this name.' : undefined);
 
   const inputUri = (): string => {
     if (source === 'data') return dataVersion === 'latest' ? `azureml:${dataAsset}@latest` : `azureml:${dataAsset}:${dataVersion}`;
@@ -124,6 +130,9 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
 
   const problem = (): string | undefined => {
     if (!deployment) return 'This endpoint has no deployment: add one first.';
+    if (Object.keys(overrideProblems).length) return 'Correct the settings marked above, or turn off Override deployment settings.';
+    if (inputNameProblem(inputName)) return `Input name: ${inputNameProblem(inputName)}`;
+    if (literals.some((l) => l.name && literalProblem(l))) return 'Correct the literal input names marked above.';
     if (source === 'data' && !dataAsset) return 'Pick a data asset.';
     if (source === 'datastore' && !path.trim()) return 'Enter the path in the datastore.';
     if (source === 'url' && !/^https:\/\//.test(url.trim())) return 'The public URL must start with https://.';
@@ -145,9 +154,33 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
     return taken;
   };
 
+  /**
+   * What is at the typed datastore path, checked before the job starts: a file given as a folder
+   * made a job that failed with "The input folder '...csv' has no files", a missing path one that failed at once.
+   */
+  const inputKey = `${datastore}|${path}|${inputType}`;
+  const checkInput = async (): Promise<string | undefined> => {
+    const target = path.trim().replace(/^\/+/, '');
+    if (source !== 'datastore' || !target) return undefined;
+    // When the folder cannot be listed (e.g. another account without access), the job itself will say why.
+    const entries = await listPaths(api, datastore, target).catch(() => undefined);
+    const isFile = entries?.some((e) => e.kind === 'file' && e.name === target);
+    const found =
+      !entries ? undefined
+      : inputType === 'UriFolder' && isFile ? `${target} is a file: choose File (uri_file), or give its folder.`
+      : inputType === 'UriFile' && !isFile ? `There is no file ${target} in ${datastore}.`
+      : entries.length === 0 ? `There is nothing at ${target} in ${datastore}.`
+      : undefined;
+    setInputChecked({ of: inputKey, problem: found });
+    return found;
+  };
+  const inputProblem = inputChecked?.of === inputKey ? inputChecked.problem : undefined;
+
   const submit = async () => {
     const p = problem();
     if (p) return setError(new Error(p));
+    const wrongInput = await checkInput();
+    if (wrongInput) return setError(new Error(`Input: ${wrongInput}`));
     if (await checkOutput()) return setError(new ApiFailure(409, 'OutputAlreadyExists', `The output ${outputTarget()} already exists in datastore ${outputDatastore}; outputs are never overwritten.`));
     setBusy(true);
     setError(undefined);
@@ -196,7 +229,7 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
                   </Select>
                 </Field>
               ) : (
-                <Field key={name} label={label}>
+                <Field key={name} label={label} {...fieldProblem(overrideProblems[name])}>
                   <Input
                     type={name === 'outputFileName' ? 'text' : 'number'}
                     value={settings[name]}
@@ -209,7 +242,7 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
         ) : null}
 
         <Subtitle2 as="h2">Input</Subtitle2>
-        <Field label="Input name">
+        <Field label="Input name" {...fieldProblem(inputNameProblem(inputName))}>
           <Input value={inputName} onChange={(_, d) => setInputName(d.value)} />
         </Field>
         <Field label="Input data from">
@@ -248,8 +281,8 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
                 ))}
               </Select>
             </Field>
-            <Field label="Path in the datastore" hint="A folder (read recursively) or one file">
-              <Input value={path} onChange={(_, d) => setPath(d.value)} placeholder="samples/iris/data/" />
+            <Field label="Path in the datastore" hint="A folder (read recursively) or one file" {...fieldProblem(inputProblem)}>
+              <Input value={path} onChange={(_, d) => setPath(d.value)} onBlur={() => void checkInput()} placeholder="samples/iris/data/" />
             </Field>
             <div>
               <Button onClick={() => setBrowsing(!browsing)} aria-expanded={browsing}>
@@ -285,7 +318,7 @@ export function CreateJobPage({ endpoint }: { endpoint: string }) {
         <Subtitle2 as="h2">Literal inputs</Subtitle2>
         {literals.map((l, i) => (
           <div key={i} className={styles.row}>
-            <Field label={`Literal ${i + 1} name`} className={styles.grow}>
+            <Field label={`Literal ${i + 1} name`} className={styles.grow} {...fieldProblem(l.name ? literalProblem(l) : undefined)}>
               <Input value={l.name} onChange={(_, d) => setLiterals(literals.map((x, j) => (j === i ? { ...x, name: d.value } : x)))} />
             </Field>
             <Field label={`Literal ${i + 1} value`} className={styles.grow}>

@@ -31,7 +31,7 @@ export function DataAssetPage({ name }: { name: string }) {
     <ListPage<ArmResource>
       title={`Data asset ${name}`}
       load={versions}
-      empty="No versions."
+      empty={`No data asset named ${name} is registered.`}
       label="Data asset versions"
       rowKey={(v) => v.name}
       columns={[
@@ -60,7 +60,8 @@ export function DatastoresPage() {
         ['Type', (d) => d.properties.datastoreType],
         ['Account', (d) => d.properties.accountName],
         ['Container', (d) => d.properties.containerName],
-        ['Created', (d) => formatTime(d.systemData?.createdAt)],
+        // The app's own datastores exist as long as it does: the API dates them 1970-01-01 (createdBy 'system').
+        ['Created', (d) => (d.systemData?.createdBy === 'system' ? 'built in' : formatTime(d.systemData?.createdAt))],
       ]}
     />
   );

@@ -1,7 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Button, makeStyles, tokens } from '@fluentui/react-components';
 import { enc } from '../api';
-import { ErrorBar, Loading, useLoad, useSession } from '../common';
+import { ErrorBar, Loading, useLoad, useSession, useShowMore, type Paged } from '../common';
 
 export interface PathEntry {
   name: string;
@@ -14,7 +14,7 @@ const useStyles = makeStyles({
   list: { listStyleType: 'none', margin: 0, padding: 0 },
 });
 
-/** Lists what is at `path` in a datastore (GET /api/datastores/{name}/paths). */
+/** Lists what is at `path` in a datastore (GET /api/datastores/{name}/paths; its first page, 200 entries). */
 export function listPaths(api: ReturnType<typeof useSession>['api'], datastore: string, prefix: string): Promise<PathEntry[]> {
   return api.list(`datastores/${enc(datastore)}/paths?prefix=${enc(prefix)}`) as unknown as Promise<PathEntry[]>;
 }
@@ -24,16 +24,29 @@ export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onP
   const { api } = useSession();
   const styles = useStyles();
   const [prefix, setPrefix] = useState('');
-  const entries = useLoad(() => listPaths(api, datastore, prefix), [api, datastore, prefix]);
+  // The button that opened a folder goes away with the listing: focus moves to the new folder's path line, not to the page's start.
+  const here = useRef<HTMLParagraphElement>(null);
+  const moved = useRef(false);
+  const open = (folder: string) => {
+    moved.current = true;
+    setPrefix(folder);
+  };
+  useEffect(() => {
+    if (moved.current) here.current?.focus();
+    moved.current = false;
+  }, [prefix]);
+  // A folder's first page, then the pages 'Show more' asks for (a batch input folder often holds thousands of files).
+  const entries = useLoad(() => api.get<Paged<PathEntry>>(`datastores/${enc(datastore)}/paths?prefix=${enc(prefix)}`), [api, datastore, prefix]);
+  const { items: listed, control: showMore } = useShowMore(entries.data, `${datastore}|${prefix}`, (e) => e.name);
   const up = prefix.replace(/[^/]+\/$/, '');
   const short = (name: string) => name.slice(prefix.length);
   return (
     <div className={styles.box} role="group" aria-label={`Browse ${datastore}`}>
-      <p>
+      <p ref={here} tabIndex={-1}>
         {datastore}/{prefix}{' '}
         {prefix ? (
           <>
-            <Button size="small" onClick={() => setPrefix(up)}>
+            <Button size="small" onClick={() => open(up)}>
               Up one folder
             </Button>{' '}
             {onPick ? (
@@ -46,12 +59,12 @@ export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onP
       </p>
       <ErrorBar error={entries.error} />
       {entries.loading ? <Loading /> : null}
-      {entries.data?.length === 0 ? <p>Empty.</p> : null}
+      {entries.data?.value.length === 0 ? <p>Empty.</p> : null}
       <ul className={styles.list}>
-        {(entries.data ?? []).map((e) => (
+        {listed.map((e) => (
           <li key={e.name}>
             {e.kind === 'folder' ? (
-              <Button size="small" appearance="subtle" aria-label={`Open folder ${short(e.name)}`} onClick={() => setPrefix(e.name)}>
+              <Button size="small" appearance="subtle" aria-label={`Open folder ${short(e.name)}`} onClick={() => open(e.name)}>
                 📁 {short(e.name)}
               </Button>
             ) : onPick ? (
@@ -66,6 +79,7 @@ export function DatastoreBrowser({ datastore, onPick }: { datastore: string; onP
           </li>
         ))}
       </ul>
+      {showMore}
     </div>
   );
 }

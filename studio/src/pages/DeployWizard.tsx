@@ -1,10 +1,11 @@
-import { useState, type ReactNode } from 'react';
+import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import {
   Button, Checkbox, Dropdown, Field, Input, Option, Radio, RadioGroup, Select, Subtitle2, makeStyles, tokens,
 } from '@fluentui/react-components';
 import { ApiFailure, enc, type ArmResource } from '../api';
 import { ErrorBar, PageHeader, Section, useLoad, useSession } from '../common';
 import { navigate } from '../router';
+import { fieldProblem, settingProblems, type SettingName } from '../settings';
 
 /** Azure ML's batch deployment defaults, shown as the fields' starting values. */
 export const DEFAULTS = {
@@ -25,7 +26,7 @@ const useStyles = makeStyles({
   steps: { display: 'flex', gap: tokens.spacingHorizontalL, listStyleType: 'none', padding: 0, margin: 0, flexWrap: 'wrap' },
   current: { fontWeight: tokens.fontWeightSemibold, color: tokens.colorBrandForeground1, textDecoration: 'underline' },
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, maxWidth: '560px' },
-  grid: { display: 'grid', gridTemplateColumns: '1fr 1fr', gap: tokens.spacingVerticalM + ' ' + tokens.spacingHorizontalL, maxWidth: '720px' },
+  grid: { display: 'grid', gridTemplateColumns: '1fr 1fr', gap: tokens.spacingVerticalM + ' ' + tokens.spacingHorizontalL, maxWidth: '720px', alignItems: 'start' },
   buttons: { display: 'flex', gap: tokens.spacingHorizontalM },
   review: { display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: `${tokens.spacingVerticalXS} ${tokens.spacingHorizontalL}`, margin: 0 },
 });
@@ -88,10 +89,20 @@ export function DeployWizard({ endpoint, model }: { endpoint?: string; model?: s
     settings: { ...DEFAULTS },
   });
   const set = (patch: Partial<Form>) => setForm((f) => ({ ...f, ...patch }));
+  // On Next and Back, focus moves to the new step's heading (screen readers announce the step; Tab goes on to its first field).
+  // Before paint, so it can never take focus from a field the user has already clicked on the new step.
+  const firstStep = useRef(step);
+  useLayoutEffect(() => {
+    if (step !== firstStep.current) document.getElementById('wizard-step')?.focus();
+    firstStep.current = -1;
+  }, [step]);
   const setting = (name: keyof typeof DEFAULTS) => ({
     value: form.settings[name],
     onChange: (_: unknown, d: { value: string }) => setForm((f) => ({ ...f, settings: { ...f.settings, [name]: d.value } })),
   });
+
+  const problems = settingProblems(form.settings);
+  const check = (name: SettingName) => fieldProblem(problems[name]);
 
   const models = useLoad(() => api.list('models'), [api]);
   const versions = useLoad(async () => (form.model ? api.list(`models/${enc(form.model)}/versions`) : []), [api, form.model]);
@@ -104,6 +115,7 @@ export function DeployWizard({ endpoint, model }: { endpoint?: string; model?: s
     if (step === 1 && (!form.model || !form.modelVersion)) return 'Pick a model and a version.';
     if (step === 2 && (form.scoring === 'script' || !isMlflow) && (!form.codeId || !form.scoringScript)) return 'A scoring script needs a code asset and the script path.';
     if (step === 3 && !/^[A-Za-z][A-Za-z0-9-]{2,31}$/.test(form.deployment)) return 'Deployment name: 3 to 32 letters, digits and "-", starting with a letter.';
+    if (step === 3 && Object.keys(problems).length) return 'Correct the settings marked above.';
     return undefined;
   };
   /** The wizard creates: an endpoint or deployment that exists already would be replaced by the PUT. */
@@ -134,13 +146,21 @@ export function DeployWizard({ endpoint, model }: { endpoint?: string; model?: s
   const create = async () => {
     setBusy(true);
     setError(undefined);
+    let created = false;
     try {
       if (!endpoint) {
         await api.json('PUT', `batchEndpoints/${enc(form.endpoint)}`, {
           properties: form.endpointDescription ? { description: form.endpointDescription } : {},
         });
+        created = true;
       }
-      await api.json('PUT', `batchEndpoints/${enc(form.endpoint)}/deployments/${enc(form.deployment)}`, deploymentBody(form));
+      try {
+        await api.json('PUT', `batchEndpoints/${enc(form.endpoint)}/deployments/${enc(form.deployment)}`, deploymentBody(form));
+      } catch (err) {
+        // All or nothing: an endpoint left without its deployment made Back and Next refuse its own name.
+        if (created) await api.json('DELETE', `batchEndpoints/${enc(form.endpoint)}`).catch(() => undefined);
+        throw err;
+      }
       if (form.makeDefault) {
         await api.json('PATCH', `batchEndpoints/${enc(form.endpoint)}`, { properties: { defaults: { deploymentName: form.deployment } } });
       }
@@ -176,7 +196,9 @@ export function DeployWizard({ endpoint, model }: { endpoint?: string; model?: s
           </li>
         ))}
       </ol>
-      <Subtitle2 as="h2">{STEPS[step]}</Subtitle2>
+      <Subtitle2 as="h2" id="wizard-step" tabIndex={-1}>
+        {STEPS[step]}
+      </Subtitle2>
       {step === 0 ? (
         <div className={styles.form}>
           <Field label="Endpoint name" required hint="Unique; it becomes part of the scoring URI.">
@@ -249,22 +271,22 @@ export function DeployWizard({ endpoint, model }: { endpoint?: string; model?: s
           <Field label="Description">
             <Input value={form.description} onChange={(_, d) => set({ description: d.value })} />
           </Field>
-          <Field label="Mini-batch size" hint="Files per mini-batch (default 10)">
+          <Field label="Mini-batch size" hint="Files per mini-batch (default 10)" {...check('miniBatchSize')}>
             <Input type="number" min={1} {...setting('miniBatchSize')} />
           </Field>
-          <Field label="Instance count" hint="Default 1">
+          <Field label="Instance count" hint="Default 1" {...check('instanceCount')}>
             <Input type="number" min={1} {...setting('instanceCount')} />
           </Field>
-          <Field label="Max concurrency per instance" hint="Default 1">
+          <Field label="Max concurrency per instance" hint="Default 1" {...check('maxConcurrencyPerInstance')}>
             <Input type="number" min={1} {...setting('maxConcurrencyPerInstance')} />
           </Field>
-          <Field label="Error threshold" hint="Failed items allowed; -1 = any number (default)">
+          <Field label="Error threshold" hint="Failed items allowed; -1 = any number (default)" {...check('errorThreshold')}>
             <Input type="number" min={-1} {...setting('errorThreshold')} />
           </Field>
-          <Field label="Max retries" hint="Default 3">
+          <Field label="Max retries" hint="Default 3" {...check('maxRetries')}>
             <Input type="number" min={0} {...setting('maxRetries')} />
           </Field>
-          <Field label="Timeout (seconds)" hint="Per mini-batch, default 30">
+          <Field label="Timeout (seconds)" hint="Per mini-batch, default 30" {...check('timeoutSeconds')}>
             <Input type="number" min={1} {...setting('timeoutSeconds')} />
           </Field>
           <Field label="Output action">
@@ -273,7 +295,7 @@ export function DeployWizard({ endpoint, model }: { endpoint?: string; model?: s
               <option value="SummaryOnly">Summary only</option>
             </Select>
           </Field>
-          <Field label="Output file name" hint="Default predictions.csv">
+          <Field label="Output file name" hint="Default predictions.csv" {...check('outputFileName')}>
             <Input {...setting('outputFileName')} />
           </Field>
           <Field label="Logging level">

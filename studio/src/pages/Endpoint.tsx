@@ -4,7 +4,7 @@ import {
 } from '@fluentui/react-components';
 import { enc, type ArmResource } from '../api';
 import { can } from '../auth';
-import { DataTable, ErrorBar, Loading, PageHeader, Section, StatusBadge, duration, formatTime, useLoad, useSession, type Column } from '../common';
+import { DataTable, ErrorBar, Loading, PageHeader, Section, StatusBadge, duration, formatTime, useLoad, useSession, useShowMore, type Column, type Paged } from '../common';
 import { DeleteButton } from '../confirm';
 import { Link, navigate } from '../router';
 import { DeleteEndpoint } from './Endpoints';
@@ -151,26 +151,31 @@ function settingsText(p: Record<string, any>): string {
 function Runs({ endpoint }: { endpoint: string }) {
   const { api } = useSession();
   const jobs = useLoad(
-    () => api.list(`batchEndpoints/${enc(endpoint)}/jobs?$top=50`),
+    () => api.get<Paged<ArmResource>>(`batchEndpoints/${enc(endpoint)}/jobs?$top=50`),
     [api, endpoint],
-    (list) => (list?.some((j) => !['Completed', 'Failed', 'Canceled'].includes(j.properties.status)) ? 2000 : undefined),
+    (page) => (page?.value.some((j) => !['Completed', 'Failed', 'Canceled'].includes(j.properties.status)) ? 2000 : undefined),
   );
-  if (jobs.error) return <ErrorBar error={jobs.error} />;
+  // Older jobs than the newest 50 are a Show more away (they were not listed at all).
+  const { items, control: showMore } = useShowMore(jobs.data, endpoint, (j) => j.name);
+  if (jobs.error && !jobs.data) return <ErrorBar error={jobs.error} />;
   if (!jobs.data) return <Loading />;
-  if (jobs.data.length === 0) return <p>No jobs yet.</p>;
+  if (items.length === 0) return <p>No jobs yet.</p>;
   return (
-    <DataTable<ArmResource>
-      label="Jobs"
-      rows={jobs.data}
-      rowKey={(j) => j.name}
-      columns={[
-        ['Job', (j) => <Link to={`/endpoints/${enc(endpoint)}/jobs/${enc(j.name)}`}>{j.name}</Link>],
-        ['Status', (j) => <StatusBadge status={j.properties.status} />],
-        ['Deployment', (j) => j.properties.deploymentName],
-        ['Items succeeded / failed / total', (j) => `${j.properties.progress?.itemsSucceeded} / ${j.properties.progress?.itemsFailed} / ${j.properties.progress?.itemsTotal}`],
-        ['Created', (j) => formatTime(j.properties.creationTime)],
-        ['Duration', (j) => duration(j.properties.startTime ?? j.properties.creationTime, j.properties.endTime)],
-      ]}
-    />
+    <>
+      <DataTable<ArmResource>
+        label="Jobs"
+        rows={items}
+        rowKey={(j) => j.name}
+        columns={[
+          ['Job', (j) => <Link to={`/endpoints/${enc(endpoint)}/jobs/${enc(j.name)}`}>{j.name}</Link>],
+          ['Status', (j) => <StatusBadge status={j.properties.status} />],
+          ['Deployment', (j) => j.properties.deploymentName],
+          ['Items succeeded / failed / total', (j) => `${j.properties.progress?.itemsSucceeded} / ${j.properties.progress?.itemsFailed} / ${j.properties.progress?.itemsTotal}`],
+          ['Created', (j) => formatTime(j.properties.creationTime)],
+          ['Duration', (j) => duration(j.properties.startTime ?? j.properties.creationTime, j.properties.endTime)],
+        ]}
+      />
+      {showMore}
+    </>
   );
 }

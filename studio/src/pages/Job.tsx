@@ -4,7 +4,7 @@ import {
 } from '@fluentui/react-components';
 import { enc, type ArmResource } from '../api';
 import { can } from '../auth';
-import { ErrorBar, FINAL, Loading, PageHeader, Section, StatusBadge, duration, formatTime, useLoad, useSession } from '../common';
+import { ErrorBar, FINAL, Loading, PageHeader, Section, StatusBadge, duration, formatTime, useLoad, useSession, useShowMore, type Paged } from '../common';
 import { Link } from '../router';
 import { JobCharts } from './JobCharts';
 
@@ -42,11 +42,15 @@ export function JobPage({ endpoint, job }: { endpoint: string; job: string }) {
   const running = Math.max(total - done - (progress.miniBatchesPending ?? 0), 0);
   const final = FINAL.has(p.status);
   const [outputName, output] = Object.entries(p.outputData ?? {})[0] ?? [];
+  // The errors are read again whenever the job reports more failures (or ends): read once, the table kept the first ones only.
+  const failures = `${progress.miniBatchesFailed ?? 0}/${progress.itemsFailed ?? 0}/${p.status}`;
 
   const cancel = async () => {
     setActionError(undefined);
     try {
       await api.json('POST', `${path}/cancel`);
+      // The button goes away once the job is Canceled: focus goes to the job's heading first, not to the page's start.
+      document.querySelector<HTMLElement>('main h1')?.focus();
       loaded.reload();
     } catch (err) {
       setActionError(err);
@@ -56,13 +60,17 @@ export function JobPage({ endpoint, job }: { endpoint: string; job: string }) {
   return (
     <Section>
       <PageHeader title={`Job ${job}`}>
-        <StatusBadge status={p.status} />
+        {/* A live region: a screen reader hears Running, then Completed, without leaving its place. */}
+        <span role="status">
+          <StatusBadge status={p.status} />
+        </span>
         {can(session, 'Invoke') && !final ? <Button onClick={() => void cancel()}>Cancel job</Button> : null}
       </PageHeader>
       <p>
         <Link to={`/endpoints/${enc(endpoint)}/runs`}>Back to the runs of {endpoint}</Link>
       </p>
       <ErrorBar error={actionError} />
+      {loaded.error ? <ErrorBar error={loaded.error} title="The job could not be refreshed; trying again" /> : null}
       {p.error ? <ErrorBar error={{ message: p.error.message }} title={`Job failed: ${p.error.code}`} /> : null}
       <div className={styles.progress}>
         <p id="job-progress-text">
@@ -115,25 +123,27 @@ export function JobPage({ endpoint, job }: { endpoint: string; job: string }) {
           </>
         ) : null}
       </dl>
-      {progress.miniBatchesFailed || progress.itemsFailed || p.status === 'Failed' ? <Errors path={path} /> : null}
+      {progress.miniBatchesFailed || progress.itemsFailed || p.status === 'Failed' ? <Errors path={path} changed={failures} /> : null}
       {p.status === 'Completed' && p.outputAction !== 'SummaryOnly' ? <OutputPreview path={path} fileName={p.outputFileName} /> : null}
       {p.startTime ? <JobCharts path={path} startTime={p.startTime} live={!final} /> : null}
-      {final ? <Logs path={path} /> : null}
+      {p.startTime ? <Logs path={path} changed={`${done}/${p.status}`} /> : null}
     </Section>
   );
 }
 
 /** Failed mini-batches and items, with the files, attempts and stack (GET .../errors). */
-function Errors({ path }: { path: string }) {
+function Errors({ path, changed }: { path: string; changed: string }) {
   const { api } = useSession();
   const styles = useStyles();
-  const errors = useLoad(() => api.get<{ value: Problem[] }>(`${path}/errors`), [api, path]);
+  const errors = useLoad(() => api.get<Paged<Problem>>(`${path}/errors`), [api, path, changed]);
+  // The route answers 100 at a time: a job with more failed mini-batches listed only the first 100.
+  const { items, control: showMore } = useShowMore(errors.data, path, (e) => String(e.miniBatchIndex));
   return (
     <>
       <Subtitle2 as="h2">Errors</Subtitle2>
       <ErrorBar error={errors.error} />
-      {errors.data?.value.length === 0 ? <p>No failed mini-batches.</p> : null}
-      {errors.data?.value.length ? (
+      {errors.data && items.length === 0 ? <p>No failed mini-batches.</p> : null}
+      {items.length ? (
         <Table aria-label="Errors">
           <TableHeader>
             <TableRow>
@@ -145,7 +155,7 @@ function Errors({ path }: { path: string }) {
             </TableRow>
           </TableHeader>
           <TableBody>
-            {errors.data.value.map((e) => (
+            {items.map((e) => (
               <TableRow key={e.miniBatchIndex}>
                 <TableCell>{e.miniBatchIndex}</TableCell>
                 <TableCell>{e.files.join(', ')}</TableCell>
@@ -174,6 +184,7 @@ function Errors({ path }: { path: string }) {
           </TableBody>
         </Table>
       ) : null}
+      {showMore}
     </>
   );
 }
@@ -234,11 +245,15 @@ function OutputPreview({ path, fileName }: { path: string; fileName: string }) {
   );
 }
 
-/** The log files the job wrote when it ended (GET .../logs), each shown on request. */
-function Logs({ path }: { path: string }) {
+/**
+ * The log files the job wrote (GET .../logs), each shown on request: each mini-batch's scoring output
+ * as soon as it finished, the job's overview and error summary when it ended. The list is read again
+ * as mini-batches finish.
+ */
+function Logs({ path, changed }: { path: string; changed: string }) {
   const { api } = useSession();
   const styles = useStyles();
-  const logs = useLoad(() => api.list(`${path}/logs`) as unknown as Promise<{ name: string; size: number }[]>, [api, path]);
+  const logs = useLoad(() => api.list(`${path}/logs`) as unknown as Promise<{ name: string; size: number }[]>, [api, path, changed]);
   const [shown, setShown] = useState<{ name: string; text?: string; error?: unknown }>();
   const show = async (name: string) => {
     try {

@@ -31,14 +31,15 @@ export function ModelPage({ model }: { model: string }) {
     <ListPage<ArmResource>
       title={`Model ${model}`}
       actions={
-        can(session, 'Manage') ? (
+        // Versions are never deleted: none means no such model (a mistyped or old link), nothing to deploy.
+        can(session, 'Manage') && versions.data?.length ? (
           <Button appearance="primary" onClick={() => navigate(`/models/${enc(model)}/deploy`)}>
             Deploy to batch endpoint
           </Button>
         ) : null
       }
       load={versions}
-      empty="No versions."
+      empty={`No model named ${model} is registered.`}
       label="Model versions"
       rowKey={(v) => v.name}
       columns={[

@@ -91,6 +91,9 @@ describe('listInputFiles: folders', () => {
     );
     const nothing = await failure(listInputFiles(folder('azureml://datastores/workspaceblobstore/paths/nothing-here/'), deps));
     expect(nothing.message).toBe("The input folder 'azureml://datastores/workspaceblobstore/paths/nothing-here/' has no files.");
+    // A file given as a folder said "has no files" too, though the file is there.
+    const isFile = await failure(listInputFiles(folder('azureml://datastores/workspaceblobstore/paths/one/file.csv'), deps));
+    expect([isFile.code, isFile.message]).toEqual(['InvalidInput', "The input 'azureml://datastores/workspaceblobstore/paths/one/file.csv' is a file, not a folder: use JobInputType UriFile."]);
   });
 
   it('refuses a blob name that cannot be a local path', async () => {
