@@ -29,6 +29,19 @@ beforeAll(async () => {
 });
 afterAll(() => scorer.close());
 
+/** A real MiniBatchStore whose next record waits: the execution has staged its blocks and not yet written its row. */
+class HeldRecords extends MiniBatchStore {
+  reached!: () => void;
+  readonly atRecord = new Promise<void>((resolve) => (this.reached = resolve));
+  release!: () => void;
+  private readonly held = new Promise<void>((resolve) => (this.release = resolve));
+  override async record(...args: Parameters<MiniBatchStore['record']>): ReturnType<MiniBatchStore['record']> {
+    this.reached();
+    await this.held;
+    return super.record(...args);
+  }
+}
+
 describe('a duplicate mini-batch attempt', () => {
   it('that fails after its twin succeeded leaves the twin\'s rows in the output', async () => {
     const { record, ref, plan } = await preparedOneFileJob(jobs, activities);
@@ -85,18 +98,7 @@ describe('a duplicate mini-batch attempt', () => {
     const { record, ref, plan } = await preparedOneFileJob(jobs, activities);
     for (const index of [0, 2]) await activities.scoreMiniBatch({ ...ref, index, chunkSize: plan.chunkSize, attempt: 1 });
     const input = { ...ref, index: 1, chunkSize: plan.chunkSize, attempt: 1 };
-    /** A real MiniBatchStore whose next record waits: the execution has scored and staged, and not yet written its row. */
-    const held = new (class extends MiniBatchStore {
-      reached!: () => void;
-      readonly atRecord = new Promise<void>((resolve) => (this.reached = resolve));
-      release!: () => void;
-      private readonly gate = new Promise<void>((resolve) => (this.release = resolve));
-      override async record(...args: Parameters<MiniBatchStore['record']>): ReturnType<MiniBatchStore['record']> {
-        this.reached();
-        await this.gate;
-        return super.record(...args);
-      }
-    })(storageClients({ connectionString: inject('storageConnectionString') }).table('libdupmb'));
+    const held = new HeldRecords(storageClients({ connectionString: inject('storageConnectionString') }).table('libdupmb'));
     const succeeding = createJobActivities({ ...deps, miniBatches: held }).scoreMiniBatch(input);
     succeeding.catch(() => undefined);
     await held.atRecord;
@@ -143,19 +145,6 @@ exports.run = async (miniBatch, context) => {
   return miniBatch.flatMap((file) => Array.from({ length: rows }, (_, i) => [run, i, path.basename(file)]));
 };
 `);
-
-  /** A real MiniBatchStore whose next record waits: the execution has staged its blocks and not yet written its row. */
-  class HeldRecords extends MiniBatchStore {
-    reached!: () => void;
-    readonly atRecord = new Promise<void>((resolve) => (this.reached = resolve));
-    release!: () => void;
-    private readonly held = new Promise<void>((resolve) => (this.release = resolve));
-    override async record(...args: Parameters<MiniBatchStore['record']>): ReturnType<MiniBatchStore['record']> {
-      this.reached();
-      await this.held;
-      return super.record(...args);
-    }
-  }
 
   for (const through of ['the output blob', 'parts'] as const) {
     it(`commits exactly one execution's rows, whole (through ${through})`, async () => {
