@@ -53,6 +53,12 @@ export async function openBrowser(): Promise<StudioBrowser> {
   };
 }
 
+/** A failed test's page, saved where its name says (studio-failed-<test>.png in the temp folder), beside the test's own message. */
+export async function screenshotOnFailure(page: Page | undefined, task: { name: string; result?: { state?: string } }): Promise<void> {
+  if (task.result?.state !== 'fail' || !page) return;
+  await page.screenshot({ path: join(tmpdir(), `studio-failed-${task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+}
+
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 export interface AxeViolation {

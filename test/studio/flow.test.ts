@@ -1,10 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { uploadSampleFiles } from '../../scripts/seedSample';
 import { samplesDir, type AppStack } from '../support/appHost';
-import { openBrowser, screenshot, seriousViolations, type StudioBrowser } from './browser';
+import { openBrowser, screenshot, screenshotOnFailure, seriousViolations, type StudioBrowser } from './browser';
 import { startStudioApp } from './studioApp';
 
 /**
@@ -22,20 +20,14 @@ beforeAll(async () => {
   await uploadSampleFiles(app, samplesDir);
   await app.uploadText('inputs/bad/bad.csv', 'this,is\nnot,iris\n');
   await app.uploadText('outputs/taken.csv', 'already here\n');
-  const put = async (path: string, body: unknown) => {
-    const res = await app.api('PUT', path, body);
-    if (res.status >= 300) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  };
+  const put = (path: string, body: unknown) => app.apiOk('PUT', path, body);
   await put('models/iris/versions/1', { properties: { modelType: 'mlflow_model', modelUri: `${ds}/samples/iris/model`, description: 'Iris (ONNX, MLflow layout)' } });
   await put('codes/iris-score/versions/1', { properties: { codeUri: `${ds}/samples/iris/score` } });
   await put('data/iris-data/versions/1', { properties: { dataType: 'uri_folder', dataUri: `${ds}/samples/iris/data/`, description: 'Iris rows' } });
   b = await openBrowser();
   page = b.page;
 });
-afterEach(async (context) => {
-  // What the page showed when a step failed, next to the test's own message.
-  if (context.task.result?.state === 'fail') await page.screenshot({ path: join(tmpdir(), `studio-failed-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
-});
+afterEach((context) => screenshotOnFailure(page, context.task));
 afterAll(async () => {
   await b?.close();
   await app?.stop();

@@ -1,10 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { uploadSampleFiles } from '../../scripts/seedSample';
 import { samplesDir, type AppStack } from '../support/appHost';
-import { openBrowser, screenshot, type StudioBrowser } from './browser';
+import { openBrowser, screenshot, screenshotOnFailure, type StudioBrowser } from './browser';
 import { startStudioApp } from './studioApp';
 
 /**
@@ -21,10 +19,7 @@ const firstBad = `a-bad-${'0123456789abcdef'.repeat(8)}.txt`;
 beforeAll(async () => {
   app = await startStudioApp();
   await uploadSampleFiles(app, samplesDir);
-  const put = async (path: string, body: unknown) => {
-    const res = await app.api('PUT', path, body);
-    if (res.status >= 300) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  };
+  const put = (path: string, body: unknown) => app.apiOk('PUT', path, body);
   await put('models/iris/versions/1', { properties: { modelType: 'mlflow_model', modelUri: `${ds}/samples/iris/model` } });
   // A scoring script that takes its time and fails on files named bad: one file per mini-batch, one at a time, no retries.
   await app.uploadText('walk/code/score.js', [
@@ -47,9 +42,7 @@ beforeAll(async () => {
   b = await openBrowser();
   page = b.page;
 });
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') await page.screenshot({ path: join(tmpdir(), `studio-failed-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
-});
+afterEach((context) => screenshotOnFailure(page, context.task));
 afterAll(async () => {
   await b?.close();
   await app?.stop();
